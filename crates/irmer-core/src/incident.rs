@@ -920,6 +920,16 @@ impl Incident {
         }
     }
 
+    /// The nation's name as people write it.
+    pub const fn nation_name(&self) -> &'static str {
+        match self.nation {
+            Nation::England => "England",
+            Nation::Wales => "Wales",
+            Nation::Scotland => "Scotland",
+            Nation::NorthernIreland => "Northern Ireland",
+        }
+    }
+
     /// Checks what no single field can: facts that contradict each other.
     /// Returns the field path and what was expected.
     pub fn check_consistency(&self) -> Result<(), (&'static str, String)> {

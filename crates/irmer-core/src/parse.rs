@@ -170,9 +170,21 @@ fn syntax_error(inner: &serde_json::Error) -> InputError {
         line: inner.line(),
         column: inner.column(),
     });
+    let raw = strip_position(&inner.to_string());
+    let plain = match raw.as_str() {
+        "expected ident" | "expected value" => {
+            "expected a JSON value (an object, text in double quotes, a number, true, false or null)"
+        }
+        "EOF while parsing an object" => "the incident's object is not closed (a } is missing)",
+        "EOF while parsing a string" => "a text is not closed (a \" is missing)",
+        "EOF while parsing a value" | "EOF while parsing a list" => "the document ends too early",
+        "trailing characters" => "trailing characters after the incident (one incident a line)",
+        "key must be a string" => "expected a field name in double quotes",
+        other => other,
+    };
     InputError {
         field: String::new(),
-        message: format!("not valid JSON: {}", strip_position(&inner.to_string())),
+        message: format!("not valid JSON: {plain}"),
         position,
     }
 }

@@ -177,3 +177,29 @@ pub fn all_codes() -> impl Iterator<Item = CriterionId> {
         .map(CriterionId::Code)
         .chain(Letter::ALL.into_iter().map(CriterionId::Letter))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::Status;
+    use crate::{GuidanceVersion, Settings, assess, parse_incident};
+
+    /// Every example shows its own code doing what the text says.
+    #[test]
+    fn every_example_meets_its_own_criterion() {
+        for id in all_codes() {
+            let e = explain(id);
+            let incident = parse_incident(e.example).unwrap_or_else(|err| panic!("{id}: {err}"));
+            let a = assess(&incident, GuidanceVersion::LATEST, &Settings::default());
+            let c = a
+                .criterion(id)
+                .unwrap_or_else(|| panic!("{id}: not among the criteria"));
+            assert_eq!(c.status, Status::Met, "{id}: {}", c.reason);
+            let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();
+            assert!(
+                codes.iter().any(|code| code.starts_with(id.as_str())),
+                "{id}: example codes {codes:?}"
+            );
+        }
+    }
+}
