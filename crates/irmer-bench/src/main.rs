@@ -1,1 +1,261 @@
-fn main() {}
+//! Benchmark tools for `irmer assess` (see BENCHMARKS.md).
+//!
+//! - `irmer-bench generate N [SEED]`: N incidents as JSON Lines on standard
+//!   output, mixing every modality, exposure kind and nation, with the
+//!   facts each category's criteria read. Deterministic for a seed.
+//! - `irmer-bench parse FILE`: reads FILE line by line and parses every
+//!   incident exactly as `irmer assess` does, without assessing or printing;
+//!   prints the time and the rate.
+//! - `irmer-bench assess FILE`: the same, plus assessing (no printing).
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use irmer_core::incident::Modality;
+use irmer_core::{GuidanceVersion, Settings, assess, parse_incident_slice};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["generate", n] => generate(n, "1"),
+        ["generate", n, seed] => generate(n, seed),
+        ["parse", file] => time(file, false),
+        ["assess", file] => time(file, true),
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("irmer-bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift64*): no dependency, and the
+/// same file for the same seed on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.below(options.len() as u64) as usize]
+    }
+    /// A decimal with `places` places in `0..max`.
+    fn decimal(&mut self, max: u64, places: u32) -> String {
+        let scale = 10u64.pow(places);
+        let v = self.below(max * scale);
+        if places == 0 {
+            v.to_string()
+        } else {
+            format!("{}.{:0w$}", v / scale, v % scale, w = places as usize)
+        }
+    }
+}
+
+fn generate(n: &str, seed: &str) -> Result<(), String> {
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("N must be a whole number, found {n:?}"))?;
+    let seed: u64 = seed
+        .parse()
+        .map_err(|_| format!("SEED must be a whole number, found {seed:?}"))?;
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout);
+    let mut line = String::with_capacity(512);
+    for k in 0..n {
+        line.clear();
+        incident(&mut rng, k, &mut line);
+        line.push('\n');
+        if out.write_all(line.as_bytes()).is_err() {
+            return Ok(()); // closed pipe
+        }
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn incident(rng: &mut Rng, k: u64, s: &mut String) {
+    let modality = Modality::ALL[rng.below(Modality::ALL.len() as u64) as usize];
+    let exposure = rng.pick(&[
+        "unintended",
+        "unintended",
+        "unintended",
+        "accidental",
+        "intended",
+        "none",
+    ]);
+    let nation = rng.pick(&[
+        "england",
+        "england",
+        "wales",
+        "scotland",
+        "northern-ireland",
+    ]);
+    let month = 1 + rng.below(12);
+    let day = 1 + rng.below(28);
+    let _ = write!(
+        s,
+        r#"{{"reference":"BENCH-{k:08}","nation":"{nation}","discovered":"2026-{month:02}-{day:02}","modality":"{modality}","exposure":"{exposure}""#,
+        modality = modality.as_str()
+    );
+    match rng.below(3) {
+        0 => {
+            let _ = write!(s, r#","patient":{{"age":{}}}"#, rng.below(95));
+        }
+        1 => {
+            let _ = write!(
+                s,
+                r#","patient":{{"age_group":"{}"}}"#,
+                rng.pick(&["adult", "child"])
+            );
+        }
+        _ => {}
+    }
+    let errors = rng.pick(&[
+        r#"["human"]"#,
+        r#"["procedural"]"#,
+        r#"["equipment"]"#,
+        r#"["human","systematic"]"#,
+        "[]",
+    ]);
+    let _ = write!(s, r#","errors":{errors}"#);
+    if rng.below(10) == 0 {
+        let _ = write!(s, r#","people":{}"#, 2 + rng.below(5));
+    }
+    use irmer_core::incident::ExposureCategory as C;
+    match modality.category() {
+        C::Diagnostic
+        | C::Interventional
+        | C::RadiotherapyPlanning
+        | C::RadiotherapyVerification => {
+            let received = rng.decimal(40, 3);
+            if exposure == "accidental" {
+                let _ = write!(s, r#","dose":{{"unit":"mSv","received":{received}}}"#);
+            } else {
+                let intended = rng.decimal(15, 3);
+                let _ = write!(
+                    s,
+                    r#","dose":{{"unit":"mSv","intended":{intended},"received":{received}}}"#
+                );
+            }
+        }
+        _ => {}
+    }
+    match modality.category() {
+        C::Interventional => {
+            let _ = write!(s, r#","tissue_reaction":{}"#, rng.below(4) == 0);
+        }
+        C::RadiotherapyPlanning => {
+            let _ = write!(s, r#","planning_scans":{}"#, 1 + rng.below(4));
+        }
+        C::RadiotherapyVerification => {
+            let _ = write!(
+                s,
+                r#","verification":{{"images_in_fraction":{},"intended_images":{},"additional_images":{},"cause":"{}","thematic":{}}}"#,
+                1 + rng.below(4),
+                5 + rng.below(20),
+                rng.below(12),
+                rng.pick(&["set-up", "equipment", "protocol"]),
+                rng.below(3) == 0
+            );
+        }
+        C::RadiotherapyTreatment => {
+            let intended = 20 + rng.below(50);
+            let _ = write!(
+                s,
+                r#","therapy":{{"deliveries":[{{"structure":"ptv","scope":"course","intended_gy":{intended},"delivered_gy":{}}},{{"structure":"oar","scope":"fraction","intended_gy":2,"delivered_gy":{}}}],"geographical_miss":"{}","miss_mm":{},"margin_mm":3}}"#,
+                rng.decimal(intended * 13 / 10, 2),
+                rng.decimal(3, 2),
+                rng.pick(&["none", "none", "none", "partial", "total"]),
+                rng.decimal(12, 1)
+            );
+        }
+        C::Sirt | C::NuclearMedicineTherapy => {
+            let prescribed = 1000 + rng.below(7000);
+            let _ = write!(
+                s,
+                r#","activity":{{"prescribed_mbq":{prescribed},"delivered_mbq":{}}}"#,
+                prescribed * (70 + rng.below(60)) / 100
+            );
+        }
+        C::Diagnostic => {}
+    }
+    if modality.is_nuclear_medicine() && rng.below(8) == 0 {
+        let _ = write!(
+            s,
+            r#","radiopharmaceutical":{{"intended":"Tc-99m HDP","administered":"{}"}}"#,
+            rng.pick(&["99mTc-HDP", "Tc-99m MAA"])
+        );
+    }
+    if rng.below(20) == 0 {
+        let _ = write!(
+            s,
+            r#","foetus":{{"dose_mgy":{},"intended":false}}"#,
+            rng.decimal(30, 2)
+        );
+    }
+    if rng.below(10) == 0 {
+        s.push_str(r#","clinically_significant":true"#);
+    }
+    s.push_str(r#","description":"Generated incident for benchmarking: the examination was repeated after an error in the request; dose estimated by the medical physics expert."}"#);
+}
+
+fn time(file: &str, with_assessment: bool) -> Result<(), String> {
+    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, f);
+    let mut buf = Vec::with_capacity(4096);
+    let settings = Settings::default();
+    let (mut good, mut bad, mut notifiable) = (0u64, 0u64, 0u64);
+    let start = Instant::now();
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        match parse_incident_slice(buf.trim_ascii()) {
+            Ok(incident) => {
+                good += 1;
+                if with_assessment {
+                    let a = assess(&incident, GuidanceVersion::LATEST, &settings);
+                    notifiable += u64::from(a.outcome == irmer_core::Outcome::Notifiable);
+                }
+            }
+            Err(_) => bad += 1,
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let what = if with_assessment {
+        "parsed and assessed"
+    } else {
+        "parsed"
+    };
+    println!(
+        "{what} {good} incidents ({bad} refused) in {secs:.3} s: {:.0} incidents/s{}",
+        good as f64 / secs,
+        if with_assessment {
+            format!(", {notifiable} notifiable")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}

@@ -226,18 +226,22 @@ named_enum!(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CivilDate(time::Date);
 
-const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-
 impl CivilDate {
+    /// Reads `YYYY-MM-DD`, exactly that form.
     pub fn parse(text: &str) -> Option<Self> {
-        if text.len() != 10 {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let date = time::Date::parse(text, DATE_FORMAT).ok()?;
-        (1900..=2999)
-            .contains(&date.year())
-            .then_some(CivilDate(date))
+        let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let year = i32::try_from(digits(0..4)?).ok()?;
+        let month = u8::try_from(digits(5..7)?).ok()?;
+        let day = u8::try_from(digits(8..10)?).ok()?;
+        Self::from_ymd(year, month, day)
     }
 
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Self> {

@@ -45,9 +45,16 @@ pub fn parse_incident(text: &str) -> Result<Incident, InputError> {
 /// Reads one incident from JSON bytes (one document, surrounding white space
 /// allowed).
 pub fn parse_incident_slice(bytes: &[u8]) -> Result<Incident, InputError> {
+    // One UTF-8 check for the whole document (serde_json would otherwise
+    // check every string on its own).
+    let text = std::str::from_utf8(bytes).map_err(|e| InputError {
+        field: String::new(),
+        message: format!("not valid UTF-8 text (at byte {})", e.valid_up_to() + 1),
+        position: None,
+    })?;
     arrays_only_where_allowed(bytes)?;
     // The fast path keeps no field path; only a failure pays for one.
-    match serde_json::from_slice::<Incident>(bytes) {
+    match serde_json::from_str::<Incident>(text) {
         Ok(incident) => check(incident),
         Err(_) => Err(explain_failure(bytes)),
     }
@@ -66,6 +73,17 @@ const ARRAY_FIELDS: [&[u8]; 2] = [b"errors", b"deliveries"];
 /// serde reads a struct from a JSON array by position; the contract has
 /// objects only, so an array is refused wherever the contract has none.
 fn arrays_only_where_allowed(bytes: &[u8]) -> Result<(), InputError> {
+    // Fast path: every `[` directly after `"errors":` or `"deliveries":`
+    // (which cannot occur inside a string, where a quote is escaped) and an
+    // object at the top: fine without a full scan.
+    let starts_with_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let all_allowed = memchr::memchr_iter(b'[', bytes).all(|at| {
+        let before = &bytes[..at];
+        before.ends_with(b"\"errors\":") || before.ends_with(b"\"deliveries\":")
+    });
+    if starts_with_object && all_allowed {
+        return Ok(());
+    }
     let refuse = |field: &str, message: &str| InputError {
         field: field.to_owned(),
         message: message.to_owned(),
@@ -470,6 +488,18 @@ mod tests {
         );
         // Brackets inside text are text.
         assert!(parse_incident(&with(r#""description":"see [1], \"quoted [x]\": [y]""#)).is_ok());
+    }
+
+    #[test]
+    fn refuses_text_that_is_not_utf8() {
+        let mut bytes = with(r#""description":"x""#).into_bytes();
+        let at = bytes.iter().position(|&b| b == b'x').expect("x");
+        bytes[at] = 0xff;
+        let err = parse_incident_slice(&bytes).expect_err("not UTF-8");
+        assert_eq!(
+            err.message,
+            format!("not valid UTF-8 text (at byte {})", at + 1)
+        );
     }
 
     #[test]

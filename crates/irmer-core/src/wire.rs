@@ -45,10 +45,36 @@ impl<'de> Visitor<'de> for NumberVisitor {
         Ok(format!("{v}"))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let number = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))
-            .map_err(|_| de::Error::invalid_type(de::Unexpected::Map, &self))?;
-        Ok(number.as_str().to_owned())
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // serde_json (arbitrary_precision) hands a number over as a map with
+        // one private key and the number's text as the value; any other map
+        // is a JSON object where a number belongs.
+        match map.next_key::<NumberToken>()? {
+            Some(NumberToken(true)) => map.next_value::<String>(),
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+/// The key serde_json uses for a number's text (`serde_json::Number`'s own
+/// deserializer reads the same key).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+struct NumberToken(bool);
+
+impl<'de> Deserialize<'de> for NumberToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = NumberToken;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NumberToken, E> {
+                Ok(NumberToken(v == NUMBER_TOKEN))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 

@@ -240,7 +240,10 @@ proptest! {
         prop_assert!(a.duties.contains(&irmer_core::assessment::Duty::InvestigateAndRecord));
         // Same facts, same answer.
         prop_assert_eq!(&a, &run(&incident));
-        serde_json::to_string(&a).expect("serialises");
+        // The fast writer writes exactly what serde_json writes.
+        let mut fast = Vec::new();
+        a.write_json(&mut fast);
+        prop_assert_eq!(String::from_utf8(fast).expect("utf-8"), serde_json::to_string(&a).expect("serialises"));
     }
 
     /// An incident reads back exactly as it was written.

@@ -4,7 +4,7 @@
 //! (at most [`MAX_LINE`] bytes), and output is written as it is produced.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -24,20 +24,30 @@ pub fn run(
     settings: &Settings,
 ) -> anyhow::Result<ExitCode> {
     let input: Box<dyn Read> = match file {
+        None if io::stdin().is_terminal() => {
+            eprintln!(
+                "irmer: reading incidents (JSON) from the terminal; end with Ctrl-D, or give a FILE"
+            );
+            Box::new(io::stdin().lock())
+        }
         None => Box::new(io::stdin().lock()),
         Some(p) if p == Path::new("-") => Box::new(io::stdin().lock()),
         Some(p) => Box::new(File::open(p).with_context(|| format!("cannot read {}", p.display()))?),
     };
     let reader = BufReader::with_capacity(256 * 1024, input);
     let stdout = io::stdout().lock();
-    let mut out = BufWriter::with_capacity(256 * 1024, stdout);
+    let mut out = BufWriter::with_capacity(BLOCK, stdout);
     let mut sink = Sink {
         json,
         guidance,
         settings,
         assessed: 0,
+        pending: Vec::with_capacity(BLOCK + 8192),
     };
-    let bad = match stream(reader, &mut out, &mut sink) {
+    let bad = match stream(reader, &mut out, &mut sink).and_then(|bad| {
+        out.write_all(&sink.pending)?;
+        Ok(bad)
+    }) {
         Ok(bad) => bad,
         // A closed pipe (`irmer assess big.jsonl | head`) is not a failure.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
@@ -63,7 +73,12 @@ struct Sink<'a> {
     guidance: GuidanceVersion,
     settings: &'a Settings,
     assessed: u64,
+    /// JSON lines not yet handed to the writer.
+    pending: Vec<u8>,
 }
+
+/// The output block size, and the writer's buffer size.
+const BLOCK: usize = 256 * 1024;
 
 impl Sink<'_> {
     fn accept(
@@ -74,8 +89,15 @@ impl Sink<'_> {
     ) -> io::Result<()> {
         let assessment = assess(incident, self.guidance, self.settings);
         if self.json {
-            serde_json::to_writer(&mut *out, &assessment).map_err(io::Error::other)?;
-            out.write_all(b"\n")?;
+            // JSON lines are gathered here and handed over in blocks at
+            // least as large as the writer's buffer, which it passes
+            // straight through without copying.
+            assessment.write_json(&mut self.pending);
+            self.pending.push(b'\n');
+            if self.pending.len() >= BLOCK {
+                out.write_all(&self.pending)?;
+                self.pending.clear();
+            }
         } else {
             if self.assessed > 0 {
                 out.write_all(b"\n")?;

@@ -71,6 +71,7 @@ pub const READING_MISS_NOT_8_2: &str = "reading: with a geographical miss the un
 pub const READING_NO_CATEGORY: &str = "reading: a complementary code needs a category code, and none could be found; the outcome stands, the letter is left out of codes until the missing facts are given";
 pub const READING_TECHNICAL_REPEAT: &str = "reading: errors [] is positive evidence of no procedural, human, systematic or equipment error (a technical repeat), which is not a SAUE";
 pub const READING_ABSENT_ERRORS: &str = "reading: errors not given is unknown: code 6 needs a failure in procedure, so it stays undetermined";
+pub const NOTE_NEAR_MISS: &str = "a near miss: no statutory criterion applies; record and investigate it (regulation 8(3)); it may be notified voluntarily (V) to share learning";
 pub const READING_C_NOT_EXPOSURE: &str = "reading: clinically_significant is set, but C applies to accidental or unintended exposures; apply the employer's own procedure and the duty of candour as it requires";
 
 /// The criteria a modality's exposure category can reach (the contract's
@@ -212,22 +213,19 @@ impl Judge<'_> {
         }
         let exposure = self.i.exposure;
         if exposure == ExposureKind::None {
-            return Some(
-                "a near miss: nothing was delivered, so no statutory criterion applies (record and investigate it; it may be notified voluntarily)",
-            );
+            return Some("a near miss: nothing was delivered");
         }
         match code {
-            Criterion::C1 => (exposure != ExposureKind::Accidental).then_some(
-                "code 1 is for accidental exposures (no exposure of any kind was intended); this one is judged as an unintended or intended exposure",
-            ),
+            Criterion::C1 => (exposure != ExposureKind::Accidental)
+                .then_some("for accidental exposures only (no exposure of any kind was intended)"),
             Criterion::C5 | Criterion::C6 => None,
             _ => match exposure {
-                ExposureKind::Accidental => Some(
-                    "for unintended exposures only; an accidental exposure (e.g. a wrong patient) is judged under code 1 on the dose received",
-                ),
-                ExposureKind::Intended => Some(
-                    "for unintended exposures only; the individual's own exposure went as intended",
-                ),
+                ExposureKind::Accidental => {
+                    Some("for unintended exposures only; an accidental one is judged under code 1")
+                }
+                ExposureKind::Intended => {
+                    Some("for unintended exposures only; this exposure went as intended")
+                }
                 _ => None,
             },
         }
@@ -499,7 +497,7 @@ impl Judge<'_> {
             }
             Criterion::C2_2 | Criterion::C2_4 => {
                 let (factor, band) = if code == Criterion::C2_2 {
-                    (FACTOR_2_2, "the 0.3-2.5 mSv band")
+                    (FACTOR_2_2, "in the 0.3-2.5 mSv band")
                 } else {
                     (FACTOR_2_4, "over 10 mSv")
                 };
@@ -985,6 +983,9 @@ impl Judge<'_> {
     /// from it.
     fn finish(mut self) -> Assessment {
         let i = self.i;
+        if i.exposure == ExposureKind::None && self.out_of_scope().is_none() {
+            self.note(NOTE_NEAR_MISS);
+        }
         let out_of_scope = self.out_of_scope();
         let harmful = matches!(
             i.exposure,
