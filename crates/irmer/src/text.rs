@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use irmer_core::Incident;
-use irmer_core::assessment::{Assessment, Duty, Outcome, Status};
+use irmer_core::assessment::{Assessment, CriterionResult, Duty, Outcome, Status};
 
 const WIDTH: usize = 78;
 
@@ -97,26 +97,8 @@ pub fn write_assessment(
         .iter()
         .filter(|c| c.status == Status::NotApplicable)
         .count();
-    if !decisive.is_empty() {
-        writeln!(out, "\nWhy")?;
-        for c in decisive {
-            write_item(
-                out,
-                &format!("{:<12} {:<5}", c.status.as_str(), c.code.as_str()),
-                &c.reason,
-            )?;
-        }
-    }
-    if !not_met.is_empty() {
-        writeln!(out, "\nAlso considered")?;
-        for c in not_met {
-            write_item(
-                out,
-                &format!("{:<12} {:<5}", c.status.as_str(), c.code.as_str()),
-                &c.reason,
-            )?;
-        }
-    }
+    write_criteria(out, "Why", &decisive)?;
+    write_criteria(out, "Also considered", &not_met)?;
     if not_applicable > 0 {
         let noun = if not_applicable == 1 {
             "criterion"
@@ -198,6 +180,22 @@ pub fn write_assessment(
     }
     let category = a.category_code.map_or("none".to_owned(), |c| c.to_string());
     writeln!(out, "\nCategory code {category}; guidance {}", a.guidance)?;
+    Ok(())
+}
+
+fn write_criteria(
+    out: &mut impl Write,
+    title: &str,
+    criteria: &[&CriterionResult],
+) -> io::Result<()> {
+    if criteria.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{title}")?;
+    for c in criteria {
+        let label = format!("{:<12} {:<5}", c.status.as_str(), c.code.as_str());
+        write_item(out, &label, &c.reason)?;
+    }
     Ok(())
 }
 
