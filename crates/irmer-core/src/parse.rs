@@ -178,7 +178,7 @@ fn explain_failure(bytes: &[u8]) -> InputError {
             if inner.is_syntax() || inner.is_eof() {
                 return syntax_error(&inner);
             }
-            describe(&path, &strip_position(&inner.to_string()), None)
+            describe(&path, &strip_position(&inner.to_string()))
         }
     }
 }
@@ -228,12 +228,12 @@ fn join(path: &str, field: &str) -> String {
 }
 
 /// Turns serde's wording into ours.
-fn describe(path: &str, message: &str, position: Option<Position>) -> InputError {
+fn describe(path: &str, message: &str) -> InputError {
     let (field, message) = rewrite(path, message);
     InputError {
         field,
         message,
-        position,
+        position: None,
     }
 }
 

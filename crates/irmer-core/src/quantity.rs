@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 /// The largest magnitude accepted for any quantity (10^12). Far above any
 /// real dose, activity or distance; it bounds the arithmetic below.
 pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
-/// The most significant digits accepted in one number.
+/// The most digits accepted in one number (trailing zeros after the
+/// decimal point count: they are kept as written).
 pub const MAX_SIGNIFICANT_DIGITS: u32 = 20;
 
 /// A non-negative decimal number, exact as written.
@@ -36,7 +37,7 @@ pub enum QuantityError {
     Negative,
     #[error("larger than 1000000000000")]
     TooLarge,
-    #[error("more than 20 significant digits")]
+    #[error("more than 20 digits")]
     TooPrecise,
 }
 
@@ -66,7 +67,9 @@ impl Quantity {
         if value > Decimal::from(MAX_QUANTITY) {
             return Err(QuantityError::TooLarge);
         }
-        if value.normalize().mantissa().unsigned_abs() >= 10u128.pow(MAX_SIGNIFICANT_DIGITS) {
+        // The digits as stored (trailing zeros included: the display keeps
+        // them), which is what bounds the products below.
+        if value.mantissa().unsigned_abs() >= 10u128.pow(MAX_SIGNIFICANT_DIGITS) {
             return Err(QuantityError::TooPrecise);
         }
         Ok(Quantity(value))
@@ -245,6 +248,11 @@ mod tests {
             Err(QuantityError::TooPrecise)
         );
         assert!(Quantity::parse("1000000000000").is_ok());
+        assert_eq!(
+            Quantity::parse("1.0000000000000000000000000000"),
+            Err(QuantityError::TooPrecise)
+        );
+        assert!(Quantity::parse("1.0000000000000000000").is_ok());
     }
 
     #[test]
@@ -262,6 +270,15 @@ mod tests {
     #[test]
     fn arithmetic_at_the_bounds_is_exact() {
         let big = q("999999999999.99999999");
+        let widest = q("0.9999999999999999999");
+        assert_eq!(
+            widest.cmp_times(Factor::new(100, 1), widest),
+            Ordering::Less
+        );
+        assert_eq!(
+            big.cmp_times(Factor::new(100, 99), widest),
+            Ordering::Greater
+        );
         let small = q("0.0000000000000000001");
         assert_eq!(big.cmp_times(Factor::new(25, 10), big), Ordering::Less);
         assert_eq!(big.cmp_times(Factor::new(1, 100), big), Ordering::Greater);

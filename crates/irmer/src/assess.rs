@@ -57,6 +57,9 @@ pub fn run(
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e).context("writing output"),
         _ => {}
     }
+    if bad == 0 && sink.assessed == 0 {
+        eprintln!("irmer: no incident in the input");
+    }
     if bad > 0 {
         eprintln!(
             "irmer: {bad} incident{} refused, {} assessed",
