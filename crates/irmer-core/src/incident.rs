@@ -224,7 +224,7 @@ named_enum!(
 
 /// A civil date (`YYYY-MM-DD`, UK), between 1900 and 2999.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CivilDate(time::Date);
+pub struct CivilDate(pub(crate) time::Date);
 
 impl CivilDate {
     /// Reads `YYYY-MM-DD`, exactly that form.

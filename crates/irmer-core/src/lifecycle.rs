@@ -591,3 +591,60 @@ mod tests {
         );
     }
 }
+
+/// The civil date in the United Kingdom at a UTC instant: British Summer
+/// Time (UTC+1) runs from 01:00 UTC on the last Sunday of March to 01:00 UTC
+/// on the last Sunday of October.
+pub fn uk_date(now: time::OffsetDateTime) -> CivilDate {
+    let utc = now.to_offset(time::UtcOffset::UTC);
+    let year = utc.year();
+    let last_sunday = |month: time::Month| {
+        let mut day =
+            time::Date::from_calendar_date(year, month, month.length(year)).unwrap_or(utc.date());
+        while day.weekday() != time::Weekday::Sunday {
+            day = day.previous_day().unwrap_or(day);
+        }
+        day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(utc)
+    };
+    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
+    let local = if summer {
+        utc + time::Duration::HOUR
+    } else {
+        utc
+    };
+    CivilDate(local.date())
+}
+
+#[cfg(test)]
+mod uk_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_uk_date_follows_british_summer_time() {
+        // 23:30 UTC in July is 00:30 BST the next day.
+        assert_eq!(
+            uk_date(datetime!(2026-07-14 23:30 UTC)).to_string(),
+            "2026-07-15"
+        );
+        // In winter the UK is on UTC.
+        assert_eq!(
+            uk_date(datetime!(2026-01-14 23:30 UTC)).to_string(),
+            "2026-01-14"
+        );
+        // BST starts at 01:00 UTC on the last Sunday of March (29 March 2026)
+        // and ends at 01:00 UTC on the last Sunday of October (25 October).
+        assert_eq!(
+            uk_date(datetime!(2026-03-29 00:59 UTC) + time::Duration::HOUR * 23).to_string(),
+            "2026-03-30"
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-10-24 23:30 UTC)).to_string(),
+            "2026-10-25"
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-10-25 23:30 UTC)).to_string(),
+            "2026-10-25"
+        );
+    }
+}

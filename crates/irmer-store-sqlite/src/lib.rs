@@ -1,0 +1,460 @@
+//! The incident register in SQLite: the embedded default. One file, created
+//! on first use, in WAL mode with `synchronous = FULL`, so that a write that
+//! was acknowledged survives a crash, a kill or a power cut.
+//!
+//! Writes go through one connection (SQLite has one writer at a time, and
+//! one connection avoids lock upgrades failing under load); reads use a
+//! pool and see the last committed state.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::{
+    Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
+    Stored,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The register in a SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if need be) the database at
+    /// `path`, and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Self::with_options(options, 4).await
+    }
+
+    /// A private in-memory database (tests).
+    pub async fn in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(backend)?;
+        // One connection for both: an in-memory database lives in its
+        // connection.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(SqliteStore {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+
+    async fn with_options(options: SqliteConnectOptions, readers: u32) -> Result<Self, StoreError> {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&writer).await.map_err(backend)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(backend)?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+fn date(d: Option<CivilDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn timestamp(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    incident_id: i64,
+    e: &Event,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(incident_id)
+    .bind(e.seq)
+    .bind(timestamp(e.at))
+    .bind(&e.actor)
+    .bind(e.kind.as_str())
+    .bind(&e.reason)
+    .bind(&e.data)
+    .bind(&e.changes)
+    .bind(&e.facts)
+    .bind(&e.assessment)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Inserts a new incident; `None` when the reference is taken.
+async fn insert_incident(
+    conn: &mut SqliteConnection,
+    new: &NewIncident,
+) -> Result<Option<i64>, StoreError> {
+    let s = &new.state;
+    let i = &s.index;
+    let at = timestamp(new.event.at);
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO incidents (reference, version, status, facts, original, assessment, milestones, modality, nation,
+             discovered, guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due,
+             created_at, updated_at)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+         ON CONFLICT (reference) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&new.reference)
+    .bind(s.status.as_str())
+    .bind(&s.facts)
+    .bind(&new.original)
+    .bind(&s.assessment)
+    .bind(&s.milestones)
+    .bind(i.modality.as_str())
+    .bind(&i.nation)
+    .bind(i.discovered.to_string())
+    .bind(&i.guidance)
+    .bind(i.outcome.as_str())
+    .bind(&i.codes)
+    .bind(date(i.notify_by))
+    .bind(date(i.report_by))
+    .bind(date(i.notified_on))
+    .bind(date(i.report_sent_on))
+    .bind(date(i.closed_on))
+    .bind(date(i.next_due))
+    .bind(&at)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if let Some(id) = id {
+        insert_event(conn, id, &new.event).await?;
+    }
+    Ok(id)
+}
+
+const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
+}
+
+fn read_date(row: &SqliteRow, column: &str) -> Result<Option<CivilDate>, StoreError> {
+    let text: Option<String> = row.try_get(column).map_err(backend)?;
+    text.map(|t| CivilDate::parse(&t).ok_or_else(|| corrupt(column, &t)))
+        .transpose()
+}
+
+fn read_time(text: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| corrupt("timestamp", text))
+}
+
+fn read_stored(row: &SqliteRow) -> Result<Stored, StoreError> {
+    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
+    let status = get("status")?;
+    let modality = get("modality")?;
+    let outcome = get("outcome")?;
+    let discovered = get("discovered")?;
+    Ok(Stored {
+        reference: get("reference")?,
+        version: row.try_get("version").map_err(backend)?,
+        original: get("original")?,
+        state: State {
+            status: IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            facts: get("facts")?,
+            assessment: get("assessment")?,
+            milestones: get("milestones")?,
+            index: Index {
+                modality: Modality::ALL
+                    .iter()
+                    .copied()
+                    .find(|m| m.as_str() == modality)
+                    .ok_or_else(|| corrupt("modality", &modality))?,
+                nation: get("nation")?,
+                discovered: CivilDate::parse(&discovered)
+                    .ok_or_else(|| corrupt("discovered", &discovered))?,
+                guidance: get("guidance")?,
+                outcome: Outcome::ALL
+                    .into_iter()
+                    .find(|o| o.as_str() == outcome)
+                    .ok_or_else(|| corrupt("outcome", &outcome))?,
+                codes: get("codes")?,
+                notify_by: read_date(row, "notify_by")?,
+                report_by: read_date(row, "report_by")?,
+                notified_on: read_date(row, "notified_on")?,
+                report_sent_on: read_date(row, "report_sent_on")?,
+                closed_on: read_date(row, "closed_on")?,
+                next_due: read_date(row, "next_due")?,
+            },
+        },
+        created_at: read_time(&get("created_at")?)?,
+        updated_at: read_time(&get("updated_at")?)?,
+    })
+}
+
+fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
+    q.push(" WHERE 1 = 1");
+    if !filter.status.is_empty() {
+        q.push(" AND status IN (");
+        let mut list = q.separated(", ");
+        for s in &filter.status {
+            list.push_bind(s.as_str());
+        }
+        list.push_unseparated(")");
+    }
+    if !filter.modality.is_empty() {
+        q.push(" AND modality IN (");
+        let mut list = q.separated(", ");
+        for m in &filter.modality {
+            list.push_bind(m.as_str());
+        }
+        list.push_unseparated(")");
+    }
+    if !filter.outcome.is_empty() {
+        q.push(" AND outcome IN (");
+        let mut list = q.separated(", ");
+        for o in &filter.outcome {
+            list.push_bind(o.as_str());
+        }
+        list.push_unseparated(")");
+    }
+    if let Some(code) = &filter.code {
+        // Whole codes only: "2" must not match "2.2".
+        q.push(" AND instr(' ' || codes || ' ', ")
+            .push_bind(format!(" {code} "))
+            .push(") > 0");
+    }
+    if let Some(from) = filter.discovered_from {
+        q.push(" AND discovered >= ").push_bind(from.to_string());
+    }
+    if let Some(to) = filter.discovered_to {
+        q.push(" AND discovered <= ").push_bind(to.to_string());
+    }
+    if let Some(before) = filter.due_before {
+        q.push(" AND next_due < ").push_bind(before.to_string());
+    }
+    if let Some(by) = filter.due_by {
+        q.push(" AND next_due <= ").push_bind(by.to_string());
+    }
+}
+
+impl Store for SqliteStore {
+    async fn create(&self, new: &NewIncident) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        match insert_incident(&mut tx, new).await? {
+            Some(_) => tx.commit().await.map_err(backend),
+            None => Err(StoreError::Duplicate(new.reference.clone())),
+        }
+    }
+
+    async fn create_many(&self, batch: &[NewIncident]) -> Result<Vec<Option<String>>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            match insert_incident(&mut tx, new).await? {
+                Some(_) => outcomes.push(None),
+                None => {
+                    let facts: String =
+                        sqlx::query_scalar("SELECT facts FROM incidents WHERE reference = $1")
+                            .bind(&new.reference)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    outcomes.push(Some(facts));
+                }
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(outcomes)
+    }
+
+    async fn append(&self, change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let found: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, version FROM incidents WHERE reference = $1")
+                .bind(&change.reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let (id, version) = found.ok_or_else(|| StoreError::NotFound(change.reference.clone()))?;
+        if version != change.expected_version {
+            return Err(StoreError::Conflict {
+                reference: change.reference.clone(),
+                expected: change.expected_version,
+                current: version,
+            });
+        }
+        insert_event(&mut tx, id, &change.event).await?;
+        let s = &change.state;
+        let i = &s.index;
+        sqlx::query(
+            "UPDATE incidents SET version = $1, status = $2, facts = $3, assessment = $4, milestones = $5, modality = $6,
+                 nation = $7, discovered = $8, guidance = $9, outcome = $10, codes = $11, notify_by = $12, report_by = $13,
+                 notified_on = $14, report_sent_on = $15, closed_on = $16, next_due = $17, updated_at = $18
+             WHERE id = $19 AND version = $20",
+        )
+        .bind(change.event.seq)
+        .bind(s.status.as_str())
+        .bind(&s.facts)
+        .bind(&s.assessment)
+        .bind(&s.milestones)
+        .bind(i.modality.as_str())
+        .bind(&i.nation)
+        .bind(i.discovered.to_string())
+        .bind(&i.guidance)
+        .bind(i.outcome.as_str())
+        .bind(&i.codes)
+        .bind(date(i.notify_by))
+        .bind(date(i.report_by))
+        .bind(date(i.notified_on))
+        .bind(date(i.report_sent_on))
+        .bind(date(i.closed_on))
+        .bind(date(i.next_due))
+        .bind(timestamp(change.event.at))
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get(&self, reference: &str) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM incidents WHERE reference = $1"
+        ))
+        .bind(reference)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(read_stored).transpose()
+    }
+
+    async fn history(&self, reference: &str) -> Result<Option<Vec<Event>>, StoreError> {
+        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let Some(id) = id else { return Ok(None) };
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, kind, reason, data, changes, facts, assessment
+             FROM incident_events WHERE incident_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(backend)?;
+                let at: String = row.try_get("at").map_err(backend)?;
+                Ok(Event {
+                    seq: row.try_get("seq").map_err(backend)?,
+                    at: read_time(&at)?,
+                    actor: row.try_get("actor").map_err(backend)?,
+                    kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
+                    reason: row.try_get("reason").map_err(backend)?,
+                    data: row.try_get("data").map_err(backend)?,
+                    changes: row.try_get("changes").map_err(backend)?,
+                    facts: row.try_get("facts").map_err(backend)?,
+                    assessment: row.try_get("assessment").map_err(backend)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(events))
+    }
+
+    async fn list(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Page, StoreError> {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM incidents"));
+        push_filter(&mut q, filter);
+        q.push(match sort {
+            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
+            Sort::DiscoveredOldest => " ORDER BY discovered, id",
+            Sort::NextDue => " ORDER BY next_due IS NULL, next_due, discovered, id",
+            Sort::Reference => " ORDER BY reference",
+        });
+        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
+        let items = rows
+            .iter()
+            .map(read_stored)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn backup(&self, path: &Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Backend(format!(
+                "{} already exists; choose a new file",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Backend("the backup path is not valid text".into()))?;
+        // VACUUM INTO writes a consistent snapshot while others keep working.
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.reader)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! irmer-store: the incident register.
+//!
+//! - [`Store`]: what a storage backend does (SQLite in `irmer-store-sqlite`,
+//!   PostgreSQL in `irmer-store-postgres`). A backend stores and returns
+//!   rows; it never decides anything.
+//! - [`register::Register`]: the one write path. It parses, patches and
+//!   re-assesses with the engine, checks the incident's life, and hands the
+//!   backend an event to append together with the new current state.
+//! - [`testsuite`]: the tests every backend must pass, written once.
+//!
+//! History is never overwritten: every change is an appended event (who,
+//! when, what changed from what, why), and the current state is the fold of
+//! the events ([`register::replay`]), kept beside them for queries in the
+//! same transaction.
+
+use std::future::Future;
+use std::path::Path;
+
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::IncidentStatus;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub mod register;
+pub mod testsuite;
+
+/// What can go wrong in a backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no incident with reference {0:?}")]
+    NotFound(String),
+    #[error("an incident with reference {0:?} is already in the register")]
+    Duplicate(String),
+    /// A stale write: the incident changed since the version the writer saw.
+    #[error(
+        "incident {reference:?} is at version {current}, not {expected}: reload it and apply the change again"
+    )]
+    Conflict {
+        reference: String,
+        expected: i64,
+        current: i64,
+    },
+    #[error("{0} is not supported by this database")]
+    Unsupported(&'static str),
+    #[error("database: {0}")]
+    Backend(String),
+}
+
+/// The columns a backend keeps beside the facts so that it can filter and
+/// sort without reading them (all derived from facts, assessment and
+/// milestones by the register).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    pub modality: Modality,
+    pub nation: String,
+    pub discovered: CivilDate,
+    pub guidance: String,
+    pub outcome: Outcome,
+    /// The notification codes, space-separated (`"2.2 E2.2"`).
+    pub codes: String,
+    pub notify_by: Option<CivilDate>,
+    pub report_by: Option<CivilDate>,
+    pub notified_on: Option<CivilDate>,
+    pub report_sent_on: Option<CivilDate>,
+    pub closed_on: Option<CivilDate>,
+    /// The next deadline still to be met, if any (for "overdue", "due within
+    /// N days" and the deadlines list).
+    pub next_due: Option<CivilDate>,
+}
+
+/// The current state of an incident, as a backend stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    pub status: IncidentStatus,
+    /// The incident's facts in the contract's JSON.
+    pub facts: String,
+    /// The current assessment's JSON.
+    pub assessment: String,
+    /// The milestones' JSON.
+    pub milestones: String,
+    pub index: Index,
+}
+
+/// What kind of event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// The incident was recorded: the reporter's original account.
+    Reported,
+    /// Facts were changed (a merge patch) and the incident re-assessed.
+    FactsChanged,
+    StartInvestigation,
+    RecordNotification,
+    RecordReportSent,
+    Close,
+    CloseLocally,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Reported,
+        EventKind::FactsChanged,
+        EventKind::StartInvestigation,
+        EventKind::RecordNotification,
+        EventKind::RecordReportSent,
+        EventKind::Close,
+        EventKind::CloseLocally,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Reported => "reported",
+            EventKind::FactsChanged => "facts-changed",
+            EventKind::StartInvestigation => "start-investigation",
+            EventKind::RecordNotification => "record-notification",
+            EventKind::RecordReportSent => "record-report-sent",
+            EventKind::Close => "close",
+            EventKind::CloseLocally => "close-locally",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// One entry of an incident's history, as a backend stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// 1 for the report; the incident's version after this event.
+    pub seq: i64,
+    /// When (UTC).
+    pub at: OffsetDateTime,
+    /// Who.
+    pub actor: String,
+    pub kind: EventKind,
+    /// Why (required for every change after the report).
+    pub reason: Option<String>,
+    /// The request itself: the merge patch, or the step's details (JSON).
+    pub data: String,
+    /// What changed: a JSON array of `{field, old, new}`.
+    pub changes: String,
+    /// The facts after the event, when it changed them (JSON).
+    pub facts: Option<String>,
+    /// The assessment after the event, when it re-assessed (JSON, with the
+    /// guidance version it used).
+    pub assessment: Option<String>,
+}
+
+/// An incident to create: its reference, first state and first event.
+#[derive(Clone, Debug)]
+pub struct NewIncident {
+    pub reference: String,
+    /// The reporter's original account, exactly as submitted (JSON), kept
+    /// unchanged beside later edits.
+    pub original: String,
+    pub state: State,
+    pub event: Event,
+}
+
+/// A change to append: the version the writer saw, the event and the state
+/// after it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub reference: String,
+    pub expected_version: i64,
+    pub state: State,
+    pub event: Event,
+}
+
+/// An incident as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub reference: String,
+    pub version: i64,
+    pub original: String,
+    pub state: State,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Filters for a list; every filter given must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Vec<IncidentStatus>,
+    pub modality: Vec<Modality>,
+    pub outcome: Vec<Outcome>,
+    /// A notification code, exact (`2.2`, `M2.1`).
+    pub code: Option<String>,
+    pub discovered_from: Option<CivilDate>,
+    pub discovered_to: Option<CivilDate>,
+    /// Only incidents with a deadline still to meet that is before this day
+    /// (today, for "overdue").
+    pub due_before: Option<CivilDate>,
+    /// Only incidents with a deadline still to meet on or before this day
+    /// (today + N, for "due within N days").
+    pub due_by: Option<CivilDate>,
+}
+
+/// How a list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Most recently discovered first (the register's default).
+    #[default]
+    DiscoveredNewest,
+    DiscoveredOldest,
+    /// Soonest pending deadline first; incidents without one last.
+    NextDue,
+    Reference,
+}
+
+/// One page of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<Stored>,
+    /// How many incidents match the filter in all.
+    pub total: u64,
+}
+
+/// The most a page may hold.
+pub const MAX_PAGE: u32 = 1000;
+
+/// A storage backend. Every method is one transaction.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Creates an incident with its first event. `Duplicate` when the
+    /// reference is taken.
+    fn create(&self, new: &NewIncident) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Creates many in one transaction; an incident whose reference is
+    /// taken is left as it is. Returns, for each, `None` when it was created
+    /// or the stored facts when the reference was already taken.
+    fn create_many(
+        &self,
+        batch: &[NewIncident],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send;
+
+    /// Appends an event and replaces the current state, if the incident is
+    /// still at `expected_version` (`Conflict` otherwise, `NotFound` when
+    /// there is no such incident).
+    fn append(&self, change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn get(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send;
+
+    /// Every event of an incident, oldest first (`None`: no such incident).
+    fn history(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Vec<Event>>, StoreError>> + Send;
+
+    fn list(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
+    /// A consistent copy of the whole register to `path`, while it is in use.
+    fn backup(&self, path: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

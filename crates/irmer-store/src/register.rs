@@ -1,0 +1,660 @@
+//! The register: the one way incidents are recorded and changed.
+//!
+//! Every write parses its input with the core's one reader, runs the
+//! engine, checks the incident's life, and appends an event together with
+//! the new current state in one transaction of the backend. Nothing is
+//! updated in place without an event.
+
+use std::sync::Arc;
+
+use irmer_core::assessment::Assessment;
+use irmer_core::incident::{CivilDate, Incident, Reference};
+use irmer_core::lifecycle::{
+    self, DeadlineStatus, IncidentStatus, Milestones, Transition, TransitionError,
+};
+use irmer_core::parse::{InputError, incident_from_value};
+use irmer_core::patch::{FieldChange, apply_patch};
+use irmer_core::{GuidanceVersion, Outcome, Settings, assess};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::{
+    Change, Event, EventKind, Filter, Index, NewIncident, Sort, State, Store, StoreError, Stored,
+};
+
+/// Why a register operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The input is not a valid incident or change (names the field).
+    #[error("{0}")]
+    Invalid(#[from] InputError),
+    /// The step is not possible in the incident's current state.
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Stored data could not be read back: a bug or a damaged database.
+    #[error("stored incident {reference:?} could not be read: {why}")]
+    Corrupt { reference: String, why: String },
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> RegisterError {
+    RegisterError::Invalid(InputError {
+        field: field.to_owned(),
+        message: message.into(),
+        position: None,
+    })
+}
+
+/// An incident in the register, read back and checked.
+#[derive(Clone, Debug)]
+pub struct IncidentRecord {
+    pub reference: String,
+    /// Increases by one with every event; writers send the version they saw.
+    pub version: i64,
+    pub status: IncidentStatus,
+    pub incident: Incident,
+    /// The current assessment (JSON, with its guidance version).
+    pub assessment: Value,
+    pub outcome: Outcome,
+    pub milestones: Milestones,
+    /// The reporter's original account, as first submitted.
+    pub original: Value,
+    pub index: Index,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl IncidentRecord {
+    /// The two clocks on `today` (`None` when not notifiable).
+    pub fn deadline_status(&self, today: CivilDate) -> Option<DeadlineStatus> {
+        let deadlines = match (self.index.notify_by, self.index.report_by) {
+            (Some(notify_by), Some(report_by)) => Some(irmer_core::assessment::Deadlines {
+                notify_by,
+                report_by,
+            }),
+            _ => None,
+        };
+        lifecycle::deadline_status(self.outcome, deadlines, &self.milestones, today)
+    }
+}
+
+/// One history entry, read back.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub version: i64,
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub kind: EventKind,
+    pub reason: Option<String>,
+    pub data: Value,
+    pub changes: Vec<FieldChange>,
+    pub facts: Option<Value>,
+    pub assessment: Option<Value>,
+}
+
+/// How an import went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u64,
+    /// Already in the register with the same facts: nothing done.
+    pub unchanged: u64,
+    /// Refused lines: (line number, message). Nothing was written for them.
+    pub refused: Vec<(u64, String)>,
+}
+
+/// The source of "now" (UTC); a test fixes it.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// The most incidents written in one import transaction.
+pub const IMPORT_BATCH: usize = 2000;
+
+#[derive(Clone)]
+pub struct Register<S> {
+    store: S,
+    guidance: GuidanceVersion,
+    settings: Settings,
+    clock: Clock,
+}
+
+impl<S: Store> Register<S> {
+    pub fn new(store: S, guidance: GuidanceVersion, settings: Settings) -> Self {
+        Register {
+            store,
+            guidance,
+            settings,
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+
+    /// The same register with another clock (tests).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn guidance(&self) -> GuidanceVersion {
+        self.guidance
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+
+    /// Today's date in the UK.
+    pub fn today(&self) -> CivilDate {
+        lifecycle::uk_date(self.now())
+    }
+
+    /// Records a new incident from its JSON (the contract's format). A
+    /// reference is assigned when it has none.
+    pub async fn report(
+        &self,
+        submitted: &Value,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let actor = actor_name(actor)?;
+        let mut incident = incident_from_value(submitted)?;
+        if incident.reference.is_none() {
+            incident.reference = Some(new_reference(incident.discovered));
+        }
+        let new = self.new_incident(&incident, submitted, actor)?;
+        self.store.create(&new).await?;
+        self.get(&new.reference).await
+    }
+
+    fn new_incident(
+        &self,
+        incident: &Incident,
+        submitted: &Value,
+        actor: &str,
+    ) -> Result<NewIncident, RegisterError> {
+        let reference = incident
+            .reference
+            .as_ref()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
+        let assessment = assess(incident, self.guidance, &self.settings);
+        let milestones = Milestones::default();
+        let status = IncidentStatus::Reported;
+        let state = state(incident, &assessment, status, &milestones)?;
+        let at = self.now();
+        Ok(NewIncident {
+            reference,
+            original: submitted.to_string(),
+            event: Event {
+                seq: 1,
+                at,
+                actor: actor.to_owned(),
+                kind: EventKind::Reported,
+                reason: None,
+                data: "{}".into(),
+                changes: "[]".into(),
+                facts: Some(state.facts.clone()),
+                assessment: Some(state.assessment.clone()),
+            },
+            state,
+        })
+    }
+
+    /// Changes facts with a JSON merge patch. `reason` is required. A patch
+    /// that changes nothing writes nothing and returns the incident as it is.
+    pub async fn amend(
+        &self,
+        reference: &str,
+        expected_version: i64,
+        patch: &Value,
+        reason: &str,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let actor = actor_name(actor)?;
+        let reason = reason_text(reason)?;
+        if patch.get("reference").is_some() {
+            return Err(invalid(
+                "reference",
+                "the reference identifies the incident and cannot be changed",
+            ));
+        }
+        let current = self.get(reference).await?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                reference: reference.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            }
+            .into());
+        }
+        let (incident, changes) = apply_patch(&current.incident, patch)?;
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let assessment = assess(&incident, self.guidance, &self.settings);
+        let state = state(&incident, &assessment, current.status, &current.milestones)?;
+        let mut changes = changes;
+        if current.outcome != assessment.outcome {
+            changes.push(FieldChange {
+                field: "assessment.outcome".into(),
+                old: Some(Value::from(current.outcome.as_str())),
+                new: Some(Value::from(assessment.outcome.as_str())),
+            });
+        }
+        let change = Change {
+            reference: reference.to_owned(),
+            expected_version,
+            event: Event {
+                seq: expected_version + 1,
+                at: self.now(),
+                actor: actor.to_owned(),
+                kind: EventKind::FactsChanged,
+                reason: Some(reason.to_owned()),
+                data: patch.to_string(),
+                changes: to_json(&changes),
+                facts: Some(state.facts.clone()),
+                assessment: Some(state.assessment.clone()),
+            },
+            state,
+        };
+        self.store.append(&change).await?;
+        self.get(reference).await
+    }
+
+    /// Takes a step in the incident's life (records a notification, a
+    /// report sent, a closure…).
+    pub async fn transition(
+        &self,
+        reference: &str,
+        expected_version: i64,
+        step: &Transition,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let actor = actor_name(actor)?;
+        let reason = match reason {
+            Some(r) => Some(reason_text(r)?.to_owned()),
+            None => None,
+        };
+        let current = self.get(reference).await?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                reference: reference.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            }
+            .into());
+        }
+        // The engine runs again on every change: the stored decision is
+        // always the current guidance's.
+        let assessment = assess(&current.incident, self.guidance, &self.settings);
+        let (status, milestones) = lifecycle::apply(
+            current.status,
+            &current.milestones,
+            assessment.outcome,
+            current.incident.discovered,
+            step,
+        )?;
+        let old = serde_json::to_value(&current.milestones).unwrap_or(Value::Null);
+        let new = serde_json::to_value(&milestones).unwrap_or(Value::Null);
+        let mut changes = vec![FieldChange {
+            field: "status".into(),
+            old: Some(Value::from(current.status.as_str())),
+            new: Some(Value::from(status.as_str())),
+        }];
+        irmer_core::patch::diff("", Some(&old), Some(&new), &mut changes);
+        let state = state(&current.incident, &assessment, status, &milestones)?;
+        let change = Change {
+            reference: reference.to_owned(),
+            expected_version,
+            event: Event {
+                seq: expected_version + 1,
+                at: self.now(),
+                actor: actor.to_owned(),
+                kind: event_kind(step),
+                reason,
+                data: serde_json::to_string(step).unwrap_or_default(),
+                changes: to_json(&changes),
+                facts: None,
+                assessment: Some(state.assessment.clone()),
+            },
+            state,
+        };
+        self.store.append(&change).await?;
+        self.get(reference).await
+    }
+
+    pub async fn get(&self, reference: &str) -> Result<IncidentRecord, RegisterError> {
+        match self.store.get(reference).await? {
+            Some(stored) => read_record(stored),
+            None => Err(StoreError::NotFound(reference.to_owned()).into()),
+        }
+    }
+
+    pub async fn history(&self, reference: &str) -> Result<Vec<HistoryEntry>, RegisterError> {
+        let events = self
+            .store
+            .history(reference)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(reference.to_owned()))?;
+        events
+            .into_iter()
+            .map(|e| read_event(reference, e))
+            .collect()
+    }
+
+    pub async fn list(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<IncidentRecord>, u64), RegisterError> {
+        let page = self
+            .store
+            .list(filter, sort, limit.min(crate::MAX_PAGE), offset)
+            .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(read_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, page.total))
+    }
+
+    /// Every incident with a deadline still to meet, soonest first.
+    pub async fn deadlines(
+        &self,
+        due_by: Option<CivilDate>,
+    ) -> Result<Vec<IncidentRecord>, RegisterError> {
+        let mut filter = Filter {
+            due_by,
+            ..Filter::default()
+        };
+        if due_by.is_none() {
+            filter.due_by = CivilDate::from_ymd(2999, 12, 31);
+        }
+        let mut all = Vec::new();
+        loop {
+            let (page, total) = self
+                .list(&filter, Sort::NextDue, crate::MAX_PAGE, all.len() as u64)
+                .await?;
+            let done = page.is_empty();
+            all.extend(page);
+            if done || all.len() as u64 >= total {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Imports incidents (already read, one per line, with their line
+    /// numbers). Every incident needs a reference, which makes importing
+    /// the same file twice create nothing new.
+    pub async fn import(
+        &self,
+        lines: impl IntoIterator<Item = (u64, Result<Value, InputError>)>,
+        actor: &str,
+    ) -> Result<ImportReport, RegisterError> {
+        let actor = actor_name(actor)?;
+        let mut report = ImportReport::default();
+        let mut batch: Vec<(u64, NewIncident)> = Vec::with_capacity(IMPORT_BATCH);
+        for (line, value) in lines {
+            let prepared = value.map_err(RegisterError::from).and_then(|value| {
+                let incident = incident_from_value(&value)?;
+                if incident.reference.is_none() {
+                    return Err(invalid(
+                        "reference",
+                        "required when importing, so that importing the same file again creates nothing new",
+                    ));
+                }
+                self.new_incident(&incident, &value, actor)
+            });
+            match prepared {
+                Ok(new) => batch.push((line, new)),
+                Err(e) => report.refused.push((line, e.to_string())),
+            }
+            if batch.len() >= IMPORT_BATCH {
+                self.write_batch(&mut batch, &mut report).await?;
+            }
+        }
+        self.write_batch(&mut batch, &mut report).await?;
+        report.refused.sort_by_key(|(line, _)| *line);
+        Ok(report)
+    }
+
+    async fn write_batch(
+        &self,
+        batch: &mut Vec<(u64, NewIncident)>,
+        report: &mut ImportReport,
+    ) -> Result<(), RegisterError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let news: Vec<NewIncident> = batch.iter().map(|(_, n)| n.clone()).collect();
+        let outcomes = self.store.create_many(&news).await?;
+        for ((line, new), existing) in batch.iter().zip(outcomes) {
+            match existing {
+                None => report.created += 1,
+                Some(facts) if same_facts(&facts, &new.state.facts) => report.unchanged += 1,
+                Some(_) => report.refused.push((
+                    *line,
+                    format!(
+                        "reference: {:?} is already in the register with other facts; change it with `irmer incident update`",
+                        new.reference
+                    ),
+                )),
+            }
+        }
+        batch.clear();
+        Ok(())
+    }
+}
+
+fn same_facts(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn event_kind(step: &Transition) -> EventKind {
+    match step {
+        Transition::StartInvestigation => EventKind::StartInvestigation,
+        Transition::RecordNotification { .. } => EventKind::RecordNotification,
+        Transition::RecordReportSent { .. } => EventKind::RecordReportSent,
+        Transition::Close { .. } => EventKind::Close,
+        Transition::CloseLocally { .. } => EventKind::CloseLocally,
+    }
+}
+
+fn actor_name(actor: &str) -> Result<&str, RegisterError> {
+    let actor = actor.trim();
+    if actor.is_empty() || actor.chars().count() > 100 {
+        return Err(invalid(
+            "actor",
+            "expected who makes the change (1 to 100 characters)",
+        ));
+    }
+    Ok(actor)
+}
+
+fn reason_text(reason: &str) -> Result<&str, RegisterError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid(
+            "reason",
+            "expected why the change is made (the history keeps it)",
+        ));
+    }
+    if reason.chars().count() > 2000 {
+        return Err(invalid("reason", "expected at most 2000 characters"));
+    }
+    Ok(reason)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// The state a backend stores for an incident.
+fn state(
+    incident: &Incident,
+    assessment: &Assessment,
+    status: IncidentStatus,
+    milestones: &Milestones,
+) -> Result<State, RegisterError> {
+    let facts = serde_json::to_string(incident).map_err(|e| invalid("", e.to_string()))?;
+    let mut assessment_json = Vec::with_capacity(2048);
+    assessment.write_json(&mut assessment_json);
+    let assessment_json =
+        String::from_utf8(assessment_json).map_err(|e| invalid("", e.to_string()))?;
+    Ok(State {
+        status,
+        facts,
+        assessment: assessment_json,
+        milestones: to_json(milestones),
+        index: index(incident, assessment, milestones),
+    })
+}
+
+fn index(incident: &Incident, assessment: &Assessment, milestones: &Milestones) -> Index {
+    let deadlines = assessment.deadlines;
+    let next_due = deadlines.and_then(|d| {
+        if milestones.notified_on.is_none() {
+            Some(d.notify_by)
+        } else if milestones.report_sent_on.is_none() {
+            Some(d.report_by)
+        } else {
+            None
+        }
+    });
+    let codes: Vec<String> = assessment.codes.iter().map(ToString::to_string).collect();
+    Index {
+        modality: incident.modality,
+        nation: incident.nation.as_str().to_owned(),
+        discovered: incident.discovered,
+        guidance: assessment.guidance.as_str().to_owned(),
+        outcome: assessment.outcome,
+        codes: codes.join(" "),
+        notify_by: deadlines.map(|d| d.notify_by),
+        report_by: deadlines.map(|d| d.report_by),
+        notified_on: milestones.notified_on,
+        report_sent_on: milestones.report_sent_on,
+        closed_on: milestones.closed_on,
+        next_due,
+    }
+}
+
+fn read_record(stored: Stored) -> Result<IncidentRecord, RegisterError> {
+    let corrupt = |why: String| RegisterError::Corrupt {
+        reference: stored.reference.clone(),
+        why,
+    };
+    let incident =
+        irmer_core::parse_incident(&stored.state.facts).map_err(|e| corrupt(e.to_string()))?;
+    let assessment: Value =
+        serde_json::from_str(&stored.state.assessment).map_err(|e| corrupt(e.to_string()))?;
+    let milestones: Milestones =
+        serde_json::from_str(&stored.state.milestones).map_err(|e| corrupt(e.to_string()))?;
+    let original: Value =
+        serde_json::from_str(&stored.original).map_err(|e| corrupt(e.to_string()))?;
+    Ok(IncidentRecord {
+        reference: stored.reference,
+        version: stored.version,
+        status: stored.state.status,
+        outcome: stored.state.index.outcome,
+        incident,
+        assessment,
+        milestones,
+        original,
+        index: stored.state.index,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    })
+}
+
+fn read_event(reference: &str, e: Event) -> Result<HistoryEntry, RegisterError> {
+    let corrupt = |why: String| RegisterError::Corrupt {
+        reference: reference.to_owned(),
+        why,
+    };
+    let json =
+        |text: &str| serde_json::from_str::<Value>(text).map_err(|err| corrupt(err.to_string()));
+    Ok(HistoryEntry {
+        version: e.seq,
+        at: e.at,
+        actor: e.actor,
+        kind: e.kind,
+        reason: e.reason,
+        data: json(&e.data)?,
+        changes: serde_json::from_str(&e.changes).map_err(|err| corrupt(err.to_string()))?,
+        facts: e.facts.as_deref().map(json).transpose()?,
+        assessment: e.assessment.as_deref().map(json).transpose()?,
+    })
+}
+
+/// The state that a history folds to: the facts, the status and the
+/// milestones. The register keeps the current state beside the events for
+/// queries; this is the proof that it is derived from them (the test suite
+/// compares the two).
+pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milestones), String> {
+    let mut facts: Option<Value> = None;
+    let mut status = IncidentStatus::Reported;
+    let mut milestones = Milestones::default();
+    let mut outcome = Outcome::Undetermined;
+    for (n, entry) in history.iter().enumerate() {
+        if entry.version != n as i64 + 1 {
+            return Err(format!(
+                "event {} has version {}, expected {}",
+                n + 1,
+                entry.version,
+                n + 1
+            ));
+        }
+        if let Some(f) = &entry.facts {
+            facts = Some(f.clone());
+        }
+        let discovered = facts
+            .as_ref()
+            .and_then(|f| f.get("discovered"))
+            .and_then(Value::as_str)
+            .and_then(CivilDate::parse)
+            .ok_or("the history does not start with the reported facts")?;
+        match entry.kind {
+            EventKind::Reported | EventKind::FactsChanged => {}
+            _ => {
+                let step: Transition =
+                    serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;
+                (status, milestones) =
+                    lifecycle::apply(status, &milestones, outcome, discovered, &step)
+                        .map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(assessment) = &entry.assessment {
+            outcome = assessment
+                .get("outcome")
+                .and_then(Value::as_str)
+                .and_then(|o| Outcome::ALL.into_iter().find(|x| x.as_str() == o))
+                .ok_or("an assessment without an outcome")?;
+        }
+    }
+    Ok((facts.ok_or("an empty history")?, status, milestones))
+}
+
+/// A new reference: `IR-` and the discovery year, then 8 random
+/// characters (Crockford base 32: no I, L, O or U).
+pub fn new_reference(discovered: CivilDate) -> Reference {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let random = uuid::Uuid::new_v4();
+    let bits = u64::from_le_bytes(random.as_bytes()[..8].try_into().unwrap_or([0; 8]));
+    let tail: String = (0..8)
+        .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    let year = discovered.date().year();
+    Reference::parse(&format!("IR-{year}-{tail}"))
+        .unwrap_or_else(|_| unreachable!("a generated reference is valid"))
+}
