@@ -4,14 +4,14 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{Criterion, CriterionId, NotificationCode};
 use crate::guidance::GuidanceVersion;
 use crate::incident::{CivilDate, Nation};
 
 /// The decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// A statutory notification under regulation 8(4).
@@ -53,7 +53,7 @@ impl fmt::Display for Outcome {
 }
 
 /// How one criterion stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Met,
@@ -74,7 +74,7 @@ impl Status {
 }
 
 /// One criterion considered, with a one-line reason quoting the figures.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CriterionResult {
     pub code: CriterionId,
     pub status: Status,
@@ -119,6 +119,20 @@ impl EnforcingAuthority {
     }
 }
 
+impl<'de> Deserialize<'de> for EnforcingAuthority {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            id: String,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        [EnforcingAuthority::Cqc, EnforcingAuthority::Hiw, EnforcingAuthority::His, EnforcingAuthority::Rqia]
+            .into_iter()
+            .find(|a| a.id() == wire.id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown enforcing authority {:?}", wire.id)))
+    }
+}
+
 impl Serialize for EnforcingAuthority {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("EnforcingAuthority", 2)?;
@@ -129,7 +143,7 @@ impl Serialize for EnforcingAuthority {
 }
 
 /// The two statutory dates, counted in calendar days from discovery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadlines {
     /// Notify the authority no later than this (and as soon as possible).
     pub notify_by: CivilDate,
@@ -150,7 +164,7 @@ impl Deadlines {
 }
 
 /// Another body to tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OtherBody {
     /// Medicines and Healthcare products Regulatory Agency (England, Wales).
@@ -198,14 +212,14 @@ impl OtherBody {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OtherReport {
     pub to: OtherBody,
     pub why: Cow<'static, str>,
 }
 
 /// What the employer must do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Duty {
     /// Regulation 8(3): investigate and keep a record, near misses included.
@@ -238,8 +252,9 @@ impl Duty {
     }
 }
 
-/// The decision on one incident.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The decision on one incident. It reads back from its own JSON (the
+/// register stores it so).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     pub guidance: GuidanceVersion,
     pub outcome: Outcome,
@@ -253,7 +268,7 @@ pub struct Assessment {
     pub other_reports: Vec<OtherReport>,
     pub duties: Vec<Duty>,
     /// Dotted field paths whose absence left a criterion undetermined.
-    pub missing: Vec<&'static str>,
+    pub missing: Vec<Cow<'static, str>>,
     /// The readings of the guidance applied where they decided something.
     pub notes: Vec<Cow<'static, str>>,
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A notification code 1 to 10: one criterion of the table, in table order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -221,5 +221,40 @@ mod tests {
             NotificationCode::Complementary(Letter::E, Criterion::C4_2c).to_string(),
             "E4.2c"
         );
+    }
+}
+
+/// Reads a code from its text with `parse`.
+fn from_text<'de, D: Deserializer<'de>, T>(deserializer: D, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown {what} {text:?}")))
+}
+
+impl<'de> Deserialize<'de> for Criterion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer, Criterion::parse, "notification code")
+    }
+}
+
+impl<'de> Deserialize<'de> for CriterionId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer, CriterionId::parse, "criterion")
+    }
+}
+
+impl NotificationCode {
+    /// Reads `2.2` or `M2.1`.
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(code) = Criterion::parse(text) {
+            return Some(NotificationCode::Bare(code));
+        }
+        let letter = Letter::parse(text.get(..1)?)?;
+        Some(NotificationCode::Complementary(letter, Criterion::parse(text.get(1..)?)?))
+    }
+}
+
+impl<'de> Deserialize<'de> for NotificationCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        from_text(deserializer, NotificationCode::parse, "notification code")
     }
 }

@@ -240,6 +240,9 @@ proptest! {
         prop_assert!(a.duties.contains(&irmer_core::assessment::Duty::InvestigateAndRecord));
         // Same facts, same answer.
         prop_assert_eq!(&a, &run(&incident));
+        // It reads back from its JSON (the register stores it so).
+        let back: irmer_core::Assessment = serde_json::from_str(&serde_json::to_string(&a).expect("json")).expect("reads back");
+        prop_assert_eq!(&back, &a);
         // The fast writer writes exactly what serde_json writes.
         let mut fast = Vec::new();
         a.write_json(&mut fast);

@@ -54,8 +54,8 @@ pub struct IncidentRecord {
     pub version: i64,
     pub status: IncidentStatus,
     pub incident: Incident,
-    /// The current assessment (JSON, with its guidance version).
-    pub assessment: Value,
+    /// The current assessment, as stored (with its guidance version).
+    pub assessment: Assessment,
     pub outcome: Outcome,
     pub milestones: Milestones,
     /// The reporter's original account, as first submitted.
@@ -556,7 +556,7 @@ fn read_record(stored: Stored) -> Result<IncidentRecord, RegisterError> {
     };
     let incident =
         irmer_core::parse_incident(&stored.state.facts).map_err(|e| corrupt(e.to_string()))?;
-    let assessment: Value =
+    let assessment: Assessment =
         serde_json::from_str(&stored.state.assessment).map_err(|e| corrupt(e.to_string()))?;
     let milestones: Milestones =
         serde_json::from_str(&stored.state.milestones).map_err(|e| corrupt(e.to_string()))?;

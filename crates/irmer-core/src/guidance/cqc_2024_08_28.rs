@@ -122,7 +122,7 @@ struct Judge<'a> {
     i: &'a Incident,
     settings: &'a Settings,
     criteria: Vec<CriterionResult>,
-    missing: Vec<&'static str>,
+    missing: Vec<Cow<'static, str>>,
     notes: Vec<Cow<'static, str>>,
 }
 
@@ -163,8 +163,8 @@ impl Judge<'_> {
     }
 
     fn miss(&mut self, path: &'static str) {
-        if !self.missing.contains(&path) {
-            self.missing.push(path);
+        if !self.missing.iter().any(|m| m == path) {
+            self.missing.push(Cow::Borrowed(path));
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::assessment::Assessment;
 use crate::incident::Incident;
@@ -47,6 +47,13 @@ impl fmt::Display for GuidanceVersion {
 impl Serialize for GuidanceVersion {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GuidanceVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        GuidanceVersion::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown guidance version {text:?}")))
     }
 }
 
