@@ -126,10 +126,17 @@ impl<'de> Deserialize<'de> for EnforcingAuthority {
             id: String,
         }
         let wire = Wire::deserialize(deserializer)?;
-        [EnforcingAuthority::Cqc, EnforcingAuthority::Hiw, EnforcingAuthority::His, EnforcingAuthority::Rqia]
-            .into_iter()
-            .find(|a| a.id() == wire.id)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown enforcing authority {:?}", wire.id)))
+        [
+            EnforcingAuthority::Cqc,
+            EnforcingAuthority::Hiw,
+            EnforcingAuthority::His,
+            EnforcingAuthority::Rqia,
+        ]
+        .into_iter()
+        .find(|a| a.id() == wire.id)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown enforcing authority {:?}", wire.id))
+        })
     }
 }
 

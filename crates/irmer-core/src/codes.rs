@@ -225,7 +225,11 @@ mod tests {
 }
 
 /// Reads a code from its text with `parse`.
-fn from_text<'de, D: Deserializer<'de>, T>(deserializer: D, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, D::Error> {
+fn from_text<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, D::Error> {
     let text = String::deserialize(deserializer)?;
     parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown {what} {text:?}")))
 }
@@ -249,7 +253,10 @@ impl NotificationCode {
             return Some(NotificationCode::Bare(code));
         }
         let letter = Letter::parse(text.get(..1)?)?;
-        Some(NotificationCode::Complementary(letter, Criterion::parse(text.get(1..)?)?))
+        Some(NotificationCode::Complementary(
+            letter,
+            Criterion::parse(text.get(1..)?)?,
+        ))
     }
 }
 

@@ -79,10 +79,47 @@ impl IncidentRecord {
     }
 }
 
+/// A record as the API, `--json` and exports show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RecordView<'a> {
+    pub reference: &'a str,
+    pub version: i64,
+    pub status: IncidentStatus,
+    pub incident: &'a Incident,
+    pub assessment: &'a Assessment,
+    pub milestones: &'a Milestones,
+    /// The two clocks on the day the view was made (`null`: not notifiable).
+    pub deadline_status: Option<DeadlineStatus>,
+    /// The reporter's original account, as first submitted.
+    pub original: &'a Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl IncidentRecord {
+    pub fn view(&self, today: CivilDate) -> RecordView<'_> {
+        RecordView {
+            reference: &self.reference,
+            version: self.version,
+            status: self.status,
+            incident: &self.incident,
+            assessment: &self.assessment,
+            milestones: &self.milestones,
+            deadline_status: self.deadline_status(today),
+            original: &self.original,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 /// One history entry, read back.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct HistoryEntry {
     pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub actor: String,
     pub kind: EventKind,

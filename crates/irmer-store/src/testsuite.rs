@@ -55,7 +55,14 @@ pub async fn report_and_read_back<S: Store>(store: S) {
         ("CT-1", 1, IncidentStatus::Reported)
     );
     assert_eq!(rec.outcome, Outcome::Notifiable);
-    assert_eq!(rec.assessment.codes.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2.2"]);
+    assert_eq!(
+        rec.assessment
+            .codes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["2.2"]
+    );
     assert_eq!(rec.assessment.guidance, GuidanceVersion::Cqc20240828);
     assert_eq!(rec.index.notify_by, Some(d("2026-03-06")));
     assert_eq!(rec.original, ct("CT-1", "2026-02-20"));

@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 use irmer_core::{GuidanceVersion, Settings};
 
 mod assess;
+mod database;
 mod explain;
+mod register;
 mod text;
 
 /// Record, assess and report accidental and unintended exposures under
@@ -23,6 +25,15 @@ struct Cli {
     #[arg(long, global = true, env = "IRMER_CHILD_AGE_UNDER", default_value_t = Settings::DEFAULT_CHILD_AGE_UNDER,
           value_parser = clap::value_parser!(u8).range(1..=25))]
     child_age_under: u8,
+
+    /// The register: a SQLite file path (created on first use) or a
+    /// postgres:// URL.
+    #[arg(long, global = true, env = "IRMER_DATABASE_URL", default_value = database::DEFAULT_DATABASE)]
+    database: String,
+
+    /// Who is making changes, as the history records it.
+    #[arg(long, global = true, env = "IRMER_ACTOR")]
+    actor: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -50,6 +61,38 @@ enum Command {
         /// Without one, every code is listed.
         code: Option<String>,
     },
+    /// Record, list, show and change incidents in the register.
+    #[command(subcommand)]
+    Incident(register::IncidentCommand),
+    /// What is due, soonest first: every incident with a deadline to meet.
+    Deadlines {
+        /// Only what is due within N days (overdue included).
+        #[arg(long)]
+        within: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import incidents from JSON Lines (one incident a line, each with its
+    /// reference). Importing the same file again creates nothing new.
+    Import {
+        /// The file; `-` for standard input.
+        file: std::path::PathBuf,
+    },
+    /// Export the register (all incidents, or those the filters select).
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: register::ExportFormat,
+        #[command(flatten)]
+        filter: register::FilterArgs,
+        /// The file to write; standard output if not given.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// A consistent copy of the SQLite register, made while it is in use.
+    Backup {
+        /// The new file (must not exist).
+        path: std::path::PathBuf,
+    },
 }
 
 fn parse_guidance(text: &str) -> Result<GuidanceVersion, String> {
@@ -59,6 +102,42 @@ fn parse_guidance(text: &str) -> Result<GuidanceVersion, String> {
             "unknown guidance version {text:?}; known: {}",
             known.join(", ")
         )
+    })
+}
+
+fn default_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn run_register(
+    command: Command,
+    database: &str,
+    guidance: GuidanceVersion,
+    settings: Settings,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let db = database::open(database).await?;
+    with_register!(db, guidance, settings, |register| match command {
+        Command::Incident(c) => register::incident(&register, c, actor).await,
+        Command::Deadlines { within, json } => register::deadlines(&register, within, json).await,
+        Command::Import { file } => register::import(&register, &file, actor).await,
+        Command::Export {
+            format,
+            filter,
+            output,
+        } => register::export(&register, format, &filter, output.as_deref()).await,
+        Command::Backup { path } => register::backup(&register, &path).await,
+        Command::Assess { .. } | Command::Explain { .. } =>
+            unreachable!("handled without a register"),
     })
 }
 
@@ -72,6 +151,18 @@ fn main() -> ExitCode {
             assess::run(file.as_deref(), json, cli.guidance, &settings)
         }
         Command::Explain { code } => explain::run(code.as_deref(), cli.guidance, &settings),
+        command => {
+            let actor = cli.actor.clone().unwrap_or_else(default_actor);
+            runtime().and_then(|rt| {
+                rt.block_on(run_register(
+                    command,
+                    &cli.database,
+                    cli.guidance,
+                    settings,
+                    &actor,
+                ))
+            })
+        }
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use irmer_core::Incident;
 use irmer_core::assessment::{Assessment, CriterionResult, Duty, Outcome, Status};
+use irmer_core::lifecycle::Milestones;
 
 const WIDTH: usize = 78;
 
@@ -13,6 +14,18 @@ pub fn write_assessment(
     incident: &Incident,
     a: &Assessment,
     line: Option<u64>,
+) -> io::Result<()> {
+    write_assessment_with(out, incident, a, line, &Milestones::default())
+}
+
+/// The same, for an incident in the register: steps already taken are
+/// shown as done.
+pub fn write_assessment_with(
+    out: &mut impl Write,
+    incident: &Incident,
+    a: &Assessment,
+    line: Option<u64>,
+    done: &Milestones,
 ) -> io::Result<()> {
     let mut heading = String::from("Incident");
     if let Some(reference) = &incident.reference {
@@ -113,27 +126,46 @@ pub fn write_assessment(
 
     writeln!(out, "\nWhat to do")?;
     if let (Outcome::Notifiable, Some(authority)) = (a.outcome, a.authority) {
-        let by = a
-            .deadlines
-            .map(|d| format!(" by {}", d.notify_by))
-            .unwrap_or_default();
-        write_item(
-            out,
-            "-",
-            &format!(
-                "notify {}{by}, as soon as possible",
-                authority_text(authority)
-            ),
-        )?;
-        if let Some(d) = a.deadlines {
-            write_item(
+        match (done.notified_on, &done.authority_reference) {
+            (Some(on), reference) => write_item(
+                out,
+                "-",
+                &format!(
+                    "done: notified {} on {on} (reference {})",
+                    authority_text(authority),
+                    reference.as_deref().unwrap_or("-")
+                ),
+            )?,
+            (None, _) => {
+                let by = a
+                    .deadlines
+                    .map(|d| format!(" by {}", d.notify_by))
+                    .unwrap_or_default();
+                write_item(
+                    out,
+                    "-",
+                    &format!(
+                        "notify {}{by}, as soon as possible",
+                        authority_text(authority)
+                    ),
+                )?;
+            }
+        }
+        match (done.report_sent_on, a.deadlines) {
+            (Some(on), _) => write_item(
+                out,
+                "-",
+                &format!("done: investigation report sent on {on}"),
+            )?,
+            (None, Some(d)) => write_item(
                 out,
                 "-",
                 &format!(
                     "send the anonymised investigation report by {}",
                     d.report_by
                 ),
-            )?;
+            )?,
+            (None, None) => {}
         }
     }
     if let (Outcome::Voluntary, Some(authority)) = (a.outcome, a.authority) {
@@ -238,4 +270,82 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(current);
     }
     lines
+}
+
+/// `irmer incident show`: the record, its assessment and its history.
+pub fn write_record(
+    out: &mut impl Write,
+    record: &irmer_store::register::IncidentRecord,
+    history: &[irmer_store::register::HistoryEntry],
+    today: irmer_core::incident::CivilDate,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}  version {}  status {}",
+        record.reference, record.version, record.status
+    )?;
+    let m = &record.milestones;
+    if let Some(on) = m.notified_on {
+        writeln!(
+            out,
+            "  notified      {on}  authority reference {}",
+            m.authority_reference.as_deref().unwrap_or("-")
+        )?;
+    }
+    if let Some(on) = m.report_sent_on {
+        writeln!(out, "  report sent   {on}")?;
+    }
+    if let Some(on) = m.closed_on {
+        writeln!(
+            out,
+            "  closed        {on}: {}",
+            m.findings.as_deref().unwrap_or("")
+        )?;
+    }
+    writeln!(
+        out,
+        "  deadline      {}",
+        crate::register::next_clock(record, today)
+    )?;
+    if let Some(description) = &record.incident.description {
+        write_item(out, " ", &format!("account: {description}"))?;
+    }
+    writeln!(out)?;
+    write_assessment_with(
+        out,
+        &record.incident,
+        &record.assessment,
+        None,
+        &record.milestones,
+    )?;
+    writeln!(out, "\nHistory")?;
+    for e in history {
+        let at =
+            e.at.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  v{} {} {} by {}",
+            e.version,
+            at,
+            e.kind.as_str(),
+            e.actor
+        )?;
+        if let Some(reason) = &e.reason {
+            write_item(out, "   ", &format!("why: {reason}"))?;
+        }
+        for c in &e.changes {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref().map_or("(none)".to_owned(), |v| v.to_string())
+            };
+            write_item(
+                out,
+                "   ",
+                &format!("{}: {} -> {}", c.field, show(&c.old), show(&c.new)),
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -53,7 +53,8 @@ impl Serialize for GuidanceVersion {
 impl<'de> Deserialize<'de> for GuidanceVersion {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        GuidanceVersion::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown guidance version {text:?}")))
+        GuidanceVersion::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown guidance version {text:?}")))
     }
 }
 

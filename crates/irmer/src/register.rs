@@ -1,0 +1,731 @@
+//! The register's commands: `incident add|list|show|update|step`,
+//! `deadlines`, `import`, `export`, `backup`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::{ClockState, IncidentStatus, Transition};
+use irmer_core::parse::{InputError, Position};
+use irmer_store::register::{IncidentRecord, Register, RegisterError};
+use irmer_store::{Filter, Sort, Store, StoreError};
+use serde_json::Value;
+
+use crate::text;
+
+#[derive(Subcommand)]
+pub enum IncidentCommand {
+    /// Record an incident (one JSON incident in the contract's format).
+    Add {
+        /// The file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+    },
+    /// List incidents, most recently discovered first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// How many at most.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// How many to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// One record as JSON per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an incident: its facts, its current assessment and its whole
+    /// history.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change facts with a JSON merge patch (`null` removes a field).
+    Update {
+        reference: String,
+        /// The patch file; `-` for standard input.
+        #[arg(long)]
+        patch: PathBuf,
+        /// Why (kept in the history).
+        #[arg(long)]
+        reason: String,
+        /// The version you read; a stale version is refused. Without it, the
+        /// current version is used.
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Take a step in the incident's life.
+    Step {
+        reference: String,
+        action: Action,
+        /// The date of the step (YYYY-MM-DD); today if not given.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<CivilDate>,
+        /// The enforcing authority's reference number (record-notification).
+        #[arg(long)]
+        authority_reference: Option<String>,
+        /// What the investigation found (close, close-locally).
+        #[arg(long)]
+        findings: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Action {
+    StartInvestigation,
+    RecordNotification,
+    RecordReportSent,
+    Close,
+    CloseLocally,
+}
+
+#[derive(Args, Default)]
+pub struct FilterArgs {
+    /// Only this status (repeatable).
+    #[arg(long, value_parser = parse_status)]
+    status: Vec<IncidentStatus>,
+    /// Only this modality (repeatable).
+    #[arg(long, value_parser = parse_modality)]
+    modality: Vec<Modality>,
+    /// Only this outcome (repeatable).
+    #[arg(long, value_parser = parse_outcome)]
+    outcome: Vec<Outcome>,
+    /// Only incidents with this notification code (e.g. 2.2, M2.1).
+    #[arg(long)]
+    code: Option<String>,
+    /// Only incidents with a deadline missed and not yet met.
+    #[arg(long)]
+    overdue: bool,
+    /// Only incidents with a deadline to meet within N days.
+    #[arg(long)]
+    due_within: Option<u32>,
+    /// Discovered on or after this date.
+    #[arg(long, value_parser = parse_date)]
+    discovered_from: Option<CivilDate>,
+    /// Discovered on or before this date.
+    #[arg(long, value_parser = parse_date)]
+    discovered_to: Option<CivilDate>,
+}
+
+impl FilterArgs {
+    pub fn filter(&self, today: CivilDate) -> Filter {
+        Filter {
+            status: self.status.clone(),
+            modality: self.modality.clone(),
+            outcome: self.outcome.clone(),
+            code: self.code.clone(),
+            discovered_from: self.discovered_from,
+            discovered_to: self.discovered_to,
+            due_before: self.overdue.then_some(today),
+            due_by: self
+                .due_within
+                .map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
+        }
+    }
+}
+
+pub fn parse_date(text: &str) -> Result<CivilDate, String> {
+    CivilDate::parse(text).ok_or_else(|| format!("expected a date as YYYY-MM-DD, found {text:?}"))
+}
+
+fn parse_status(text: &str) -> Result<IncidentStatus, String> {
+    IncidentStatus::parse(text).ok_or_else(|| {
+        let all: Vec<&str> = IncidentStatus::ALL.iter().map(|s| s.as_str()).collect();
+        format!("expected one of {}", all.join(", "))
+    })
+}
+
+fn parse_modality(text: &str) -> Result<Modality, String> {
+    Modality::ALL
+        .iter()
+        .copied()
+        .find(|m| m.as_str() == text)
+        .ok_or_else(|| {
+            let all: Vec<&str> = Modality::ALL.iter().map(|m| m.as_str()).collect();
+            format!("expected one of {}", all.join(", "))
+        })
+}
+
+fn parse_outcome(text: &str) -> Result<Outcome, String> {
+    Outcome::ALL
+        .into_iter()
+        .find(|o| o.as_str() == text)
+        .ok_or_else(|| {
+            let all: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+            format!("expected one of {}", all.join(", "))
+        })
+}
+
+/// A register error for a person: invalid input exits 2, the rest 1.
+pub fn report_error(err: &RegisterError) -> ExitCode {
+    eprintln!("irmer: {err}");
+    match err {
+        RegisterError::Invalid(_) | RegisterError::Transition(_) => ExitCode::from(2),
+        RegisterError::Store(StoreError::NotFound(_)) => ExitCode::from(3),
+        _ => ExitCode::from(1),
+    }
+}
+
+fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
+    let mut text = String::new();
+    match file {
+        None => io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?,
+        Some(p) if p == Path::new("-") => io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?,
+        Some(p) => File::open(p)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .with_context(|| format!("cannot read {}", p.display()))?,
+    };
+    Ok(text)
+}
+
+/// A JSON document, or an error naming where it is malformed.
+fn json_document(text: &str) -> Result<Value, InputError> {
+    serde_json::from_str(text).map_err(|e| InputError {
+        field: String::new(),
+        message: format!(
+            "not valid JSON: {}",
+            e.to_string().split(" at line ").next().unwrap_or_default()
+        ),
+        position: Some(Position {
+            line: e.line(),
+            column: e.column(),
+        }),
+    })
+}
+
+fn located(error: &InputError) -> String {
+    match error.position {
+        Some(p) => format!("line {}, column {}: {error}", p.line, p.column),
+        None => error.to_string(),
+    }
+}
+
+pub async fn incident<S: Store>(
+    register: &Register<S>,
+    command: IncidentCommand,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let today = register.today();
+    let mut out = io::stdout().lock();
+    match command {
+        IncidentCommand::Add { file } => {
+            let text = read_input(file.as_deref())?;
+            let value = match json_document(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("irmer: {}", located(&e));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            match register.report(&value, actor).await {
+                Ok(record) => {
+                    writeln!(
+                        out,
+                        "recorded {} (version {})",
+                        record.reference, record.version
+                    )?;
+                    text::write_assessment(&mut out, &record.incident, &record.assessment, None)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(report_error(&e)),
+            }
+        }
+        IncidentCommand::List {
+            filter,
+            limit,
+            offset,
+            json,
+        } => {
+            let (items, total) = match register
+                .list(&filter.filter(today), Sort::DiscoveredNewest, limit, offset)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => return Ok(report_error(&e)),
+            };
+            if json {
+                for record in &items {
+                    serde_json::to_writer(&mut out, &record.view(today))?;
+                    writeln!(out)?;
+                }
+            } else {
+                write_table(&mut out, &items, today)?;
+                let shown = items.len() as u64;
+                writeln!(
+                    out,
+                    "{} of {total} incident{}{}",
+                    shown,
+                    if total == 1 { "" } else { "s" },
+                    if offset + shown < total {
+                        format!(" (next: --offset {})", offset + shown)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::Show { reference, json } => {
+            let (record, history) =
+                match tokio::try_join!(register.get(&reference), register.history(&reference)) {
+                    Ok(both) => both,
+                    Err(e) => return Ok(report_error(&e)),
+                };
+            if json {
+                let mut view = serde_json::to_value(record.view(today))?;
+                view["history"] = serde_json::to_value(&history)?;
+                serde_json::to_writer_pretty(&mut out, &view)?;
+                writeln!(out)?;
+            } else {
+                text::write_record(&mut out, &record, &history, today)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IncidentCommand::Update {
+            reference,
+            patch,
+            reason,
+            version,
+        } => {
+            let text = read_input(Some(&patch))?;
+            let patch = match json_document(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("irmer: {}", located(&e));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let version = match version {
+                Some(v) => v,
+                None => match register.get(&reference).await {
+                    Ok(r) => r.version,
+                    Err(e) => return Ok(report_error(&e)),
+                },
+            };
+            match register
+                .amend(&reference, version, &patch, &reason, actor)
+                .await
+            {
+                Ok(record) if record.version == version => {
+                    writeln!(
+                        out,
+                        "{reference}: the patch changes nothing; nothing written"
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(record) => {
+                    writeln!(
+                        out,
+                        "updated {} to version {}",
+                        record.reference, record.version
+                    )?;
+                    text::write_assessment_with(
+                        &mut out,
+                        &record.incident,
+                        &record.assessment,
+                        None,
+                        &record.milestones,
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(report_error(&e)),
+            }
+        }
+        IncidentCommand::Step {
+            reference,
+            action,
+            date,
+            authority_reference,
+            findings,
+            reason,
+            version,
+        } => {
+            let date = date.unwrap_or(today);
+            let missing = |flag: &str| {
+                eprintln!("irmer: {flag} is required for this step");
+                ExitCode::from(2)
+            };
+            let step = match action {
+                Action::StartInvestigation => Transition::StartInvestigation,
+                Action::RecordNotification => match authority_reference {
+                    Some(authority_reference) => Transition::RecordNotification {
+                        date,
+                        authority_reference,
+                    },
+                    None => return Ok(missing("--authority-reference")),
+                },
+                Action::RecordReportSent => Transition::RecordReportSent { date },
+                Action::Close => match findings {
+                    Some(findings) => Transition::Close { date, findings },
+                    None => return Ok(missing("--findings")),
+                },
+                Action::CloseLocally => match findings {
+                    Some(findings) => Transition::CloseLocally { date, findings },
+                    None => return Ok(missing("--findings")),
+                },
+            };
+            let version = match version {
+                Some(v) => v,
+                None => match register.get(&reference).await {
+                    Ok(r) => r.version,
+                    Err(e) => return Ok(report_error(&e)),
+                },
+            };
+            match register
+                .transition(&reference, version, &step, reason.as_deref(), actor)
+                .await
+            {
+                Ok(record) => {
+                    writeln!(
+                        out,
+                        "{}: {} (version {})",
+                        record.reference, record.status, record.version
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(report_error(&e)),
+            }
+        }
+    }
+}
+
+fn clock_text(state: &ClockState) -> String {
+    match *state {
+        ClockState::Open { due, days_left } => format!("due {due} ({days_left} days)"),
+        ClockState::DueSoon { due, days_left: 0 } => format!("DUE TODAY {due}"),
+        ClockState::DueSoon { due, days_left } => format!(
+            "due soon {due} ({days_left} day{})",
+            if days_left == 1 { "" } else { "s" }
+        ),
+        ClockState::Overdue { due, days_late } => format!(
+            "OVERDUE since {due} ({days_late} day{} late)",
+            if days_late == 1 { "" } else { "s" }
+        ),
+        ClockState::Met { on, .. } => format!("met {on}"),
+        ClockState::MetLate { on, days_late, .. } => format!("met late {on} ({days_late} days)"),
+    }
+}
+
+/// The pending clock of a record, for a person.
+pub fn next_clock(record: &IncidentRecord, today: CivilDate) -> String {
+    match record.deadline_status(today) {
+        None => String::from("-"),
+        Some(s) if s.notify.is_pending() => format!("notify: {}", clock_text(&s.notify)),
+        Some(s) if s.report.is_pending() => format!("report: {}", clock_text(&s.report)),
+        Some(_) => String::from("deadlines met"),
+    }
+}
+
+fn write_table(out: &mut impl Write, items: &[IncidentRecord], today: CivilDate) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} DEADLINE",
+        "REFERENCE", "STATUS", "DISCOVERED", "MODALITY", "OUTCOME", "CODES"
+    )?;
+    for r in items {
+        let codes: Vec<String> = r.assessment.codes.iter().map(ToString::to_string).collect();
+        writeln!(
+            out,
+            "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} {}",
+            r.reference,
+            r.status.as_str(),
+            r.incident.discovered,
+            r.incident.modality.as_str(),
+            r.outcome.as_str(),
+            if codes.is_empty() {
+                "-".into()
+            } else {
+                codes.join(",")
+            },
+            next_clock(r, today)
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn deadlines<S: Store>(
+    register: &Register<S>,
+    within: Option<u32>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let today = register.today();
+    let due_by = within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX)));
+    let items = match register.deadlines(due_by).await {
+        Ok(items) => items,
+        Err(e) => return Ok(report_error(&e)),
+    };
+    let mut out = io::stdout().lock();
+    if json {
+        for record in &items {
+            serde_json::to_writer(&mut out, &record.view(today))?;
+            writeln!(out)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if items.is_empty() {
+        writeln!(
+            out,
+            "nothing due{}",
+            within
+                .map(|n| format!(" within {n} days"))
+                .unwrap_or_default()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{:<20} {:<14} {:<8} DEADLINE",
+        "REFERENCE", "STATUS", "AUTHORITY"
+    )?;
+    for r in &items {
+        let authority = r
+            .assessment
+            .authority
+            .map(|a| a.id().to_uppercase())
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<20} {:<14} {:<8} {}",
+            r.reference,
+            r.status.as_str(),
+            authority,
+            next_clock(r, today)
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn import<S: Store>(
+    register: &Register<S>,
+    file: &Path,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+        Box::new(BufReader::new(io::stdin()))
+    } else {
+        Box::new(BufReader::new(
+            File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+        ))
+    };
+    let mut read_error = None;
+    let lines = reader
+        .lines()
+        .enumerate()
+        .map_while(|(n, line)| match line {
+            Ok(line) => Some((n as u64 + 1, line)),
+            Err(e) => {
+                read_error = Some(e);
+                None
+            }
+        })
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| (n, json_document(&line)));
+    let report = match register.import(lines, actor).await {
+        Ok(r) => r,
+        Err(e) => return Ok(report_error(&e)),
+    };
+    if let Some(e) = read_error {
+        return Err(e).context("reading the import file (the lines before were imported)");
+    }
+    for (line, message) in &report.refused {
+        eprintln!("line {line}: {message}");
+    }
+    println!(
+        "imported {} new, {} already in the register unchanged, {} refused",
+        report.created,
+        report.unchanged,
+        report.refused.len()
+    );
+    Ok(if report.refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// The incidents' facts, one JSON incident a line (importable).
+    Jsonl,
+    /// One row per incident with its status, outcome, codes and deadlines.
+    Csv,
+}
+
+/// The CSV columns, in order (documented in the README).
+pub const CSV_COLUMNS: [&str; 24] = [
+    "reference",
+    "status",
+    "nation",
+    "modality",
+    "exposure",
+    "discovered",
+    "occurred",
+    "outcome",
+    "codes",
+    "category_code",
+    "authority",
+    "notify_by",
+    "notified_on",
+    "authority_reference",
+    "report_by",
+    "report_sent_on",
+    "closed_on",
+    "deadline",
+    "patient_age",
+    "age_group",
+    "people",
+    "errors",
+    "dose_received_msv",
+    "description",
+];
+
+pub async fn export<S: Store>(
+    register: &Register<S>,
+    format: ExportFormat,
+    filter: &FilterArgs,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let today = register.today();
+    let filter = filter.filter(today);
+    let sink: Box<dyn Write> = match output {
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot write {}", p.display()))?)
+        }
+        None => Box::new(io::stdout().lock()),
+    };
+    enum Out {
+        Csv(Box<csv::Writer<Box<dyn Write>>>),
+        Jsonl(io::BufWriter<Box<dyn Write>>),
+    }
+    let mut out = match format {
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(sink);
+            w.write_record(CSV_COLUMNS)?;
+            Out::Csv(Box::new(w))
+        }
+        ExportFormat::Jsonl => Out::Jsonl(io::BufWriter::new(sink)),
+    };
+    let mut offset = 0u64;
+    let mut count = 0u64;
+    loop {
+        let (items, total) = match register
+            .list(&filter, Sort::Reference, irmer_store::MAX_PAGE, offset)
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => return Ok(report_error(&e)),
+        };
+        for record in &items {
+            match &mut out {
+                Out::Csv(w) => w.write_record(csv_row(record, today))?,
+                Out::Jsonl(w) => {
+                    serde_json::to_writer(&mut *w, &record.incident)?;
+                    w.write_all(b"\n")?;
+                }
+            }
+        }
+        count += items.len() as u64;
+        offset += items.len() as u64;
+        if items.is_empty() || offset >= total {
+            break;
+        }
+    }
+    match &mut out {
+        Out::Csv(w) => w.flush()?,
+        Out::Jsonl(w) => w.flush()?,
+    }
+    if output.is_some() {
+        eprintln!(
+            "exported {count} incident{}",
+            if count == 1 { "" } else { "s" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A text cell a spreadsheet will not run as a formula.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_row(r: &IncidentRecord, today: CivilDate) -> Vec<String> {
+    let i = &r.incident;
+    let a = &r.assessment;
+    let date = |d: Option<CivilDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let (age, group) = match i.patient {
+        Some(irmer_core::incident::Patient::Age(n)) => (n.to_string(), String::new()),
+        Some(irmer_core::incident::Patient::Group(g)) => (String::new(), g.as_str().to_owned()),
+        None => (String::new(), String::new()),
+    };
+    let dose = i
+        .dose
+        .filter(|d| d.unit == irmer_core::incident::DoseUnit::Msv)
+        .and_then(|d| d.received)
+        .map(|q| q.to_string())
+        .unwrap_or_default();
+    vec![
+        cell(&r.reference),
+        r.status.as_str().into(),
+        i.nation.as_str().into(),
+        i.modality.as_str().into(),
+        i.exposure.as_str().into(),
+        i.discovered.to_string(),
+        date(i.occurred),
+        r.outcome.as_str().into(),
+        a.codes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+        a.category_code.map(|c| c.to_string()).unwrap_or_default(),
+        a.authority.map(|x| x.id().to_owned()).unwrap_or_default(),
+        date(r.index.notify_by),
+        date(r.milestones.notified_on),
+        cell(
+            r.milestones
+                .authority_reference
+                .as_deref()
+                .unwrap_or_default(),
+        ),
+        date(r.index.report_by),
+        date(r.milestones.report_sent_on),
+        date(r.milestones.closed_on),
+        next_clock(r, today),
+        age,
+        group,
+        i.people.to_string(),
+        i.errors
+            .map(|e| e.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
+        dose,
+        cell(i.description.as_deref().unwrap_or_default()),
+    ]
+}
+
+pub async fn backup<S: Store>(register: &Register<S>, path: &Path) -> anyhow::Result<ExitCode> {
+    match register.store().backup(path).await {
+        Ok(()) => {
+            println!("backed up to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(report_error(&RegisterError::Store(e))),
+    }
+}

@@ -1,0 +1,296 @@
+//! The register's commands, run as the real binary on a fresh SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Register {
+    dir: PathBuf,
+}
+
+impl Register {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("irmer-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        Register { dir }
+    }
+
+    fn db(&self) -> String {
+        self.dir
+            .join("data")
+            .join("irmer.db")
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_irmer"))
+            .arg("--database")
+            .arg(self.db())
+            .args(["--actor", "tester"])
+            .args(args)
+            .env_remove("IRMER_DATABASE_URL")
+            .output()
+            .expect("irmer runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn show(&self, reference: &str) -> Value {
+        serde_json::from_str(&self.ok(&["incident", "show", reference, "--json"])).expect("json")
+    }
+}
+
+impl Drop for Register {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn examples() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/incidents.jsonl")
+        .to_string_lossy()
+        .into_owned()
+}
+
+const CT: &str = r#"{"reference":"CT-9","nation":"england","discovered":"2026-01-20","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"dose":{"intended":0.5,"received":6}}"#;
+
+#[test]
+fn add_update_step_and_show_the_history() {
+    let r = Register::new("life");
+    let added = r.ok(&["incident", "add", &r.file("ct.json", CT)]);
+    assert!(added.starts_with("recorded CT-9 (version 1)"), "{added}");
+    assert!(
+        added.contains("NOTIFIABLE to the Care Quality Commission (CQC): codes 2.2"),
+        "{added}"
+    );
+
+    // A typo is refused with the field and changes nothing.
+    let typo = r.run(&[
+        "incident",
+        "update",
+        "CT-9",
+        "--patch",
+        &r.file("typo.json", r#"{"dose":{"recieved":3}}"#),
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("dose.recieved: unknown field"));
+    // A stale version is refused.
+    let patch = r.file("patch.json", r#"{"dose":{"intended":1}}"#);
+    let stale = r.run(&[
+        "incident",
+        "update",
+        "CT-9",
+        "--patch",
+        &patch,
+        "--reason",
+        "recalculated",
+        "--version",
+        "7",
+    ]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&stale.stderr).contains("is at version 1, not 7"),
+        "{}",
+        String::from_utf8_lossy(&stale.stderr)
+    );
+    assert_eq!(r.show("CT-9")["version"], 1);
+
+    let updated = r.ok(&[
+        "incident",
+        "update",
+        "CT-9",
+        "--patch",
+        &patch,
+        "--reason",
+        "dose recalculated by the MPE",
+        "--version",
+        "1",
+    ]);
+    assert!(updated.contains("NOT NOTIFIABLE"), "{updated}");
+    let shown = r.show("CT-9");
+    assert_eq!(shown["version"], 2);
+    assert_eq!(shown["assessment"]["outcome"], "not-notifiable");
+    assert_eq!(
+        shown["original"]["dose"]["intended"],
+        serde_json::json!(0.5)
+    );
+    let history = shown["history"].as_array().expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["actor"], "tester");
+    assert_eq!(history[1]["reason"], "dose recalculated by the MPE");
+    assert_eq!(history[1]["changes"][0]["field"], "dose.intended");
+
+    let step = r.run(&[
+        "incident",
+        "step",
+        "CT-9",
+        "record-notification",
+        "--authority-reference",
+        "X",
+    ]);
+    assert_eq!(step.status.code(), Some(2), "nothing to notify");
+    r.ok(&[
+        "incident",
+        "step",
+        "CT-9",
+        "close-locally",
+        "--date",
+        "2026-02-01",
+        "--findings",
+        "Dose within limits after review.",
+    ]);
+    assert_eq!(r.show("CT-9")["status"], "closed-locally");
+    let text = r.ok(&["incident", "show", "CT-9"]);
+    assert!(
+        text.contains("v3 ") && text.contains("close-locally by tester"),
+        "{text}"
+    );
+
+    let missing = r.run(&["incident", "show", "NOPE"]);
+    assert_eq!(missing.status.code(), Some(3));
+}
+
+#[test]
+fn import_twice_creates_nothing_new_and_names_bad_lines() {
+    let r = Register::new("import");
+    let first = r.ok(&["import", &examples()]);
+    assert_eq!(
+        first.trim(),
+        "imported 7 new, 0 already in the register unchanged, 0 refused"
+    );
+    let second = r.ok(&["import", &examples()]);
+    assert_eq!(
+        second.trim(),
+        "imported 0 new, 7 already in the register unchanged, 0 refused"
+    );
+
+    let bad = r.file(
+        "bad.jsonl",
+        &format!(
+            "{CT}\n{{\"nation\":\"england\"\n\n{}\n",
+            CT.replace("\"ct\"", "\"xray\"").replace("CT-9", "CT-10")
+        ),
+    );
+    let out = r.run(&["import", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2: line 1, column 20: not valid JSON")
+            || err.contains("line 2: not valid JSON"),
+        "{err}"
+    );
+    assert!(err.contains("line 4: modality: expected one of"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported 1 new"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let list = r.ok(&["incident", "list", "--json"]);
+    assert_eq!(list.lines().count(), 8);
+    let notifiable = r.ok(&[
+        "incident",
+        "list",
+        "--outcome",
+        "notifiable",
+        "--modality",
+        "ct",
+        "--json",
+    ]);
+    let refs: Vec<String> = notifiable
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["reference"]
+                .as_str()
+                .expect("ref")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(refs, ["EX-002", "CT-9"], "most recently discovered first");
+}
+
+#[test]
+fn deadlines_export_and_backup() {
+    let r = Register::new("export");
+    r.ok(&["import", &examples()]);
+    let due = r.ok(&["deadlines", "--json"]);
+    let order: Vec<String> = due
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["reference"]
+                .as_str()
+                .expect("ref")
+                .to_owned()
+        })
+        .collect();
+    // Soonest notification deadline first (all five are overdue by now).
+    assert_eq!(order, ["EX-001", "EX-004", "EX-002", "EX-005", "EX-003"]);
+
+    let csv = r.ok(&["export", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "reference,status,nation,modality,exposure,discovered,occurred,outcome,codes,category_code,authority,notify_by,notified_on,authority_reference,report_by,report_sent_on,closed_on,deadline,patient_age,age_group,people,errors,dose_received_msv,description"
+        )
+    );
+    let first = lines.next().expect("a row");
+    assert!(first.starts_with("EX-001,reported,england,nuclear-medicine,accidental,2026-01-20,,notifiable,1,1,cqc,2026-02-03,,,2026-04-14,"), "{first}");
+    assert_eq!(csv.lines().count(), 8);
+
+    // JSON Lines export imports into another register with the same facts.
+    let exported = r.dir.join("export.jsonl");
+    let out = r.run(&["export", "-o", exported.to_str().expect("path")]);
+    assert!(out.status.success());
+    let other = Register::new("export-other");
+    assert!(
+        other
+            .ok(&["import", exported.to_str().expect("path")])
+            .contains("imported 7 new")
+    );
+    assert_eq!(
+        other.show("EX-003")["incident"],
+        r.show("EX-003")["incident"]
+    );
+
+    let copy = r.dir.join("backup.db");
+    r.ok(&["backup", copy.to_str().expect("path")]);
+    let out = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            copy.to_str().expect("path"),
+            "incident",
+            "list",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 7);
+    assert_eq!(
+        r.run(&["backup", copy.to_str().expect("path")])
+            .status
+            .code(),
+        Some(1),
+        "never overwrites"
+    );
+}
