@@ -196,34 +196,6 @@ impl Serialize for NotificationCode {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_read_back_what_they_print() {
-        for c in Criterion::ALL {
-            assert_eq!(Criterion::parse(c.as_str()), Some(c));
-        }
-        assert_eq!(Criterion::parse("4.2B"), Some(Criterion::C4_2b));
-        assert_eq!(Criterion::parse("4.3"), None);
-        assert_eq!(
-            CriterionId::parse("m2.1"),
-            Some(CriterionId::Letter(Letter::M))
-        );
-        assert_eq!(
-            CriterionId::parse("C"),
-            Some(CriterionId::Letter(Letter::C))
-        );
-        assert_eq!(CriterionId::parse("X1"), None);
-        assert_eq!(CriterionId::parse("M11"), None);
-        assert_eq!(
-            NotificationCode::Complementary(Letter::E, Criterion::C4_2c).to_string(),
-            "E4.2c"
-        );
-    }
-}
-
 /// Reads a code from its text with `parse`.
 fn from_text<'de, D: Deserializer<'de>, T>(
     deserializer: D,
@@ -263,5 +235,33 @@ impl NotificationCode {
 impl<'de> Deserialize<'de> for NotificationCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         from_text(deserializer, NotificationCode::parse, "notification code")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_back_what_they_print() {
+        for c in Criterion::ALL {
+            assert_eq!(Criterion::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Criterion::parse("4.2B"), Some(Criterion::C4_2b));
+        assert_eq!(Criterion::parse("4.3"), None);
+        assert_eq!(
+            CriterionId::parse("m2.1"),
+            Some(CriterionId::Letter(Letter::M))
+        );
+        assert_eq!(
+            CriterionId::parse("C"),
+            Some(CriterionId::Letter(Letter::C))
+        );
+        assert_eq!(CriterionId::parse("X1"), None);
+        assert_eq!(CriterionId::parse("M11"), None);
+        assert_eq!(
+            NotificationCode::Complementary(Letter::E, Criterion::C4_2c).to_string(),
+            "E4.2c"
+        );
     }
 }
