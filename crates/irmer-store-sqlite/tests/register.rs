@@ -1,11 +1,11 @@
 //! The register's test suite on SQLite: in memory, and in a real file.
 
 mod memory {
-    irmer_store::backend_tests!(
+    irmer_store::backend_tests!(Some(
         irmer_store_sqlite::SqliteStore::in_memory()
             .await
             .expect("in-memory SQLite")
-    );
+    ));
 }
 
 mod file {
@@ -18,11 +18,11 @@ mod file {
         dir.join("nested").join("irmer.db")
     }
 
-    irmer_store::backend_tests!(
+    irmer_store::backend_tests!(Some(
         irmer_store_sqlite::SqliteStore::open(&path())
             .await
             .expect("SQLite file")
-    );
+    ));
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use irmer_store_postgres::PgStore;
 use irmer_store_sqlite::SqliteStore;
 
 /// The default SQLite file, relative to the working directory.
@@ -11,6 +12,7 @@ pub const DEFAULT_DATABASE: &str = "irmer-data/irmer.db";
 /// An opened register database.
 pub enum Database {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 /// Where the database is.
@@ -39,9 +41,12 @@ pub async fn open(text: &str) -> anyhow::Result<Database> {
                 .with_context(|| format!("cannot open the register at {}", path.display()))?;
             Ok(Database::Sqlite(store))
         }
-        Location::Postgres(_) => bail!(
-            "PostgreSQL is not available in this build yet; use a SQLite file path (default {DEFAULT_DATABASE})"
-        ),
+        Location::Postgres(url) => {
+            let store = PgStore::connect(&url)
+                .await
+                .with_context(|| format!("cannot open the register at {}", redact(&url)))?;
+            Ok(Database::Postgres(store))
+        }
     }
 }
 
@@ -55,8 +60,24 @@ macro_rules! with_register {
                 let $register = irmer_store::register::Register::new(store, $guidance, $settings);
                 $body
             }
+            $crate::database::Database::Postgres(store) => {
+                let $register = irmer_store::register::Register::new(store, $guidance, $settings);
+                $body
+            }
         }
     };
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,437 @@
+//! The incident register in PostgreSQL, chosen by a `postgres://` URL, for a
+//! trust that runs several irmer servers against one database.
+//!
+//! A change locks its incident's row (`SELECT … FOR UPDATE`) before checking
+//! the version, so that concurrent writers on any server are serialised
+//! per incident and a stale write is refused, never merged.
+
+use std::path::Path;
+use std::time::Duration;
+
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::{
+    Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
+    Stored,
+};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
+use time::{Date, OffsetDateTime};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl PgStore {
+    /// Connects and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// The same, inside a schema of its own (created if missing): tests use
+    /// one schema each, so each starts from an empty register.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse().map_err(backend)?;
+        let options = options.disable_statement_logging();
+        if let Some(schema) = schema {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Backend(format!(
+                    "unusable schema name {schema:?}"
+                )));
+            }
+            let mut conn = options.connect().await.map_err(backend)?;
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await
+                .map_err(backend)?;
+        }
+        let search_path = schema.map(str::to_owned);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                let search_path = search_path.clone();
+                Box::pin(async move {
+                    if let Some(schema) = search_path {
+                        conn.execute(format!("SET search_path TO {schema}").as_str())
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(PgStore { pool })
+    }
+}
+
+fn date(d: Option<CivilDate>) -> Option<Date> {
+    d.map(CivilDate::date)
+}
+
+fn civil(d: Date) -> Result<CivilDate, StoreError> {
+    CivilDate::from_ymd(d.year(), d.month() as u8, d.day())
+        .ok_or_else(|| corrupt("date", &d.to_string()))
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
+}
+
+async fn insert_event(
+    conn: &mut PgConnection,
+    incident_id: i64,
+    e: &Event,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(incident_id)
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(e.kind.as_str())
+    .bind(&e.reason)
+    .bind(&e.data)
+    .bind(&e.changes)
+    .bind(&e.facts)
+    .bind(&e.assessment)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_incident(
+    conn: &mut PgConnection,
+    new: &NewIncident,
+) -> Result<Option<i64>, StoreError> {
+    let s = &new.state;
+    let i = &s.index;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO incidents (reference, version, status, facts, original, assessment, milestones, modality, nation,
+             discovered, guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due,
+             created_at, updated_at)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+         ON CONFLICT (reference) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&new.reference)
+    .bind(s.status.as_str())
+    .bind(&s.facts)
+    .bind(&new.original)
+    .bind(&s.assessment)
+    .bind(&s.milestones)
+    .bind(i.modality.as_str())
+    .bind(&i.nation)
+    .bind(i.discovered.date())
+    .bind(&i.guidance)
+    .bind(i.outcome.as_str())
+    .bind(&i.codes)
+    .bind(date(i.notify_by))
+    .bind(date(i.report_by))
+    .bind(date(i.notified_on))
+    .bind(date(i.report_sent_on))
+    .bind(date(i.closed_on))
+    .bind(date(i.next_due))
+    .bind(new.event.at)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    if let Some(id) = id {
+        insert_event(conn, id, &new.event).await?;
+    }
+    Ok(id)
+}
+
+const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
+
+fn read_date(row: &PgRow, column: &str) -> Result<Option<CivilDate>, StoreError> {
+    let d: Option<Date> = row.try_get(column).map_err(backend)?;
+    d.map(civil).transpose()
+}
+
+fn read_stored(row: &PgRow) -> Result<Stored, StoreError> {
+    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
+    let status = get("status")?;
+    let modality = get("modality")?;
+    let outcome = get("outcome")?;
+    let discovered: Date = row.try_get("discovered").map_err(backend)?;
+    Ok(Stored {
+        reference: get("reference")?,
+        version: row.try_get("version").map_err(backend)?,
+        original: get("original")?,
+        state: State {
+            status: IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            facts: get("facts")?,
+            assessment: get("assessment")?,
+            milestones: get("milestones")?,
+            index: Index {
+                modality: Modality::ALL
+                    .iter()
+                    .copied()
+                    .find(|m| m.as_str() == modality)
+                    .ok_or_else(|| corrupt("modality", &modality))?,
+                nation: get("nation")?,
+                discovered: civil(discovered)?,
+                guidance: get("guidance")?,
+                outcome: Outcome::ALL
+                    .into_iter()
+                    .find(|o| o.as_str() == outcome)
+                    .ok_or_else(|| corrupt("outcome", &outcome))?,
+                codes: get("codes")?,
+                notify_by: read_date(row, "notify_by")?,
+                report_by: read_date(row, "report_by")?,
+                notified_on: read_date(row, "notified_on")?,
+                report_sent_on: read_date(row, "report_sent_on")?,
+                closed_on: read_date(row, "closed_on")?,
+                next_due: read_date(row, "next_due")?,
+            },
+        },
+        created_at: row
+            .try_get::<OffsetDateTime, _>("created_at")
+            .map_err(backend)?,
+        updated_at: row
+            .try_get::<OffsetDateTime, _>("updated_at")
+            .map_err(backend)?,
+    })
+}
+
+fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
+    q.push(" WHERE TRUE");
+    if !filter.status.is_empty() {
+        q.push(" AND status = ANY(")
+            .push_bind(
+                filter
+                    .status
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .push(")");
+    }
+    if !filter.modality.is_empty() {
+        q.push(" AND modality = ANY(")
+            .push_bind(
+                filter
+                    .modality
+                    .iter()
+                    .map(|m| m.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .push(")");
+    }
+    if !filter.outcome.is_empty() {
+        q.push(" AND outcome = ANY(")
+            .push_bind(
+                filter
+                    .outcome
+                    .iter()
+                    .map(|o| o.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .push(")");
+    }
+    if let Some(code) = &filter.code {
+        // Whole codes only: "2" must not match "2.2".
+        q.push(" AND position(")
+            .push_bind(format!(" {code} "))
+            .push(" in ' ' || codes || ' ') > 0");
+    }
+    if let Some(from) = filter.discovered_from {
+        q.push(" AND discovered >= ").push_bind(from.date());
+    }
+    if let Some(to) = filter.discovered_to {
+        q.push(" AND discovered <= ").push_bind(to.date());
+    }
+    if let Some(before) = filter.due_before {
+        q.push(" AND next_due < ").push_bind(before.date());
+    }
+    if let Some(by) = filter.due_by {
+        q.push(" AND next_due <= ").push_bind(by.date());
+    }
+}
+
+impl Store for PgStore {
+    async fn create(&self, new: &NewIncident) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        match insert_incident(&mut tx, new).await? {
+            Some(_) => tx.commit().await.map_err(backend),
+            None => Err(StoreError::Duplicate(new.reference.clone())),
+        }
+    }
+
+    async fn create_many(&self, batch: &[NewIncident]) -> Result<Vec<Option<String>>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            match insert_incident(&mut tx, new).await? {
+                Some(_) => outcomes.push(None),
+                None => {
+                    let facts: String =
+                        sqlx::query_scalar("SELECT facts FROM incidents WHERE reference = $1")
+                            .bind(&new.reference)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    outcomes.push(Some(facts));
+                }
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(outcomes)
+    }
+
+    async fn append(&self, change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let found: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, version FROM incidents WHERE reference = $1 FOR UPDATE")
+                .bind(&change.reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let (id, version) = found.ok_or_else(|| StoreError::NotFound(change.reference.clone()))?;
+        if version != change.expected_version {
+            return Err(StoreError::Conflict {
+                reference: change.reference.clone(),
+                expected: change.expected_version,
+                current: version,
+            });
+        }
+        insert_event(&mut tx, id, &change.event).await?;
+        let s = &change.state;
+        let i = &s.index;
+        sqlx::query(
+            "UPDATE incidents SET version = $1, status = $2, facts = $3, assessment = $4, milestones = $5, modality = $6,
+                 nation = $7, discovered = $8, guidance = $9, outcome = $10, codes = $11, notify_by = $12, report_by = $13,
+                 notified_on = $14, report_sent_on = $15, closed_on = $16, next_due = $17, updated_at = $18
+             WHERE id = $19",
+        )
+        .bind(change.event.seq)
+        .bind(s.status.as_str())
+        .bind(&s.facts)
+        .bind(&s.assessment)
+        .bind(&s.milestones)
+        .bind(i.modality.as_str())
+        .bind(&i.nation)
+        .bind(i.discovered.date())
+        .bind(&i.guidance)
+        .bind(i.outcome.as_str())
+        .bind(&i.codes)
+        .bind(date(i.notify_by))
+        .bind(date(i.report_by))
+        .bind(date(i.notified_on))
+        .bind(date(i.report_sent_on))
+        .bind(date(i.closed_on))
+        .bind(date(i.next_due))
+        .bind(change.event.at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get(&self, reference: &str) -> Result<Option<Stored>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM incidents WHERE reference = $1"
+        ))
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(read_stored).transpose()
+    }
+
+    async fn history(&self, reference: &str) -> Result<Option<Vec<Event>>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let Some(id) = id else { return Ok(None) };
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, kind, reason, data, changes, facts, assessment
+             FROM incident_events WHERE incident_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(backend)?;
+                Ok(Event {
+                    seq: row.try_get("seq").map_err(backend)?,
+                    at: row.try_get("at").map_err(backend)?,
+                    actor: row.try_get("actor").map_err(backend)?,
+                    kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
+                    reason: row.try_get("reason").map_err(backend)?,
+                    data: row.try_get("data").map_err(backend)?,
+                    changes: row.try_get("changes").map_err(backend)?,
+                    facts: row.try_get("facts").map_err(backend)?,
+                    assessment: row.try_get("assessment").map_err(backend)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(events))
+    }
+
+    async fn list(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Page, StoreError> {
+        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM incidents"));
+        push_filter(&mut q, filter);
+        q.push(match sort {
+            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
+            Sort::DiscoveredOldest => " ORDER BY discovered, id",
+            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
+            Sort::Reference => " ORDER BY reference COLLATE \"C\"",
+        });
+        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        let items = rows
+            .iter()
+            .map(read_stored)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn backup(&self, _path: &Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "backup (use pg_dump or the database's own backups)",
+        ))
+    }
+}
