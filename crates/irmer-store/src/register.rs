@@ -178,6 +178,10 @@ impl<S: Store> Register<S> {
         self.guidance
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         (self.clock)()
     }

@@ -88,6 +88,13 @@ enum Command {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Serve the JSON API (/api/v1/) and the deadlines calendar.
+    Serve {
+        /// The address to listen on. 127.0.0.1 only, by default: accounts
+        /// are not there yet.
+        #[arg(long, env = "IRMER_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
     /// A consistent copy of the SQLite register, made while it is in use.
     Backup {
         /// The new file (must not exist).
@@ -136,9 +143,31 @@ async fn run_register(
             output,
         } => register::export(&register, format, &filter, output.as_deref()).await,
         Command::Backup { path } => register::backup(&register, &path).await,
+        Command::Serve { bind } => serve(register, &bind, database).await,
         Command::Assess { .. } | Command::Explain { .. } =>
             unreachable!("handled without a register"),
     })
+}
+
+async fn serve<S: irmer_store::Store>(
+    register: irmer_store::register::Register<S>,
+    bind: &str,
+    database: &str,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let address = listener.local_addr()?;
+    // The first line on standard output says where (tests read it).
+    println!(
+        "irmer: listening on http://{address}/ (register: {})",
+        database::redact(database)
+    );
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    irmer_web::serve(listener, irmer_web::router(register)).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,122 @@
+//! The deadlines as an iCalendar feed (RFC 5545) that a team can subscribe
+//! to. Each pending deadline is an all-day event; it names the incident by
+//! its reference and codes only (no patient data).
+
+use irmer_core::incident::CivilDate;
+use irmer_store::register::IncidentRecord;
+use time::OffsetDateTime;
+
+fn compact(date: CivilDate) -> String {
+    date.to_string().replace('-', "")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// Folds a content line at 75 octets (continuation lines start with a space).
+fn fold(line: &str, out: &mut String) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+pub fn calendar(records: &[IncidentRecord], now: OffsetDateTime) -> String {
+    let stamp = now
+        .to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default();
+    let mut out = String::new();
+    for line in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//irmer//IR(ME)R deadlines//EN",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:IR(ME)R deadlines",
+    ] {
+        fold(line, &mut out);
+    }
+    for r in records {
+        let authority = r
+            .assessment
+            .authority
+            .map(|a| a.id().to_uppercase())
+            .unwrap_or_default();
+        let codes: Vec<String> = r.assessment.codes.iter().map(ToString::to_string).collect();
+        let codes = if codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", codes.join(" "))
+        };
+        let (kind, what, due) = match (
+            r.milestones.notified_on,
+            r.index.notify_by,
+            r.index.report_by,
+        ) {
+            (None, Some(due), _) => ("notify", format!("Notify {authority}"), due),
+            (Some(_), _, Some(due)) if r.milestones.report_sent_on.is_none() => (
+                "report",
+                format!("Send the investigation report to {authority}"),
+                due,
+            ),
+            _ => continue,
+        };
+        let end = due.plus_days(1);
+        fold("BEGIN:VEVENT", &mut out);
+        fold(
+            &format!("UID:{}-{kind}@irmer", escape(&r.reference)),
+            &mut out,
+        );
+        fold(&format!("DTSTAMP:{stamp}"), &mut out);
+        fold(&format!("DTSTART;VALUE=DATE:{}", compact(due)), &mut out);
+        fold(&format!("DTEND;VALUE=DATE:{}", compact(end)), &mut out);
+        fold(
+            &format!(
+                "SUMMARY:{}",
+                escape(&format!("{what}: {}{codes}", r.reference))
+            ),
+            &mut out,
+        );
+        fold(
+            &format!(
+                "DESCRIPTION:{}",
+                escape(&format!(
+                    "IR(ME)R incident {} is due on {due} (no later than).",
+                    r.reference
+                ))
+            ),
+            &mut out,
+        );
+        fold("END:VEVENT", &mut out);
+    }
+    fold("END:VCALENDAR", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_folded_at_75_octets() {
+        let mut out = String::new();
+        fold(&"x".repeat(160), &mut out);
+        let lines: Vec<&str> = out.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.len() <= 75));
+        assert!(lines[1].starts_with(' '));
+        assert_eq!(escape("a,b;c\\d"), "a\\,b\\;c\\\\d");
+    }
+}

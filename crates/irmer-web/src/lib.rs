@@ -1,0 +1,512 @@
+#![recursion_limit = "512"]
+//! irmer-web: the HTTP server. A JSON API under `/api/v1/` on the register,
+//! its OpenAPI document, and the deadlines calendar. Every error is
+//! `application/problem+json` naming the field.
+//!
+//! Accounts arrive with the web application; until then the server binds to
+//! 127.0.0.1 by default, and the `X-Irmer-Actor` header names who makes a
+//! change (recorded in the history; default `api`).
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::{IncidentStatus, Transition};
+use irmer_core::parse::{InputError, Position};
+use irmer_core::{Outcome, assess, parse_incident_slice};
+use irmer_store::register::Register;
+use irmer_store::{Filter, Sort, Store};
+use serde_json::{Value, json};
+
+mod ics;
+pub mod openapi;
+mod problem;
+pub mod testclient;
+
+pub use problem::Problem;
+
+/// Every route the server answers, as (method, path): the router and the
+/// OpenAPI document are both checked against this list.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/assess"),
+    ("get", "/api/v1/incidents"),
+    ("post", "/api/v1/incidents"),
+    ("get", "/api/v1/incidents/{reference}"),
+    ("patch", "/api/v1/incidents/{reference}"),
+    ("get", "/api/v1/incidents/{reference}/history"),
+    ("post", "/api/v1/incidents/{reference}/steps"),
+    ("get", "/api/v1/deadlines"),
+    ("get", "/api/v1/deadlines.ics"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/healthz"),
+];
+
+/// The default page size, and the most a page may hold.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+pub fn router<S: Store>(register: Register<S>) -> Router {
+    Router::new()
+        .route("/api/v1/assess", post(assess_one::<S>))
+        .route("/api/v1/incidents", get(list::<S>).post(create::<S>))
+        .route(
+            "/api/v1/incidents/{reference}",
+            get(show::<S>).patch(amend::<S>),
+        )
+        .route("/api/v1/incidents/{reference}/history", get(history::<S>))
+        .route("/api/v1/incidents/{reference}/steps", post(step::<S>))
+        .route("/api/v1/deadlines", get(deadlines::<S>))
+        .route("/api/v1/deadlines.ics", get(calendar::<S>))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "no-route",
+                "No such resource",
+                "see /api/v1/openapi.json",
+            )
+        })
+        .with_state(register)
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing the requests under way.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut r = (status, bytes).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Err(e) => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            e.to_string(),
+        )
+        .into_response(),
+    }
+}
+
+/// A JSON body, or a problem naming where it is malformed.
+fn json_body(body: &Bytes) -> Result<Value, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::input(&InputError {
+            field: String::new(),
+            message: format!(
+                "not valid JSON: {}",
+                e.to_string().split(" at line ").next().unwrap_or_default()
+            ),
+            position: Some(Position {
+                line: e.line(),
+                column: e.column(),
+            }),
+        })
+    })
+}
+
+fn actor(headers: &HeaderMap) -> String {
+    headers
+        .get("x-irmer-actor")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| "api".to_owned(), |v| v.chars().take(100).collect())
+}
+
+/// The query string's parameters; every one must be known.
+fn query(raw: Option<&str>, known: &[&str]) -> Result<HashMap<String, String>, Problem> {
+    let mut params = HashMap::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if !known.contains(&key.as_ref()) {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "unknown-parameter",
+                "Unknown query parameter",
+                format!("unknown parameter {key:?}; known: {}", known.join(", ")),
+            )
+            .field(key.into_owned()));
+        }
+        params.insert(key.into_owned(), value.into_owned());
+    }
+    Ok(params)
+}
+
+fn bad_parameter(name: &str, expected: &str, found: &str) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-parameter",
+        "Invalid query parameter",
+        format!("{name}: expected {expected}, found {found:?}"),
+    )
+    .field(name)
+}
+
+/// A comma-separated list of kebab-case values.
+fn list_of<T: Copy>(
+    params: &HashMap<String, String>,
+    name: &str,
+    all: &[T],
+    text: fn(T) -> &'static str,
+) -> Result<Vec<T>, Problem> {
+    let Some(value) = params.get(name) else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            all.iter().copied().find(|x| text(*x) == v).ok_or_else(|| {
+                let names: Vec<&str> = all.iter().map(|x| text(*x)).collect();
+                bad_parameter(name, &format!("one or more of {}", names.join(", ")), v)
+            })
+        })
+        .collect()
+}
+
+fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<CivilDate>, Problem> {
+    params
+        .get(name)
+        .map(|v| CivilDate::parse(v).ok_or_else(|| bad_parameter(name, "a date as YYYY-MM-DD", v)))
+        .transpose()
+}
+
+fn number_param(
+    params: &HashMap<String, String>,
+    name: &str,
+    max: u64,
+) -> Result<Option<u64>, Problem> {
+    params
+        .get(name)
+        .map(|v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| bad_parameter(name, &format!("a whole number from 0 to {max}"), v))
+        })
+        .transpose()
+}
+
+const LIST_PARAMS: &[&str] = &[
+    "status",
+    "modality",
+    "outcome",
+    "code",
+    "overdue",
+    "due_within",
+    "discovered_from",
+    "discovered_to",
+    "sort",
+    "limit",
+    "offset",
+];
+
+fn filter_from(params: &HashMap<String, String>, today: CivilDate) -> Result<Filter, Problem> {
+    let overdue = match params.get("overdue").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(bad_parameter("overdue", "true or false", other)),
+    };
+    let due_within = number_param(params, "due_within", 3650)?;
+    Ok(Filter {
+        status: list_of(
+            params,
+            "status",
+            &IncidentStatus::ALL,
+            IncidentStatus::as_str,
+        )?,
+        modality: list_of(params, "modality", Modality::ALL, Modality::as_str)?,
+        outcome: list_of(params, "outcome", &Outcome::ALL, Outcome::as_str)?,
+        code: params.get("code").cloned().filter(|c| !c.is_empty()),
+        discovered_from: date_param(params, "discovered_from")?,
+        discovered_to: date_param(params, "discovered_to")?,
+        due_before: overdue.then_some(today),
+        due_by: due_within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
+    })
+}
+
+async fn list<S: Store>(
+    State(register): State<Register<S>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params = query(raw.as_deref(), LIST_PARAMS)?;
+    let today = register.today();
+    let filter = filter_from(&params, today)?;
+    let sort = match params.get("sort").map(String::as_str) {
+        None | Some("discovered-newest") => Sort::DiscoveredNewest,
+        Some("discovered-oldest") => Sort::DiscoveredOldest,
+        Some("next-due") => Sort::NextDue,
+        Some("reference") => Sort::Reference,
+        Some(other) => {
+            return Err(bad_parameter(
+                "sort",
+                "discovered-newest, discovered-oldest, next-due or reference",
+                other,
+            ));
+        }
+    };
+    let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
+        .map_or(DEFAULT_LIMIT, |n| n as u32);
+    let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
+    let (items, total) = register.list(&filter, sort, limit, offset).await?;
+    let next = offset + items.len() as u64;
+    let views: Vec<_> = items.iter().map(|r| r.view(today)).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "items": views,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": if next < total { Some(next) } else { None },
+        }),
+    ))
+}
+
+async fn create<S: Store>(
+    State(register): State<Register<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let value = json_body(&body)?;
+    let record = register.report(&value, &actor(&headers)).await?;
+    let mut response = json_response(StatusCode::CREATED, &record.view(register.today()));
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("/api/v1/incidents/{}", encode(&record.reference)))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// A path segment, percent-encoded.
+fn encode(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+async fn show<S: Store>(
+    State(register): State<Register<S>>,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let record = register.get(&reference).await?;
+    let mut response = json_response(StatusCode::OK, &record.view(register.today()));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", record.version)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// `{"version": N, "reason": "…", "patch": {…}}`, or `version` from an
+/// `If-Match: "N"` header.
+fn version_of(body: &Value, headers: &HeaderMap) -> Result<i64, Problem> {
+    if let Some(v) = body.get("version") {
+        return v.as_i64().filter(|n| *n >= 1).ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                "The input is not valid",
+                format!(
+                    "version: expected the version you read (a whole number, 1 or more), found {v}"
+                ),
+            )
+            .field("version")
+        });
+    }
+    let header = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_matches('"'));
+    header.and_then(|v| v.parse::<i64>().ok()).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "version-required",
+            "The version you read is required",
+            "version: give the version you read (in the body, or If-Match: \"N\"), so that a stale write is refused rather than merged",
+        )
+        .field("version")
+    })
+}
+
+fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Problem> {
+    let Some(map) = body.as_object() else {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+            "The input is not valid",
+            "expected a JSON object",
+        ));
+    };
+    for key in map.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                "The input is not valid",
+                format!(
+                    "{key}: unknown field; expected one of {}",
+                    allowed.join(", ")
+                ),
+            )
+            .field(key.clone()));
+        }
+    }
+    Ok(())
+}
+
+async fn amend<S: Store>(
+    State(register): State<Register<S>>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let body = json_body(&body)?;
+    only_fields(&body, &["version", "reason", "patch"])?;
+    let version = version_of(&body, &headers)?;
+    let reason = body
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let patch = body.get("patch").ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+            "The input is not valid",
+            "patch: required, but missing (a JSON merge patch of the incident)",
+        )
+        .field("patch")
+    })?;
+    let record = register
+        .amend(&reference, version, patch, reason, &actor(&headers))
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &record.view(register.today()),
+    ))
+}
+
+async fn step<S: Store>(
+    State(register): State<Register<S>>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let mut body = json_body(&body)?;
+    let version = version_of(&body, &headers)?;
+    let reason = body
+        .get("reason")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(map) = body.as_object_mut() {
+        map.remove("version");
+        map.remove("reason");
+    }
+    let step: Transition = serde_json::from_value(body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+            "The input is not valid",
+            format!("expected a step: {e}"),
+        )
+        .field("action")
+    })?;
+    let record = register
+        .transition(
+            &reference,
+            version,
+            &step,
+            reason.as_deref(),
+            &actor(&headers),
+        )
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &record.view(register.today()),
+    ))
+}
+
+async fn history<S: Store>(
+    State(register): State<Register<S>>,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let events = register.history(&reference).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"reference": reference, "events": events}),
+    ))
+}
+
+async fn deadlines<S: Store>(
+    State(register): State<Register<S>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params = query(raw.as_deref(), &["within"])?;
+    let today = register.today();
+    let due_by = number_param(&params, "within", 3650)?.map(|n| today.plus_days(n as u16));
+    let items = register.deadlines(due_by).await?;
+    let views: Vec<_> = items.iter().map(|r| r.view(today)).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"today": today, "items": views}),
+    ))
+}
+
+async fn calendar<S: Store>(State(register): State<Register<S>>) -> Result<Response, Problem> {
+    let items = register.deadlines(None).await?;
+    let mut response = ics::calendar(&items, register.now()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// Stateless: an incident in, its assessment out.
+async fn assess_one<S: Store>(
+    State(register): State<Register<S>>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let incident = parse_incident_slice(&body).map_err(|e| Problem::input(&e))?;
+    let assessment = assess(&incident, register.guidance(), register.settings());
+    Ok(json_response(StatusCode::OK, &assessment))
+}
+
+async fn openapi_json() -> Response {
+    json_response(StatusCode::OK, &openapi::document())
+}

@@ -1,0 +1,345 @@
+//! The OpenAPI 3.1 document of `/api/v1/`, written out here. Enumerations
+//! come from the code (so they cannot drift), a test checks that every route
+//! the server answers is documented, and a snapshot test shows every change
+//! to the API as a diff.
+
+use irmer_core::assessment::Outcome;
+use irmer_core::incident::{
+    AgeGroup, DeliveryScope, DoseUnit, ErrorKind, ExposureKind, GeographicalMiss, Modality, Nation,
+    Person, Structure, VerificationCause,
+};
+use irmer_core::lifecycle::IncidentStatus;
+use serde_json::{Value, json};
+
+fn names<T: Copy>(all: &[T], text: fn(T) -> &'static str) -> Value {
+    json!(all.iter().map(|x| text(*x)).collect::<Vec<_>>())
+}
+
+fn number(description: &str) -> Value {
+    json!({"type": "number", "minimum": 0, "description": description})
+}
+
+fn incident_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An accidental or unintended exposure (or near miss), in the project's contract format (shared/spec/incident-format.md). Unknown fields are refused. Numbers are read exactly as written.",
+        "required": ["nation", "discovered", "modality", "exposure"],
+        "additionalProperties": false,
+        "properties": {
+            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The employer's own reference; assigned when absent."},
+            "nation": {"enum": names(Nation::ALL, Nation::as_str)},
+            "discovered": {"type": "string", "format": "date", "description": "When the employer discovered the incident; the deadline clocks start here."},
+            "occurred": {"type": "string", "format": "date"},
+            "modality": {"enum": names(Modality::ALL, Modality::as_str)},
+            "exposure": {"enum": names(ExposureKind::ALL, ExposureKind::as_str)},
+            "person": {"enum": names(Person::ALL, Person::as_str), "default": "patient"},
+            "before_clinical_use": {"type": "boolean", "default": false},
+            "people": {"type": "integer", "minimum": 1, "default": 1},
+            "theme": {"type": "boolean", "default": false},
+            "patient": {
+                "type": "object", "additionalProperties": false,
+                "description": "Either age (whole years) or age_group, not both.",
+                "properties": {
+                    "age": {"type": "integer", "minimum": 0, "maximum": 130},
+                    "age_group": {"enum": names(AgeGroup::ALL, AgeGroup::as_str)}
+                }
+            },
+            "errors": {"type": "array", "items": {"enum": names(ErrorKind::ALL, ErrorKind::as_str)}, "description": "[] means no error at all; absent means not yet known."},
+            "dose": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "unit": {"enum": names(DoseUnit::ALL, DoseUnit::as_str), "default": "mSv"},
+                    "intended": number("The intended effective dose."),
+                    "received": number("The total from the incident: intended + over-exposure + repeats.")
+                }
+            },
+            "tissue_reaction": {"type": "boolean", "default": false},
+            "planning_scans": {"type": "integer", "minimum": 1},
+            "verification": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "images_in_fraction": {"type": "integer", "minimum": 1},
+                    "intended_images": {"type": "integer", "minimum": 0},
+                    "additional_images": {"type": "integer", "minimum": 0},
+                    "cause": {"enum": names(VerificationCause::ALL, VerificationCause::as_str)},
+                    "thematic": {"type": "boolean", "default": false}
+                }
+            },
+            "foetus": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"dose_mgy": number("Foetal dose, mGy."), "intended": {"type": "boolean", "default": false}}
+            },
+            "infant_dose_msv": number("Effective dose to a breast-feeding infant, mSv."),
+            "radiopharmaceutical": {
+                "type": "object", "additionalProperties": false, "required": ["intended", "administered"],
+                "properties": {"intended": {"type": "string"}, "administered": {"type": "string"}}
+            },
+            "therapy": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "deliveries": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": false,
+                        "required": ["structure", "scope", "intended_gy", "delivered_gy"],
+                        "properties": {
+                            "structure": {"enum": names(Structure::ALL, Structure::as_str)},
+                            "scope": {"enum": names(DeliveryScope::ALL, DeliveryScope::as_str)},
+                            "intended_gy": {"type": "number", "exclusiveMinimum": 0},
+                            "delivered_gy": number("Gy")
+                        }
+                    }},
+                    "geographical_miss": {"enum": names(GeographicalMiss::ALL, GeographicalMiss::as_str), "default": "none"},
+                    "miss_mm": number("mm"),
+                    "margin_mm": {"type": "number", "exclusiveMinimum": 0}
+                }
+            },
+            "activity": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"prescribed_mbq": {"type": "number", "exclusiveMinimum": 0}, "delivered_mbq": number("MBq")}
+            },
+            "clinically_significant": {"type": "boolean", "default": false},
+            "voluntary": {"type": "boolean", "default": false},
+            "licence": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"employer": {"type": "boolean"}, "practitioner": {"type": "boolean"}}
+            },
+            "description": {"type": "string", "description": "Free text; never read by the criteria engine."}
+        }
+    })
+}
+
+fn problem(description: &str) -> Value {
+    json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn reference_param() -> Value {
+    json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The employer's reference."})
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+pub fn document() -> Value {
+    let list_params = json!([
+        query_param(
+            "status",
+            "Comma-separated statuses.",
+            json!({"type": "string", "example": "reported,investigating"})
+        ),
+        query_param(
+            "modality",
+            "Comma-separated modalities.",
+            json!({"type": "string"})
+        ),
+        query_param(
+            "outcome",
+            "Comma-separated outcomes.",
+            json!({"type": "string"})
+        ),
+        query_param(
+            "code",
+            "A notification code, exact (2.2, M2.1).",
+            json!({"type": "string"})
+        ),
+        query_param(
+            "overdue",
+            "Only incidents with a deadline missed and not yet met.",
+            json!({"type": "boolean"})
+        ),
+        query_param(
+            "due_within",
+            "Only incidents with a deadline to meet within N days (overdue included).",
+            json!({"type": "integer", "minimum": 0})
+        ),
+        query_param(
+            "discovered_from",
+            "Discovered on or after.",
+            json!({"type": "string", "format": "date"})
+        ),
+        query_param(
+            "discovered_to",
+            "Discovered on or before.",
+            json!({"type": "string", "format": "date"})
+        ),
+        query_param(
+            "sort",
+            "Order.",
+            json!({"enum": ["discovered-newest", "discovered-oldest", "next-due", "reference"], "default": "discovered-newest"})
+        ),
+        query_param(
+            "limit",
+            "Page size.",
+            json!({"type": "integer", "minimum": 0, "maximum": irmer_store::MAX_PAGE, "default": crate::DEFAULT_LIMIT})
+        ),
+        query_param(
+            "offset",
+            "How many to skip.",
+            json!({"type": "integer", "minimum": 0, "default": 0})
+        )
+    ]);
+    let actor = json!({"name": "X-Irmer-Actor", "in": "header", "required": false, "schema": {"type": "string"}, "description": "Who makes the change (recorded in the history); `api` if absent."});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "irmer API",
+            "version": "1",
+            "description": "The IR(ME)R incident register: record accidental and unintended exposures, decide against the enforcing authorities' criteria, track the notification and report deadlines. Errors are application/problem+json and name the field."
+        },
+        "paths": {
+            "/api/v1/assess": {"post": {
+                "summary": "Assess an incident without recording it",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+                "responses": {"200": ok("The assessment.", "Assessment"), "400": problem("Malformed JSON."), "422": problem("Not a valid incident; names the field.")}
+            }},
+            "/api/v1/incidents": {
+                "get": {
+                    "summary": "List incidents",
+                    "parameters": list_params,
+                    "responses": {"200": ok("A page of incidents.", "RecordPage"), "400": problem("An unknown or invalid query parameter.")}
+                },
+                "post": {
+                    "summary": "Record an incident",
+                    "parameters": [actor],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+                    "responses": {
+                        "201": ok("Recorded: the record with its assessment and version (Location names it).", "Record"),
+                        "400": problem("Malformed JSON."),
+                        "409": problem("The reference is taken."),
+                        "422": problem("Not a valid incident; names the field.")
+                    }
+                }
+            },
+            "/api/v1/incidents/{reference}": {
+                "get": {
+                    "summary": "One incident: facts, current assessment, milestones, deadline status, original account",
+                    "parameters": [reference_param()],
+                    "responses": {"200": ok("The record (ETag: its version).", "Record"), "404": problem("No such incident.")}
+                },
+                "patch": {
+                    "summary": "Change facts with a JSON merge patch, a reason and the version read",
+                    "parameters": [reference_param(), actor],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Amendment"}}}},
+                    "responses": {
+                        "200": ok("The record after the change (unchanged when the patch changes nothing).", "Record"),
+                        "404": problem("No such incident."),
+                        "409": problem("Stale version: the incident changed since (current_version says to what)."),
+                        "422": problem("An invalid patch, reason or version; names the field."),
+                        "428": problem("No version given.")
+                    }
+                }
+            },
+            "/api/v1/incidents/{reference}/history": {"get": {
+                "summary": "Every change, oldest first: who, when (UTC), what changed (old and new), why",
+                "parameters": [reference_param()],
+                "responses": {"200": ok("The history.", "History"), "404": problem("No such incident.")}
+            }},
+            "/api/v1/incidents/{reference}/steps": {"post": {
+                "summary": "Take a step in the incident's life (notification recorded, report sent, closed…)",
+                "parameters": [reference_param(), actor],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
+                "responses": {
+                    "200": ok("The record after the step.", "Record"),
+                    "404": problem("No such incident."),
+                    "409": problem("A stale version, or a step not possible in the current state."),
+                    "422": problem("An invalid step; names the field.")
+                }
+            }},
+            "/api/v1/deadlines": {"get": {
+                "summary": "Every incident with a deadline still to meet, soonest first",
+                "parameters": [query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0}))],
+                "responses": {"200": ok("The incidents due.", "Deadlines")}
+            }},
+            "/api/v1/deadlines.ics": {"get": {
+                "summary": "The pending deadlines as an iCalendar feed to subscribe to",
+                "responses": {"200": {"description": "text/calendar, one all-day event per pending deadline (reference and codes only).", "content": {"text/calendar": {"schema": {"type": "string"}}}}}
+            }},
+            "/api/v1/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+            }},
+            "/healthz": {"get": {
+                "summary": "Liveness",
+                "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+            }}
+        },
+        "components": {"schemas": {
+            "Incident": incident_schema(),
+            "Assessment": {
+                "type": "object",
+                "description": "The decision and why (shared/spec/incident-format.md, Assessment).",
+                "required": ["guidance", "outcome", "codes", "category_code", "criteria", "authority", "deadlines", "other_reports", "duties", "missing", "notes"],
+                "properties": {
+                    "guidance": {"type": "string", "example": "cqc-2024-08-28"},
+                    "outcome": {"enum": names(&Outcome::ALL, Outcome::as_str)},
+                    "codes": {"type": "array", "items": {"type": "string"}},
+                    "category_code": {"type": ["string", "null"]},
+                    "criteria": {"type": "array", "items": {"type": "object", "required": ["code", "status", "reason"], "properties": {
+                        "code": {"type": "string"}, "status": {"enum": ["met", "not-met", "undetermined", "not-applicable"]}, "reason": {"type": "string"}}}},
+                    "authority": {"type": ["object", "null"], "properties": {"id": {"enum": ["cqc", "hiw", "his", "rqia"]}, "name": {"type": "string"}}},
+                    "deadlines": {"type": ["object", "null"], "properties": {"notify_by": {"type": "string", "format": "date"}, "report_by": {"type": "string", "format": "date"}}},
+                    "other_reports": {"type": "array", "items": {"type": "object", "properties": {"to": {"enum": ["mhra", "iric", "niaic", "arsac", "hse"]}, "why": {"type": "string"}}}},
+                    "duties": {"type": "array", "items": {"enum": ["investigate-and-record", "duty-of-candour", "inform-referrer-practitioner-patient"]}},
+                    "missing": {"type": "array", "items": {"type": "string"}},
+                    "notes": {"type": "array", "items": {"type": "string"}}
+                }
+            },
+            "Record": {
+                "type": "object",
+                "required": ["reference", "version", "status", "incident", "assessment", "milestones", "deadline_status", "original", "created_at", "updated_at"],
+                "properties": {
+                    "reference": {"type": "string"},
+                    "version": {"type": "integer", "minimum": 1, "description": "Send it back with a change; a stale one is refused."},
+                    "status": {"enum": names(&IncidentStatus::ALL, IncidentStatus::as_str)},
+                    "incident": {"$ref": "#/components/schemas/Incident"},
+                    "assessment": {"$ref": "#/components/schemas/Assessment"},
+                    "milestones": {"type": "object", "properties": {
+                        "notified_on": {"type": "string", "format": "date"}, "authority_reference": {"type": "string"},
+                        "report_sent_on": {"type": "string", "format": "date"}, "closed_on": {"type": "string", "format": "date"}, "findings": {"type": "string"}}},
+                    "deadline_status": {"type": ["object", "null"], "description": "The two clocks today: state open, due-soon, overdue, met or met-late.", "properties": {
+                        "notify": {"$ref": "#/components/schemas/Clock"}, "report": {"$ref": "#/components/schemas/Clock"}}},
+                    "original": {"type": "object", "description": "The reporter's original account, as first submitted."},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "updated_at": {"type": "string", "format": "date-time"}
+                }
+            },
+            "Clock": {"type": "object", "required": ["state", "due"], "properties": {
+                "state": {"enum": ["open", "due-soon", "overdue", "met", "met-late"]},
+                "due": {"type": "string", "format": "date"}, "on": {"type": "string", "format": "date"},
+                "days_left": {"type": "integer"}, "days_late": {"type": "integer"}}},
+            "RecordPage": {"type": "object", "required": ["items", "total", "limit", "offset", "next_offset"], "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "next_offset": {"type": ["integer", "null"]}}},
+            "Deadlines": {"type": "object", "required": ["today", "items"], "properties": {
+                "today": {"type": "string", "format": "date"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}},
+            "Amendment": {"type": "object", "required": ["reason", "patch"], "additionalProperties": false, "properties": {
+                "version": {"type": "integer", "minimum": 1, "description": "The version read (or send If-Match)."},
+                "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},
+                "patch": {"type": "object", "description": "A JSON merge patch (RFC 7386) of the incident; null removes a field."}}},
+            "Step": {"type": "object", "required": ["action"], "properties": {
+                "action": {"enum": ["start-investigation", "record-notification", "record-report-sent", "close", "close-locally"]},
+                "version": {"type": "integer", "minimum": 1},
+                "reason": {"type": "string"},
+                "date": {"type": "string", "format": "date"},
+                "authority_reference": {"type": "string", "description": "record-notification: the authority's reference number."},
+                "findings": {"type": "string", "description": "close, close-locally: what the investigation found."}}},
+            "History": {"type": "object", "properties": {
+                "reference": {"type": "string"},
+                "events": {"type": "array", "items": {"type": "object", "properties": {
+                    "version": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
+                    "kind": {"enum": ["reported", "facts-changed", "start-investigation", "record-notification", "record-report-sent", "close", "close-locally"]},
+                    "reason": {"type": ["string", "null"]}, "data": {}, "changes": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "old": {}, "new": {}}}},
+                    "facts": {}, "assessment": {}}}}}},
+            "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+                "field": {"type": "string", "description": "The field in error, as a dotted path."},
+                "current_version": {"type": "integer"}}}
+        }}
+    })
+}

@@ -1,0 +1,446 @@
+//! The JSON API over real HTTP, on a server started on port 0 with a fresh
+//! register, on both backends (PostgreSQL when IRMER_TEST_POSTGRES_URL is
+//! set; required in CI).
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use irmer_store::Store;
+use irmer_store::testsuite::{ct, register};
+use irmer_web::testclient::{Response, request};
+use serde_json::json;
+
+/// Starts the server on its own thread and runtime, on a store made there;
+/// `None` when the store is not available (PostgreSQL outside CI).
+fn spawn<S, F, Fut>(make: F) -> Option<SocketAddr>
+where
+    S: Store,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Option<S>>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let Some(store) = make().await else {
+                let _ = tx.send(None);
+                return;
+            };
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let _ = tx.send(Some(listener.local_addr().expect("address")));
+            axum::serve(listener, irmer_web::router(register(store)))
+                .await
+                .expect("serve");
+        });
+    });
+    rx.recv().expect("server thread")
+}
+
+fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Response {
+    request(addr, method, path, &[("X-Irmer-Actor", "api-test")], body).expect("request")
+}
+
+fn problem(r: &Response, status: u16, kind: &str) -> serde_json::Value {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/problem+json"),
+        "{}",
+        r.body
+    );
+    let p = r.json();
+    assert_eq!(
+        p["type"],
+        format!("https://irmer.invalid/problems/{kind}"),
+        "{p}"
+    );
+    assert_eq!(p["status"], status);
+    p
+}
+
+fn api_suite(addr: SocketAddr) {
+    let incident = ct("API-1", "2026-02-20").to_string();
+    // Record.
+    let r = call(addr, "POST", "/api/v1/incidents", &incident);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/api/v1/incidents/API-1"));
+    let rec = r.json();
+    assert_eq!(
+        (rec["version"].clone(), rec["status"].clone()),
+        (json!(1), json!("reported"))
+    );
+    assert_eq!(rec["assessment"]["codes"], json!(["2.2"]));
+    assert_eq!(
+        rec["deadline_status"]["notify"],
+        json!({"state": "open", "due": "2026-03-06", "days_left": 5})
+    );
+    assert_eq!(rec["original"], ct("API-1", "2026-02-20"));
+
+    // Bad input gets a precise problem and changes nothing.
+    let p = problem(
+        &call(addr, "POST", "/api/v1/incidents", &incident),
+        409,
+        "duplicate-reference",
+    );
+    assert_eq!(p["field"], "reference");
+    let p = problem(
+        &call(
+            addr,
+            "POST",
+            "/api/v1/incidents",
+            "{\"nation\": \"england\",\n \"discovered\": }",
+        ),
+        400,
+        "malformed-json",
+    );
+    assert!(
+        p["detail"]
+            .as_str()
+            .expect("detail")
+            .starts_with("line 2, column 16: not valid JSON"),
+        "{p}"
+    );
+    let mut typo = ct("API-2", "2026-02-20");
+    typo["dose"]["recieved"] = json!(3);
+    let p = problem(
+        &call(addr, "POST", "/api/v1/incidents", &typo.to_string()),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "dose.recieved");
+    problem(
+        &call(addr, "GET", "/api/v1/incidents/API-2", ""),
+        404,
+        "not-found",
+    );
+
+    // Change facts: the version is required and checked.
+    let patch = json!({"reason": "age found in the notes", "patch": {"patient": {"age": 44, "age_group": null}}});
+    let mut no_version = patch.clone();
+    no_version
+        .as_object_mut()
+        .expect("object")
+        .remove("version");
+    problem(
+        &call(
+            addr,
+            "PATCH",
+            "/api/v1/incidents/API-1",
+            &no_version.to_string(),
+        ),
+        428,
+        "version-required",
+    );
+    let mut stale = patch.clone();
+    stale["version"] = json!(9);
+    let p = problem(
+        &call(addr, "PATCH", "/api/v1/incidents/API-1", &stale.to_string()),
+        409,
+        "stale-version",
+    );
+    assert_eq!(p["current_version"], 1);
+    let bad = json!({"version": 1, "reason": "x", "patch": {"modality": "xray"}});
+    assert_eq!(
+        problem(
+            &call(addr, "PATCH", "/api/v1/incidents/API-1", &bad.to_string()),
+            422,
+            "invalid-input"
+        )["field"],
+        "modality"
+    );
+    let extra = json!({"version": 1, "reason": "x", "patch": {}, "colour": "red"});
+    assert_eq!(
+        problem(
+            &call(addr, "PATCH", "/api/v1/incidents/API-1", &extra.to_string()),
+            422,
+            "invalid-input"
+        )["field"],
+        "colour"
+    );
+    let r = call(addr, "GET", "/api/v1/incidents/API-1", "");
+    assert_eq!(
+        (r.json()["version"].clone(), r.header("etag")),
+        (json!(1), Some("\"1\"")),
+        "nothing changed"
+    );
+    let mut good = patch.clone();
+    good["version"] = json!(1);
+    let r = call(addr, "PATCH", "/api/v1/incidents/API-1", &good.to_string());
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    assert_eq!(r.json()["incident"]["patient"], json!({"age": 44}));
+
+    // The history: who, when, what changed, why.
+    let h = call(addr, "GET", "/api/v1/incidents/API-1/history", "").json();
+    let events = h["events"].as_array().expect("events");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["actor"], "api-test");
+    assert_eq!(events[1]["reason"], "age found in the notes");
+    assert_eq!(
+        events[1]["changes"][0],
+        json!({"field": "patient.age", "new": 44})
+    );
+
+    // Steps in the incident's life.
+    let step = json!({"version": 2, "action": "record-notification", "date": "2026-02-27", "authority_reference": "CQC/123"});
+    let r = call(
+        addr,
+        "POST",
+        "/api/v1/incidents/API-1/steps",
+        &step.to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["milestones"],
+        json!({"notified_on": "2026-02-27", "authority_reference": "CQC/123"})
+    );
+    assert_eq!(r.json()["deadline_status"]["notify"]["state"], "met");
+    let close = json!({"version": 3, "action": "close", "date": "2026-02-28", "findings": "x"});
+    assert_eq!(
+        problem(
+            &call(
+                addr,
+                "POST",
+                "/api/v1/incidents/API-1/steps",
+                &close.to_string()
+            ),
+            409,
+            "invalid-step"
+        )["field"],
+        "action"
+    );
+    let unknown = json!({"version": 3, "action": "teleport"});
+    problem(
+        &call(
+            addr,
+            "POST",
+            "/api/v1/incidents/API-1/steps",
+            &unknown.to_string(),
+        ),
+        422,
+        "invalid-input",
+    );
+
+    // Lists: filters, pages, unknown parameters.
+    for (n, day) in ["2026-01-10", "2026-01-20", "2026-02-01"]
+        .iter()
+        .enumerate()
+    {
+        let r = call(
+            addr,
+            "POST",
+            "/api/v1/incidents",
+            &ct(&format!("API-L{n}"), day).to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let page = call(addr, "GET", "/api/v1/incidents?limit=2&sort=reference", "").json();
+    assert_eq!(
+        (page["total"].clone(), page["next_offset"].clone()),
+        (json!(4), json!(2))
+    );
+    let refs: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["reference"].as_str().expect("ref"))
+        .collect();
+    assert_eq!(refs, ["API-1", "API-L0"]);
+    let notified = call(addr, "GET", "/api/v1/incidents?status=notified", "").json();
+    assert_eq!(notified["total"], 1);
+    let overdue = call(
+        addr,
+        "GET",
+        "/api/v1/incidents?overdue=true&sort=next-due",
+        "",
+    )
+    .json();
+    let refs: Vec<&str> = overdue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["reference"].as_str().expect("ref"))
+        .collect();
+    assert_eq!(
+        refs,
+        ["API-L0", "API-L1", "API-L2"],
+        "notify-by 01-24, 02-03 and 02-15 are before today (2026-03-01)"
+    );
+    assert_eq!(
+        problem(
+            &call(addr, "GET", "/api/v1/incidents?colour=red", ""),
+            400,
+            "unknown-parameter"
+        )["field"],
+        "colour"
+    );
+    assert_eq!(
+        problem(
+            &call(
+                addr,
+                "GET",
+                "/api/v1/incidents?discovered_from=2026-13-01",
+                ""
+            ),
+            400,
+            "invalid-parameter"
+        )["field"],
+        "discovered_from"
+    );
+
+    // Deadlines, soonest first, and the calendar.
+    let due = call(addr, "GET", "/api/v1/deadlines", "").json();
+    assert_eq!(due["today"], "2026-03-01");
+    let refs: Vec<&str> = due["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["reference"].as_str().expect("ref"))
+        .collect();
+    assert_eq!(refs, ["API-L0", "API-L1", "API-L2", "API-1"]);
+    let ics = call(addr, "GET", "/api/v1/deadlines.ics", "");
+    assert_eq!(
+        ics.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    assert!(
+        ics.body.contains("UID:API-L0-notify@irmer\r\n"),
+        "{}",
+        ics.body
+    );
+    assert!(
+        ics.body.contains("UID:API-1-report@irmer\r\n"),
+        "{}",
+        ics.body
+    );
+    assert!(
+        ics.body.contains("DTSTART;VALUE=DATE:20260515\r\n"),
+        "{}",
+        ics.body
+    );
+
+    // Stateless assessment.
+    let a = call(
+        addr,
+        "POST",
+        "/api/v1/assess",
+        &ct("X", "2026-02-20").to_string(),
+    );
+    assert_eq!(
+        (a.status, a.json()["outcome"].clone()),
+        (200, json!("notifiable"))
+    );
+    assert_eq!(
+        problem(
+            &call(addr, "POST", "/api/v1/assess", r#"{"nation":"england"}"#),
+            422,
+            "invalid-input"
+        )["field"],
+        "discovered"
+    );
+    problem(
+        &call(addr, "GET", "/api/v1/nothing-here", ""),
+        404,
+        "no-route",
+    );
+}
+
+#[test]
+fn api_on_sqlite() {
+    let addr = spawn(|| async {
+        Some(
+            irmer_store_sqlite::SqliteStore::in_memory()
+                .await
+                .expect("SQLite"),
+        )
+    })
+    .expect("server");
+    api_suite(addr);
+}
+
+#[test]
+fn api_on_postgres() {
+    let Ok(url) = std::env::var("IRMER_TEST_POSTGRES_URL") else {
+        let message = "IRMER_TEST_POSTGRES_URL is not set: the API suite on PostgreSQL cannot run";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {message} !!!\n");
+        return;
+    };
+    let schema = format!("api_{}", std::process::id());
+    let addr = spawn(move || async move {
+        Some(
+            irmer_store_postgres::PgStore::connect_in_schema(&url, Some(&schema))
+                .await
+                .expect("PostgreSQL"),
+        )
+    })
+    .expect("server");
+    api_suite(addr);
+}
+
+#[test]
+fn every_route_is_served_and_documented() {
+    let doc = irmer_web::openapi::document();
+    let paths = doc["paths"].as_object().expect("paths");
+    for (method, path) in irmer_web::ROUTES {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} is not in the OpenAPI document"
+        );
+    }
+    for (path, item) in paths {
+        for method in item.as_object().expect("path item").keys() {
+            assert!(
+                irmer_web::ROUTES.contains(&(method.as_str(), path.as_str())),
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    let addr = spawn(|| async {
+        Some(
+            irmer_store_sqlite::SqliteStore::in_memory()
+                .await
+                .expect("SQLite"),
+        )
+    })
+    .expect("server");
+    for (method, path) in irmer_web::ROUTES {
+        let r = call(
+            addr,
+            &method.to_uppercase(),
+            &path.replace("{reference}", "NONE"),
+            "{}",
+        );
+        let fallback = r.status == 404 && r.body.contains("problems/no-route");
+        assert!(
+            !fallback && r.status != 405,
+            "{method} {path} is not routed: {} {}",
+            r.status,
+            r.body
+        );
+    }
+}
+
+#[test]
+fn the_openapi_document_is_a_snapshot() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    let current =
+        serde_json::to_string_pretty(&irmer_web::openapi::document()).expect("json") + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+        std::fs::write(&path, &current).expect("write");
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == current,
+        "the OpenAPI document changed: review the diff, then run UPDATE_SNAPSHOTS=1 cargo test -p irmer-web to accept it"
+    );
+}
