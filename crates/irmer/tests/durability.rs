@@ -1,0 +1,164 @@
+//! Nothing acknowledged is lost: the real server takes a stream of writes,
+//! is killed with SIGKILL in the middle of it, and is started again on the
+//! same SQLite file; every write that got a success response must be there,
+//! intact, with a consistent history.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use irmer_web::testclient::request;
+use serde_json::json;
+
+fn start(db: &str) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args(["--database", db, "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("IRMER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server says where it listens");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, addr)
+}
+
+fn incident(n: u32) -> serde_json::Value {
+    json!({"reference": format!("K-{n:05}"), "nation": "england", "discovered": "2026-02-20", "modality": "ct",
+        "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
+        "dose": {"unit": "mSv", "intended": 0.5, "received": format!("{}.{}", 5 + n % 7, n % 10).parse::<f64>().unwrap_or(6.0)},
+        "description": format!("Write number {n} of the durability test.")})
+}
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_write() {
+    let dir = std::env::temp_dir().join(format!("irmer-durability-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("irmer.db").to_string_lossy().into_owned();
+    let (mut server, addr) = start(&db);
+
+    // Acknowledged writes: (reference, version it reached, facts sent last).
+    let acked: Arc<Mutex<Vec<(String, i64, serde_json::Value)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let acked = Arc::clone(&acked);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut n = 0u32;
+            while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+                let body = incident(n);
+                match request(addr, "POST", "/api/v1/incidents", &[], &body.to_string()) {
+                    Ok(r) if r.status == 201 => acked.lock().expect("lock").push((
+                        format!("K-{n:05}"),
+                        1,
+                        body["dose"].clone(),
+                    )),
+                    Ok(r) => panic!("unexpected answer {}: {}", r.status, r.body),
+                    Err(_) => break, // the server is gone
+                }
+                // Every third write also changes an incident already acknowledged.
+                if n % 3 == 2 {
+                    let (reference, version) = {
+                        let list = acked.lock().expect("lock");
+                        let (r, v, _) = &list[(n as usize * 7) % list.len()];
+                        (r.clone(), *v)
+                    };
+                    let dose = json!({"unit": "mSv", "intended": 0.5, "received": 10 + n});
+                    let patch = json!({"version": version, "reason": format!("re-estimate {n}"), "patch": {"dose": dose}});
+                    match request(
+                        addr,
+                        "PATCH",
+                        &format!("/api/v1/incidents/{reference}"),
+                        &[],
+                        &patch.to_string(),
+                    ) {
+                        Ok(r) if r.status == 200 => {
+                            let mut list = acked.lock().expect("lock");
+                            if let Some(entry) = list.iter_mut().find(|(r, _, _)| *r == reference) {
+                                *entry = (reference, version + 1, dose);
+                            }
+                        }
+                        Ok(r) => panic!("unexpected answer {}: {}", r.status, r.body),
+                        Err(_) => break,
+                    }
+                }
+                n += 1;
+            }
+        })
+    };
+
+    // Kill it with SIGKILL once a good number of writes were acknowledged.
+    let started = Instant::now();
+    while acked.lock().expect("lock").len() < 150 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill().expect("SIGKILL");
+    let _ = server.wait();
+    stop.store(true, Ordering::SeqCst);
+    writer.join().expect("writer");
+    let acked = acked.lock().expect("lock").clone();
+    assert!(
+        acked.len() >= 150,
+        "only {} writes acknowledged before the kill",
+        acked.len()
+    );
+
+    let (mut server, addr) = start(&db);
+    for (reference, version, dose) in &acked {
+        let r = request(
+            addr,
+            "GET",
+            &format!("/api/v1/incidents/{reference}"),
+            &[],
+            "",
+        )
+        .expect("request");
+        assert_eq!(
+            r.status, 200,
+            "{reference} was acknowledged but is missing: {}",
+            r.body
+        );
+        let record = r.json();
+        assert_eq!(&record["version"], version, "{reference}");
+        assert_eq!(
+            &record["incident"]["dose"], dose,
+            "{reference}: the facts are intact"
+        );
+        let history = request(
+            addr,
+            "GET",
+            &format!("/api/v1/incidents/{reference}/history"),
+            &[],
+            "",
+        )
+        .expect("request")
+        .json();
+        let versions: Vec<i64> = history["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["version"].as_i64().expect("v"))
+            .collect();
+        assert_eq!(
+            versions,
+            (1..=*version).collect::<Vec<_>>(),
+            "{reference}: the history chain is whole"
+        );
+    }
+    server.kill().expect("stop");
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
