@@ -422,7 +422,7 @@ impl Store for SqliteStore {
         q.push(match sort {
             Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
             Sort::DiscoveredOldest => " ORDER BY discovered, id",
-            Sort::NextDue => " ORDER BY next_due IS NULL, next_due, discovered, id",
+            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
             Sort::Reference => " ORDER BY reference",
         });
         q.push(" LIMIT ").push_bind(i64::from(limit));

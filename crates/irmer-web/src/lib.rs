@@ -476,14 +476,26 @@ async fn deadlines<S: Store>(
     State(register): State<Register<S>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params = query(raw.as_deref(), &["within"])?;
+    let params = query(raw.as_deref(), &["within", "limit", "offset"])?;
     let today = register.today();
-    let due_by = number_param(&params, "within", 3650)?.map(|n| today.plus_days(n as u16));
-    let items = register.deadlines(due_by).await?;
+    let within = number_param(&params, "within", 3650)?;
+    let filter = Filter {
+        due_by: Some(match within {
+            Some(n) => today.plus_days(n as u16),
+            None => CivilDate::from_ymd(2999, 12, 31).unwrap_or(today),
+        }),
+        ..Filter::default()
+    };
+    let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
+        .map_or(DEFAULT_LIMIT, |n| n as u32);
+    let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
+    let (items, total) = register.list(&filter, Sort::NextDue, limit, offset).await?;
+    let next = offset + items.len() as u64;
     let views: Vec<_> = items.iter().map(|r| r.view(today)).collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({"today": today, "items": views}),
+        &json!({"today": today, "items": views, "total": total, "limit": limit, "offset": offset,
+                "next_offset": if next < total { Some(next) } else { None }}),
     ))
 }
 

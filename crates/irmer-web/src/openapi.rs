@@ -250,8 +250,12 @@ pub fn document() -> Value {
             }},
             "/api/v1/deadlines": {"get": {
                 "summary": "Every incident with a deadline still to meet, soonest first",
-                "parameters": [query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0}))],
-                "responses": {"200": ok("The incidents due.", "Deadlines")}
+                "parameters": [
+                    query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0})),
+                    query_param("limit", "Page size.", json!({"type": "integer", "minimum": 0, "maximum": irmer_store::MAX_PAGE, "default": crate::DEFAULT_LIMIT})),
+                    query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "default": 0}))
+                ],
+                "responses": {"200": ok("A page of the incidents due, soonest first.", "Deadlines")}
             }},
             "/api/v1/deadlines.ics": {"get": {
                 "summary": "The pending deadlines as an iCalendar feed to subscribe to",
@@ -314,9 +318,11 @@ pub fn document() -> Value {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
                 "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"]}}},
-            "Deadlines": {"type": "object", "required": ["today", "items"], "properties": {
+            "Deadlines": {"type": "object", "required": ["today", "items", "total", "limit", "offset", "next_offset"], "properties": {
                 "today": {"type": "string", "format": "date"},
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "next_offset": {"type": ["integer", "null"]}}},
             "Amendment": {"type": "object", "required": ["reason", "patch"], "additionalProperties": false, "properties": {
                 "version": {"type": "integer", "minimum": 1, "description": "The version read (or send If-Match)."},
                 "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},

@@ -297,6 +297,18 @@ fn api_suite(addr: SocketAddr) {
     // Deadlines, soonest first, and the calendar.
     let due = call(addr, "GET", "/api/v1/deadlines", "").json();
     assert_eq!(due["today"], "2026-03-01");
+    assert_eq!(
+        (due["total"].clone(), due["next_offset"].clone()),
+        (json!(4), json!(null))
+    );
+    let first = call(addr, "GET", "/api/v1/deadlines?limit=1&offset=1", "").json();
+    assert_eq!(
+        (
+            first["items"][0]["reference"].clone(),
+            first["next_offset"].clone()
+        ),
+        (json!("API-L1"), json!(2))
+    );
     let refs: Vec<&str> = due["items"]
         .as_array()
         .expect("items")
