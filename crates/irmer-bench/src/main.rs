@@ -7,6 +7,11 @@
 //!   incident exactly as `irmer assess` does, without assessing or printing;
 //!   prints the time and the rate.
 //! - `irmer-bench assess FILE`: the same, plus assessing (no printing).
+//! - `irmer-bench load ADDR RATE SECONDS PATH…`: an open-loop load on a
+//!   server at ADDR (loopback only): RATE GET requests a second for SECONDS,
+//!   cycling through the PATHs (`{n}` in a path becomes a random incident
+//!   number below 100000). Latency is measured from each request's scheduled
+//!   time, so a slow server cannot hide queueing; prints p50, p99 and max.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -28,7 +33,8 @@ fn main() -> ExitCode {
         ["generate", n, seed] => generate(n, seed),
         ["parse", file] => time(file, false),
         ["assess", file] => time(file, true),
-        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE".to_owned()),
+        ["load", addr, rate, seconds, paths @ ..] if !paths.is_empty() => load(addr, rate, seconds, paths),
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load ADDR RATE SECONDS PATH...".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -257,5 +263,100 @@ fn time(file: &str, with_assessment: bool) -> Result<(), String> {
             String::new()
         }
     );
+    Ok(())
+}
+
+fn load(addr: &str, rate: &str, seconds: &str, paths: &[&str]) -> Result<(), String> {
+    use std::net::SocketAddr;
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let addr: SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("ADDR must be ip:port, found {addr:?}"))?;
+    if !addr.ip().is_loopback() {
+        return Err("the load generator only targets loopback addresses".into());
+    }
+    let rate: u64 = rate
+        .parse()
+        .map_err(|_| "RATE must be a whole number".to_owned())?;
+    let seconds: u64 = seconds
+        .parse()
+        .map_err(|_| "SECONDS must be a whole number".to_owned())?;
+    let total = (rate * seconds).min(1_000_000);
+    let interval = Duration::from_nanos(1_000_000_000 / rate.max(1));
+    let workers = 32;
+    let (tx, rx) = mpsc::channel::<(Instant, String)>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let (done_tx, done_rx) = mpsc::channel::<Result<Duration, String>>();
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let rx = std::sync::Arc::clone(&rx);
+        let done = done_tx.clone();
+        handles.push(std::thread::spawn(move || {
+            loop {
+                let job = rx
+                    .lock()
+                    .map_err(|_| ())
+                    .and_then(|r| r.recv().map_err(|_| ()));
+                let Ok((scheduled, path)) = job else { break };
+                let now = Instant::now();
+                if scheduled > now {
+                    std::thread::sleep(scheduled - now);
+                }
+                let result = match irmer_web::testclient::request(addr, "GET", &path, &[], "") {
+                    Ok(r) if r.status == 200 => Ok(scheduled.elapsed()),
+                    Ok(r) => Err(format!("{} {}", r.status, path)),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = done.send(result);
+            }
+        }));
+    }
+    drop(done_tx);
+    let mut rng = Rng(0x5eed_1234_5678_9abc);
+    let start = Instant::now() + Duration::from_millis(50);
+    for k in 0..total {
+        let template = paths[(k % paths.len() as u64) as usize];
+        let path = template.replace("{n}", &format!("{:08}", rng.below(100_000)));
+        let scheduled = start + interval * u32::try_from(k).unwrap_or(u32::MAX);
+        // Hand the job over just before it is due (open loop).
+        let now = Instant::now();
+        if scheduled > now + Duration::from_millis(20) {
+            std::thread::sleep(scheduled - now - Duration::from_millis(20));
+        }
+        tx.send((scheduled, path)).map_err(|e| e.to_string())?;
+    }
+    drop(tx);
+    let mut latencies = Vec::with_capacity(total as usize);
+    let mut errors = Vec::new();
+    for result in done_rx {
+        match result {
+            Ok(d) => latencies.push(d),
+            Err(e) => errors.push(e),
+        }
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    latencies.sort();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{} requests at {rate}/s over {elapsed:.1} s ({:.0}/s achieved), {} errors: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        errors.len(),
+        pick(0.50).as_secs_f64() * 1000.0,
+        pick(0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    if let Some(e) = errors.first() {
+        println!("first error: {e}");
+    }
     Ok(())
 }

@@ -44,6 +44,10 @@ impl Outcome {
             Outcome::OutOfScope => "out-of-scope",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
+    }
 }
 
 impl fmt::Display for Outcome {

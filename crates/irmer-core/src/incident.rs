@@ -29,6 +29,10 @@ macro_rules! named_enum {
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
+            /// Reads the value's name.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == text)
+            }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

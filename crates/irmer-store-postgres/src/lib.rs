@@ -13,7 +13,7 @@ use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::{
     Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
-    Stored,
+    Stored, Summary, SummaryPage,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
@@ -74,6 +74,40 @@ impl PgStore {
             .map_err(backend)?;
         MIGRATOR.run(&pool).await.map_err(backend)?;
         Ok(PgStore { pool })
+    }
+}
+
+impl PgStore {
+    /// The rows of `columns` that the filter selects, in order, and how many
+    /// match in all.
+    async fn select(
+        &self,
+        columns: &str,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<PgRow>, u64), StoreError> {
+        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {columns} FROM incidents"));
+        push_filter(&mut q, filter);
+        q.push(match sort {
+            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
+            Sort::DiscoveredOldest => " ORDER BY discovered, id",
+            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
+            Sort::Reference => " ORDER BY reference COLLATE \"C\"",
+        });
+        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
 }
 
@@ -157,6 +191,10 @@ async fn insert_incident(
     Ok(id)
 }
 
+const SUMMARY_COLUMNS: &str =
+    "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
+
 const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
 
@@ -165,46 +203,60 @@ fn read_date(row: &PgRow, column: &str) -> Result<Option<CivilDate>, StoreError>
     d.map(civil).transpose()
 }
 
-fn read_stored(row: &PgRow) -> Result<Stored, StoreError> {
+fn read_index(row: &PgRow) -> Result<Index, StoreError> {
     let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
-    let status = get("status")?;
     let modality = get("modality")?;
     let outcome = get("outcome")?;
     let discovered: Date = row.try_get("discovered").map_err(backend)?;
+    Ok(Index {
+        modality: Modality::parse(&modality).ok_or_else(|| corrupt("modality", &modality))?,
+        nation: get("nation")?,
+        discovered: civil(discovered)?,
+        guidance: get("guidance")?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
+        codes: get("codes")?,
+        notify_by: read_date(row, "notify_by")?,
+        report_by: read_date(row, "report_by")?,
+        notified_on: read_date(row, "notified_on")?,
+        report_sent_on: read_date(row, "report_sent_on")?,
+        closed_on: read_date(row, "closed_on")?,
+        next_due: read_date(row, "next_due")?,
+    })
+}
+
+fn read_status(row: &PgRow) -> Result<IncidentStatus, StoreError> {
+    let status: String = row.try_get("status").map_err(backend)?;
+    IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))
+}
+
+fn read_stored(row: &PgRow) -> Result<Stored, StoreError> {
+    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
     Ok(Stored {
         reference: get("reference")?,
         version: row.try_get("version").map_err(backend)?,
         original: get("original")?,
         state: State {
-            status: IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            status: read_status(row)?,
             facts: get("facts")?,
             assessment: get("assessment")?,
             milestones: get("milestones")?,
-            index: Index {
-                modality: Modality::ALL
-                    .iter()
-                    .copied()
-                    .find(|m| m.as_str() == modality)
-                    .ok_or_else(|| corrupt("modality", &modality))?,
-                nation: get("nation")?,
-                discovered: civil(discovered)?,
-                guidance: get("guidance")?,
-                outcome: Outcome::ALL
-                    .into_iter()
-                    .find(|o| o.as_str() == outcome)
-                    .ok_or_else(|| corrupt("outcome", &outcome))?,
-                codes: get("codes")?,
-                notify_by: read_date(row, "notify_by")?,
-                report_by: read_date(row, "report_by")?,
-                notified_on: read_date(row, "notified_on")?,
-                report_sent_on: read_date(row, "report_sent_on")?,
-                closed_on: read_date(row, "closed_on")?,
-                next_due: read_date(row, "next_due")?,
-            },
+            index: read_index(row)?,
         },
         created_at: row
             .try_get::<OffsetDateTime, _>("created_at")
             .map_err(backend)?,
+        updated_at: row
+            .try_get::<OffsetDateTime, _>("updated_at")
+            .map_err(backend)?,
+    })
+}
+
+fn read_summary(row: &PgRow) -> Result<Summary, StoreError> {
+    Ok(Summary {
+        reference: row.try_get("reference").map_err(backend)?,
+        version: row.try_get("version").map_err(backend)?,
+        status: read_status(row)?,
+        index: read_index(row)?,
         updated_at: row
             .try_get::<OffsetDateTime, _>("updated_at")
             .map_err(backend)?,
@@ -400,33 +452,29 @@ impl Store for PgStore {
         limit: u32,
         offset: u64,
     ) -> Result<Page, StoreError> {
-        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM incidents");
-        push_filter(&mut count, filter);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
-        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM incidents"));
-        push_filter(&mut q, filter);
-        q.push(match sort {
-            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
-            Sort::DiscoveredOldest => " ORDER BY discovered, id",
-            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
-            Sort::Reference => " ORDER BY reference COLLATE \"C\"",
-        });
-        q.push(" LIMIT ").push_bind(i64::from(limit));
-        q.push(" OFFSET ")
-            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        let (rows, total) = self.select(COLUMNS, filter, sort, limit, offset).await?;
         let items = rows
             .iter()
             .map(read_stored)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            total: u64::try_from(total).unwrap_or(0),
-        })
+        Ok(Page { items, total })
+    }
+
+    async fn summaries(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<SummaryPage, StoreError> {
+        let (rows, total) = self
+            .select(SUMMARY_COLUMNS, filter, sort, limit, offset)
+            .await?;
+        let items = rows
+            .iter()
+            .map(read_summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SummaryPage { items, total })
     }
 
     async fn backup(&self, _path: &Path) -> Result<(), StoreError> {

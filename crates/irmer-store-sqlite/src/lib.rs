@@ -15,7 +15,7 @@ use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::{
     Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
-    Stored,
+    Stored, Summary, SummaryPage,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -87,6 +87,41 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         Ok(SqliteStore { writer, reader })
+    }
+}
+
+impl SqliteStore {
+    /// The rows of `columns` that the filter selects, in order, and how many
+    /// match in all.
+    async fn select(
+        &self,
+        columns: &str,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<SqliteRow>, u64), StoreError> {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM incidents"));
+        push_filter(&mut q, filter);
+        q.push(match sort {
+            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
+            Sort::DiscoveredOldest => " ORDER BY discovered, id",
+            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
+            Sort::Reference => " ORDER BY reference",
+        });
+        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
+        Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
 }
 
@@ -167,6 +202,10 @@ async fn insert_incident(
     Ok(id)
 }
 
+const SUMMARY_COLUMNS: &str =
+    "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
+
 const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
 
@@ -184,46 +223,59 @@ fn read_time(text: &str) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::parse(text, &Rfc3339).map_err(|_| corrupt("timestamp", text))
 }
 
-fn read_stored(row: &SqliteRow) -> Result<Stored, StoreError> {
+fn read_index(row: &SqliteRow) -> Result<Index, StoreError> {
     let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
-    let status = get("status")?;
     let modality = get("modality")?;
     let outcome = get("outcome")?;
     let discovered = get("discovered")?;
+    Ok(Index {
+        modality: Modality::parse(&modality).ok_or_else(|| corrupt("modality", &modality))?,
+        nation: get("nation")?,
+        discovered: CivilDate::parse(&discovered)
+            .ok_or_else(|| corrupt("discovered", &discovered))?,
+        guidance: get("guidance")?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
+        codes: get("codes")?,
+        notify_by: read_date(row, "notify_by")?,
+        report_by: read_date(row, "report_by")?,
+        notified_on: read_date(row, "notified_on")?,
+        report_sent_on: read_date(row, "report_sent_on")?,
+        closed_on: read_date(row, "closed_on")?,
+        next_due: read_date(row, "next_due")?,
+    })
+}
+
+fn read_status(row: &SqliteRow) -> Result<IncidentStatus, StoreError> {
+    let status: String = row.try_get("status").map_err(backend)?;
+    IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))
+}
+
+fn read_stored(row: &SqliteRow) -> Result<Stored, StoreError> {
+    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
     Ok(Stored {
         reference: get("reference")?,
         version: row.try_get("version").map_err(backend)?,
         original: get("original")?,
         state: State {
-            status: IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+            status: read_status(row)?,
             facts: get("facts")?,
             assessment: get("assessment")?,
             milestones: get("milestones")?,
-            index: Index {
-                modality: Modality::ALL
-                    .iter()
-                    .copied()
-                    .find(|m| m.as_str() == modality)
-                    .ok_or_else(|| corrupt("modality", &modality))?,
-                nation: get("nation")?,
-                discovered: CivilDate::parse(&discovered)
-                    .ok_or_else(|| corrupt("discovered", &discovered))?,
-                guidance: get("guidance")?,
-                outcome: Outcome::ALL
-                    .into_iter()
-                    .find(|o| o.as_str() == outcome)
-                    .ok_or_else(|| corrupt("outcome", &outcome))?,
-                codes: get("codes")?,
-                notify_by: read_date(row, "notify_by")?,
-                report_by: read_date(row, "report_by")?,
-                notified_on: read_date(row, "notified_on")?,
-                report_sent_on: read_date(row, "report_sent_on")?,
-                closed_on: read_date(row, "closed_on")?,
-                next_due: read_date(row, "next_due")?,
-            },
+            index: read_index(row)?,
         },
         created_at: read_time(&get("created_at")?)?,
         updated_at: read_time(&get("updated_at")?)?,
+    })
+}
+
+fn read_summary(row: &SqliteRow) -> Result<Summary, StoreError> {
+    let updated: String = row.try_get("updated_at").map_err(backend)?;
+    Ok(Summary {
+        reference: row.try_get("reference").map_err(backend)?,
+        version: row.try_get("version").map_err(backend)?,
+        status: read_status(row)?,
+        index: read_index(row)?,
+        updated_at: read_time(&updated)?,
     })
 }
 
@@ -409,34 +461,29 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u64,
     ) -> Result<Page, StoreError> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM incidents");
-        push_filter(&mut count, filter);
-        let mut conn = self.reader.acquire().await.map_err(backend)?;
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend)?;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM incidents"));
-        push_filter(&mut q, filter);
-        q.push(match sort {
-            Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
-            Sort::DiscoveredOldest => " ORDER BY discovered, id",
-            Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
-            Sort::Reference => " ORDER BY reference",
-        });
-        q.push(" LIMIT ").push_bind(i64::from(limit));
-        q.push(" OFFSET ")
-            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
+        let (rows, total) = self.select(COLUMNS, filter, sort, limit, offset).await?;
         let items = rows
             .iter()
             .map(read_stored)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            total: u64::try_from(total).unwrap_or(0),
-        })
+        Ok(Page { items, total })
+    }
+
+    async fn summaries(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<SummaryPage, StoreError> {
+        let (rows, total) = self
+            .select(SUMMARY_COLUMNS, filter, sort, limit, offset)
+            .await?;
+        let items = rows
+            .iter()
+            .map(read_summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SummaryPage { items, total })
     }
 
     async fn backup(&self, path: &Path) -> Result<(), StoreError> {

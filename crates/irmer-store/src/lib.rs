@@ -210,6 +210,24 @@ pub enum Sort {
     Reference,
 }
 
+/// An incident as a list shows it: the indexed columns only, read without
+/// parsing any stored JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub reference: String,
+    pub version: i64,
+    pub status: IncidentStatus,
+    pub index: Index,
+    pub updated_at: OffsetDateTime,
+}
+
+/// One page of summaries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryPage {
+    pub items: Vec<Summary>,
+    pub total: u64,
+}
+
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
@@ -258,6 +276,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
         offset: u64,
     ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
+    /// The same selection as [`Store::list`], as summaries (what a list
+    /// page shows).
+    fn summaries(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
 
     /// A consistent copy of the whole register to `path`, while it is in use.
     fn backup(&self, path: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -115,6 +115,76 @@ impl IncidentRecord {
     }
 }
 
+/// A summary as a list shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SummaryView<'a> {
+    pub reference: &'a str,
+    pub version: i64,
+    pub status: IncidentStatus,
+    pub nation: &'a str,
+    pub modality: irmer_core::incident::Modality,
+    pub discovered: CivilDate,
+    pub outcome: Outcome,
+    pub codes: Vec<&'a str>,
+    /// The enforcing authority to notify (`null` unless notifiable or voluntary).
+    pub authority: Option<&'static str>,
+    pub notify_by: Option<CivilDate>,
+    pub report_by: Option<CivilDate>,
+    pub notified_on: Option<CivilDate>,
+    pub report_sent_on: Option<CivilDate>,
+    pub closed_on: Option<CivilDate>,
+    pub deadline_status: Option<DeadlineStatus>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// The two clocks from indexed columns.
+pub fn summary_deadlines(index: &Index, today: CivilDate) -> Option<DeadlineStatus> {
+    let deadlines = match (index.notify_by, index.report_by) {
+        (Some(notify_by), Some(report_by)) => Some(irmer_core::assessment::Deadlines {
+            notify_by,
+            report_by,
+        }),
+        _ => None,
+    };
+    let milestones = Milestones {
+        notified_on: index.notified_on,
+        report_sent_on: index.report_sent_on,
+        ..Milestones::default()
+    };
+    lifecycle::deadline_status(index.outcome, deadlines, &milestones, today)
+}
+
+pub fn summary_view(s: &crate::Summary, today: CivilDate) -> SummaryView<'_> {
+    let i = &s.index;
+    let authority = matches!(i.outcome, Outcome::Notifiable | Outcome::Voluntary)
+        .then(|| {
+            irmer_core::incident::Nation::ALL
+                .iter()
+                .find(|n| n.as_str() == i.nation)
+                .map(|n| irmer_core::assessment::EnforcingAuthority::for_nation(*n).id())
+        })
+        .flatten();
+    SummaryView {
+        reference: &s.reference,
+        version: s.version,
+        status: s.status,
+        nation: &i.nation,
+        modality: i.modality,
+        discovered: i.discovered,
+        outcome: i.outcome,
+        codes: i.codes.split_whitespace().collect(),
+        authority,
+        notify_by: i.notify_by,
+        report_by: i.report_by,
+        notified_on: i.notified_on,
+        report_sent_on: i.report_sent_on,
+        closed_on: i.closed_on,
+        deadline_status: summary_deadlines(i, today),
+        updated_at: s.updated_at,
+    }
+}
+
 /// One history entry, read back.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct HistoryEntry {
@@ -404,26 +474,38 @@ impl<S: Store> Register<S> {
         Ok((items, page.total))
     }
 
-    /// Every incident with a deadline still to meet, soonest first.
+    /// Summaries, as a list page shows them.
+    pub async fn summaries(
+        &self,
+        filter: &Filter,
+        sort: Sort,
+        limit: u32,
+        offset: u64,
+    ) -> Result<crate::SummaryPage, RegisterError> {
+        Ok(self
+            .store
+            .summaries(filter, sort, limit.min(crate::MAX_PAGE), offset)
+            .await?)
+    }
+
+    /// Every incident with a deadline still to meet (due on or before
+    /// `due_by`, if given), soonest first.
     pub async fn deadlines(
         &self,
         due_by: Option<CivilDate>,
-    ) -> Result<Vec<IncidentRecord>, RegisterError> {
-        let mut filter = Filter {
-            due_by,
+    ) -> Result<Vec<crate::Summary>, RegisterError> {
+        let filter = Filter {
+            due_by: due_by.or(CivilDate::from_ymd(2999, 12, 31)),
             ..Filter::default()
         };
-        if due_by.is_none() {
-            filter.due_by = CivilDate::from_ymd(2999, 12, 31);
-        }
         let mut all = Vec::new();
         loop {
-            let (page, total) = self
-                .list(&filter, Sort::NextDue, crate::MAX_PAGE, all.len() as u64)
+            let page = self
+                .summaries(&filter, Sort::NextDue, crate::MAX_PAGE, all.len() as u64)
                 .await?;
-            let done = page.is_empty();
-            all.extend(page);
-            if done || all.len() as u64 >= total {
+            let done = page.items.is_empty();
+            all.extend(page.items);
+            if done || all.len() as u64 >= page.total {
                 return Ok(all);
             }
         }

@@ -475,10 +475,40 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
     );
 
     let soonest = r.deadlines(None).await.expect("deadlines");
-    assert_eq!(
-        refs(&soonest),
-        ["CT-L0", "CT-L1", "CT-L2", "PET-L", "CT-L3"]
-    );
+    let soonest: Vec<&str> = soonest.iter().map(|s| s.reference.as_str()).collect();
+    assert_eq!(soonest, ["CT-L0", "CT-L1", "CT-L2", "PET-L", "CT-L3"]);
+    let due = r.deadlines(Some(d("2026-02-24"))).await.expect("deadlines");
+    assert_eq!(due.len(), 3);
+
+    // A summary says what the full record says, without its JSON.
+    let (records, total) = r
+        .list(&Filter::default(), Sort::Reference, 100, 0)
+        .await
+        .expect("list");
+    let page = r
+        .summaries(&Filter::default(), Sort::Reference, 100, 0)
+        .await
+        .expect("summaries");
+    assert_eq!(page.total, total);
+    assert_eq!(page.items.len(), records.len());
+    let today = d("2026-02-10");
+    for (summary, record) in page.items.iter().zip(&records) {
+        assert_eq!(
+            (&summary.reference, summary.version, summary.status),
+            (&record.reference, record.version, record.status)
+        );
+        assert_eq!(summary.index, record.index);
+        let view = crate::register::summary_view(summary, today);
+        assert_eq!(view.deadline_status, record.deadline_status(today));
+        assert_eq!(view.authority, record.assessment.authority.map(|a| a.id()));
+        let codes: Vec<String> = record
+            .assessment
+            .codes
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(view.codes, codes);
+    }
 }
 
 pub async fn import_is_idempotent<S: Store>(store: S) {

@@ -3,8 +3,13 @@
 //! its reference and codes only (no patient data).
 
 use irmer_core::incident::CivilDate;
-use irmer_store::register::IncidentRecord;
+use irmer_store::Summary;
+use irmer_store::register::summary_view;
 use time::OffsetDateTime;
+
+fn now_date(now: OffsetDateTime) -> CivilDate {
+    irmer_core::lifecycle::uk_date(now)
+}
 
 fn compact(date: CivilDate) -> String {
     date.to_string().replace('-', "")
@@ -31,7 +36,7 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-pub fn calendar(records: &[IncidentRecord], now: OffsetDateTime) -> String {
+pub fn calendar(records: &[Summary], now: OffsetDateTime) -> String {
     let stamp = now
         .to_offset(time::UtcOffset::UTC)
         .format(time::macros::format_description!(
@@ -49,24 +54,16 @@ pub fn calendar(records: &[IncidentRecord], now: OffsetDateTime) -> String {
         fold(line, &mut out);
     }
     for r in records {
-        let authority = r
-            .assessment
-            .authority
-            .map(|a| a.id().to_uppercase())
-            .unwrap_or_default();
-        let codes: Vec<String> = r.assessment.codes.iter().map(ToString::to_string).collect();
-        let codes = if codes.is_empty() {
+        let view = summary_view(r, now_date(now));
+        let authority = view.authority.map(str::to_uppercase).unwrap_or_default();
+        let codes = if view.codes.is_empty() {
             String::new()
         } else {
-            format!(" ({})", codes.join(" "))
+            format!(" ({})", view.codes.join(" "))
         };
-        let (kind, what, due) = match (
-            r.milestones.notified_on,
-            r.index.notify_by,
-            r.index.report_by,
-        ) {
+        let (kind, what, due) = match (r.index.notified_on, r.index.notify_by, r.index.report_by) {
             (None, Some(due), _) => ("notify", format!("Notify {authority}"), due),
-            (Some(_), _, Some(due)) if r.milestones.report_sent_on.is_none() => (
+            (Some(_), _, Some(due)) if r.index.report_sent_on.is_none() => (
                 "report",
                 format!("Send the investigation report to {authority}"),
                 due,

@@ -19,7 +19,7 @@ use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::{IncidentStatus, Transition};
 use irmer_core::parse::{InputError, Position};
 use irmer_core::{Outcome, assess, parse_incident_slice};
-use irmer_store::register::Register;
+use irmer_store::register::{Register, summary_view};
 use irmer_store::{Filter, Sort, Store};
 use serde_json::{Value, json};
 
@@ -283,9 +283,10 @@ async fn list<S: Store>(
     let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
         .map_or(DEFAULT_LIMIT, |n| n as u32);
     let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
-    let (items, total) = register.list(&filter, sort, limit, offset).await?;
+    let page = register.summaries(&filter, sort, limit, offset).await?;
+    let (items, total) = (page.items, page.total);
     let next = offset + items.len() as u64;
-    let views: Vec<_> = items.iter().map(|r| r.view(today)).collect();
+    let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({
@@ -489,9 +490,12 @@ async fn deadlines<S: Store>(
     let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
         .map_or(DEFAULT_LIMIT, |n| n as u32);
     let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
-    let (items, total) = register.list(&filter, Sort::NextDue, limit, offset).await?;
+    let page = register
+        .summaries(&filter, Sort::NextDue, limit, offset)
+        .await?;
+    let (items, total) = (page.items, page.total);
     let next = offset + items.len() as u64;
-    let views: Vec<_> = items.iter().map(|r| r.view(today)).collect();
+    let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({"today": today, "items": views, "total": total, "limit": limit, "offset": offset,

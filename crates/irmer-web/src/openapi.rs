@@ -199,7 +199,7 @@ pub fn document() -> Value {
                 "get": {
                     "summary": "List incidents",
                     "parameters": list_params,
-                    "responses": {"200": ok("A page of incidents.", "RecordPage"), "400": problem("An unknown or invalid query parameter.")}
+                    "responses": {"200": ok("A page of incident summaries.", "RecordPage"), "400": problem("An unknown or invalid query parameter.")}
                 },
                 "post": {
                     "summary": "Record an incident",
@@ -314,13 +314,34 @@ pub fn document() -> Value {
                 "state": {"enum": ["open", "due-soon", "overdue", "met", "met-late"]},
                 "due": {"type": "string", "format": "date"}, "on": {"type": "string", "format": "date"},
                 "days_left": {"type": "integer"}, "days_late": {"type": "integer"}}},
+            "Summary": {
+                "type": "object",
+                "description": "An incident as a list shows it; GET /api/v1/incidents/{reference} gives the whole record.",
+                "required": ["reference", "version", "status", "nation", "modality", "discovered", "outcome", "codes", "authority", "deadline_status", "updated_at"],
+                "properties": {
+                    "reference": {"type": "string"}, "version": {"type": "integer"},
+                    "status": {"enum": names(&IncidentStatus::ALL, IncidentStatus::as_str)},
+                    "nation": {"enum": names(Nation::ALL, Nation::as_str)},
+                    "modality": {"enum": names(Modality::ALL, Modality::as_str)},
+                    "discovered": {"type": "string", "format": "date"},
+                    "outcome": {"enum": names(&Outcome::ALL, Outcome::as_str)},
+                    "codes": {"type": "array", "items": {"type": "string"}},
+                    "authority": {"type": ["string", "null"], "enum": ["cqc", "hiw", "his", "rqia", null]},
+                    "notify_by": {"type": ["string", "null"], "format": "date"}, "report_by": {"type": ["string", "null"], "format": "date"},
+                    "notified_on": {"type": ["string", "null"], "format": "date"}, "report_sent_on": {"type": ["string", "null"], "format": "date"},
+                    "closed_on": {"type": ["string", "null"], "format": "date"},
+                    "deadline_status": {"type": ["object", "null"], "properties": {
+                        "notify": {"$ref": "#/components/schemas/Clock"}, "report": {"$ref": "#/components/schemas/Clock"}}},
+                    "updated_at": {"type": "string", "format": "date-time"}
+                }
+            },
             "RecordPage": {"type": "object", "required": ["items", "total", "limit", "offset", "next_offset"], "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}},
                 "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"]}}},
             "Deadlines": {"type": "object", "required": ["today", "items", "total", "limit", "offset", "next_offset"], "properties": {
                 "today": {"type": "string", "format": "date"},
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}},
                 "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"]}}},
             "Amendment": {"type": "object", "required": ["reason", "patch"], "additionalProperties": false, "properties": {

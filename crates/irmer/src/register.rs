@@ -10,10 +10,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::DeadlineStatus;
 use irmer_core::lifecycle::{ClockState, IncidentStatus, Transition};
 use irmer_core::parse::{InputError, Position};
-use irmer_store::register::{IncidentRecord, Register, RegisterError};
-use irmer_store::{Filter, Sort, Store, StoreError};
+use irmer_store::register::{IncidentRecord, Register, RegisterError, summary_view};
+use irmer_store::{Filter, Sort, Store, StoreError, Summary};
 use serde_json::Value;
 
 use crate::text;
@@ -251,15 +252,15 @@ pub async fn incident<S: Store>(
             json,
         } => {
             let (items, total) = match register
-                .list(&filter.filter(today), Sort::DiscoveredNewest, limit, offset)
+                .summaries(&filter.filter(today), Sort::DiscoveredNewest, limit, offset)
                 .await
             {
-                Ok(page) => page,
+                Ok(page) => (page.items, page.total),
                 Err(e) => return Ok(report_error(&e)),
             };
             if json {
-                for record in &items {
-                    serde_json::to_writer(&mut out, &record.view(today))?;
+                for summary in &items {
+                    serde_json::to_writer(&mut out, &summary_view(summary, today))?;
                     writeln!(out)?;
                 }
             } else {
@@ -420,9 +421,9 @@ fn clock_text(state: &ClockState) -> String {
     }
 }
 
-/// The pending clock of a record, for a person.
-pub fn next_clock(record: &IncidentRecord, today: CivilDate) -> String {
-    match record.deadline_status(today) {
+/// The pending clock, for a person.
+pub fn next_clock(status: Option<DeadlineStatus>) -> String {
+    match status {
         None => String::from("-"),
         Some(s) if s.notify.is_pending() => format!("notify: {}", clock_text(&s.notify)),
         Some(s) if s.report.is_pending() => format!("report: {}", clock_text(&s.report)),
@@ -430,28 +431,28 @@ pub fn next_clock(record: &IncidentRecord, today: CivilDate) -> String {
     }
 }
 
-fn write_table(out: &mut impl Write, items: &[IncidentRecord], today: CivilDate) -> io::Result<()> {
+fn write_table(out: &mut impl Write, items: &[Summary], today: CivilDate) -> io::Result<()> {
     writeln!(
         out,
         "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} DEADLINE",
         "REFERENCE", "STATUS", "DISCOVERED", "MODALITY", "OUTCOME", "CODES"
     )?;
-    for r in items {
-        let codes: Vec<String> = r.assessment.codes.iter().map(ToString::to_string).collect();
+    for s in items {
+        let v = summary_view(s, today);
         writeln!(
             out,
             "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} {}",
-            r.reference,
-            r.status.as_str(),
-            r.incident.discovered,
-            r.incident.modality.as_str(),
-            r.outcome.as_str(),
-            if codes.is_empty() {
+            v.reference,
+            v.status.as_str(),
+            v.discovered,
+            v.modality.as_str(),
+            v.outcome.as_str(),
+            if v.codes.is_empty() {
                 "-".into()
             } else {
-                codes.join(",")
+                v.codes.join(",")
             },
-            next_clock(r, today)
+            next_clock(v.deadline_status)
         )?;
     }
     Ok(())
@@ -470,8 +471,8 @@ pub async fn deadlines<S: Store>(
     };
     let mut out = io::stdout().lock();
     if json {
-        for record in &items {
-            serde_json::to_writer(&mut out, &record.view(today))?;
+        for summary in &items {
+            serde_json::to_writer(&mut out, &summary_view(summary, today))?;
             writeln!(out)?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -491,19 +492,16 @@ pub async fn deadlines<S: Store>(
         "{:<20} {:<14} {:<8} DEADLINE",
         "REFERENCE", "STATUS", "AUTHORITY"
     )?;
-    for r in &items {
-        let authority = r
-            .assessment
-            .authority
-            .map(|a| a.id().to_uppercase())
-            .unwrap_or_default();
+    for s in &items {
+        let v = summary_view(s, today);
+        let authority = v.authority.map(str::to_uppercase).unwrap_or_default();
         writeln!(
             out,
             "{:<20} {:<14} {:<8} {}",
-            r.reference,
-            r.status.as_str(),
+            v.reference,
+            v.status.as_str(),
             authority,
-            next_clock(r, today)
+            next_clock(v.deadline_status)
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -708,7 +706,7 @@ fn csv_row(r: &IncidentRecord, today: CivilDate) -> Vec<String> {
         date(r.index.report_by),
         date(r.milestones.report_sent_on),
         date(r.milestones.closed_on),
-        next_clock(r, today),
+        next_clock(r.deadline_status(today)),
         age,
         group,
         i.people.to_string(),

@@ -305,7 +305,7 @@ pub fn write_record(
     writeln!(
         out,
         "  deadline      {}",
-        crate::register::next_clock(record, today)
+        crate::register::next_clock(record.deadline_status(today))
     )?;
     if let Some(description) = &record.incident.description {
         write_item(out, " ", &format!("account: {description}"))?;
