@@ -96,6 +96,7 @@ impl SqliteStore {
     async fn select(
         &self,
         columns: &str,
+        from: &str,
         filter: &Filter,
         sort: Sort,
         limit: u32,
@@ -109,7 +110,7 @@ impl SqliteStore {
             .fetch_one(&mut *conn)
             .await
             .map_err(backend)?;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM incidents"));
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {from}"));
         push_filter(&mut q, filter);
         q.push(match sort {
             Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
@@ -167,19 +168,14 @@ async fn insert_incident(
     let i = &s.index;
     let at = timestamp(new.event.at);
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO incidents (reference, version, status, facts, original, assessment, milestones, modality, nation,
-             discovered, guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due,
-             created_at, updated_at)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+        "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
     .bind(&new.reference)
     .bind(s.status.as_str())
-    .bind(&s.facts)
-    .bind(&new.original)
-    .bind(&s.assessment)
-    .bind(&s.milestones)
     .bind(i.modality.as_str())
     .bind(&i.nation)
     .bind(i.discovered.to_string())
@@ -197,9 +193,36 @@ async fn insert_incident(
     .await
     .map_err(backend)?;
     if let Some(id) = id {
+        write_documents(conn, id, Some(&new.original), s).await?;
         insert_event(conn, id, &new.event).await?;
     }
     Ok(id)
+}
+
+async fn write_documents(
+    conn: &mut SqliteConnection,
+    id: i64,
+    original: Option<&str>,
+    s: &State,
+) -> Result<(), StoreError> {
+    let query = match original {
+        Some(_) => {
+            "INSERT INTO incident_documents (incident_id, facts, assessment, milestones, original) VALUES ($1, $2, $3, $4, $5)"
+        }
+        None => {
+            "UPDATE incident_documents SET facts = $2, assessment = $3, milestones = $4 WHERE incident_id = $1"
+        }
+    };
+    let mut q = sqlx::query(query)
+        .bind(id)
+        .bind(&s.facts)
+        .bind(&s.assessment)
+        .bind(&s.milestones);
+    if let Some(original) = original {
+        q = q.bind(original);
+    }
+    q.execute(&mut *conn).await.map_err(backend)?;
+    Ok(())
 }
 
 const SUMMARY_COLUMNS: &str =
@@ -208,6 +231,11 @@ const SUMMARY_COLUMNS: &str =
 
 const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
+
+/// The narrow table, or both (for whole records).
+const NARROW: &str = "incidents";
+const WHOLE: &str =
+    "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
@@ -341,12 +369,13 @@ impl Store for SqliteStore {
             match insert_incident(&mut tx, new).await? {
                 Some(_) => outcomes.push(None),
                 None => {
-                    let facts: String =
-                        sqlx::query_scalar("SELECT facts FROM incidents WHERE reference = $1")
-                            .bind(&new.reference)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(backend)?;
+                    let facts: String = sqlx::query_scalar(&format!(
+                        "SELECT facts FROM {WHOLE} WHERE reference = $1"
+                    ))
+                    .bind(&new.reference)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
                     outcomes.push(Some(facts));
                 }
             }
@@ -375,16 +404,13 @@ impl Store for SqliteStore {
         let s = &change.state;
         let i = &s.index;
         sqlx::query(
-            "UPDATE incidents SET version = $1, status = $2, facts = $3, assessment = $4, milestones = $5, modality = $6,
-                 nation = $7, discovered = $8, guidance = $9, outcome = $10, codes = $11, notify_by = $12, report_by = $13,
-                 notified_on = $14, report_sent_on = $15, closed_on = $16, next_due = $17, updated_at = $18
-             WHERE id = $19 AND version = $20",
+            "UPDATE incidents SET version = $1, status = $2, modality = $3, nation = $4, discovered = $5, guidance = $6,
+                 outcome = $7, codes = $8, notify_by = $9, report_by = $10, notified_on = $11, report_sent_on = $12,
+                 closed_on = $13, next_due = $14, updated_at = $15
+             WHERE id = $16 AND version = $17",
         )
         .bind(change.event.seq)
         .bind(s.status.as_str())
-        .bind(&s.facts)
-        .bind(&s.assessment)
-        .bind(&s.milestones)
         .bind(i.modality.as_str())
         .bind(&i.nation)
         .bind(i.discovered.to_string())
@@ -403,12 +429,13 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        write_documents(&mut tx, id, None, s).await?;
         tx.commit().await.map_err(backend)
     }
 
     async fn get(&self, reference: &str) -> Result<Option<Stored>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM incidents WHERE reference = $1"
+            "SELECT {COLUMNS} FROM {WHOLE} WHERE reference = $1"
         ))
         .bind(reference)
         .fetch_optional(&self.reader)
@@ -461,7 +488,9 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u64,
     ) -> Result<Page, StoreError> {
-        let (rows, total) = self.select(COLUMNS, filter, sort, limit, offset).await?;
+        let (rows, total) = self
+            .select(COLUMNS, WHOLE, filter, sort, limit, offset)
+            .await?;
         let items = rows
             .iter()
             .map(read_stored)
@@ -477,7 +506,7 @@ impl Store for SqliteStore {
         offset: u64,
     ) -> Result<SummaryPage, StoreError> {
         let (rows, total) = self
-            .select(SUMMARY_COLUMNS, filter, sort, limit, offset)
+            .select(SUMMARY_COLUMNS, NARROW, filter, sort, limit, offset)
             .await?;
         let items = rows
             .iter()
