@@ -78,8 +78,8 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// The rows of `columns` that the filter selects, in order, and how many
-    /// match in all.
+    /// The rows of `columns` that the filter selects, in order, and whether
+    /// more match after them.
     async fn select(
         &self,
         columns: &str,
@@ -88,14 +88,7 @@ impl PgStore {
         sort: Sort,
         limit: u32,
         offset: u64,
-    ) -> Result<(Vec<PgRow>, u64), StoreError> {
-        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM incidents");
-        push_filter(&mut count, filter);
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
+    ) -> Result<(Vec<PgRow>, bool), StoreError> {
         let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {columns} FROM {from}"));
         push_filter(&mut q, filter);
         q.push(match sort {
@@ -104,11 +97,13 @@ impl PgStore {
             Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
             Sort::Reference => " ORDER BY reference COLLATE \"C\"",
         });
-        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         q.push(" OFFSET ")
             .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
-        Ok((rows, u64::try_from(total).unwrap_or(0)))
+        let mut rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
     }
 }
 
@@ -479,14 +474,14 @@ impl Store for PgStore {
         limit: u32,
         offset: u64,
     ) -> Result<Page, StoreError> {
-        let (rows, total) = self
+        let (rows, more) = self
             .select(COLUMNS, WHOLE, filter, sort, limit, offset)
             .await?;
         let items = rows
             .iter()
             .map(read_stored)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, total })
+        Ok(Page { items, more })
     }
 
     async fn summaries(
@@ -496,14 +491,25 @@ impl Store for PgStore {
         limit: u32,
         offset: u64,
     ) -> Result<SummaryPage, StoreError> {
-        let (rows, total) = self
+        let (rows, more) = self
             .select(SUMMARY_COLUMNS, NARROW, filter, sort, limit, offset)
             .await?;
         let items = rows
             .iter()
             .map(read_summary)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SummaryPage { items, total })
+        Ok(SummaryPage { items, more })
+    }
+
+    async fn count(&self, filter: &Filter) -> Result<u64, StoreError> {
+        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(u64::try_from(total).unwrap_or(0))
     }
 
     async fn backup(&self, _path: &Path) -> Result<(), StoreError> {

@@ -91,8 +91,8 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// The rows of `columns` that the filter selects, in order, and how many
-    /// match in all.
+    /// The rows of `columns` that the filter selects, in order, and whether
+    /// more match after them.
     async fn select(
         &self,
         columns: &str,
@@ -101,15 +101,8 @@ impl SqliteStore {
         sort: Sort,
         limit: u32,
         offset: u64,
-    ) -> Result<(Vec<SqliteRow>, u64), StoreError> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM incidents");
-        push_filter(&mut count, filter);
+    ) -> Result<(Vec<SqliteRow>, bool), StoreError> {
         let mut conn = self.reader.acquire().await.map_err(backend)?;
-        let total: i64 = count
-            .build_query_scalar()
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend)?;
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {from}"));
         push_filter(&mut q, filter);
         q.push(match sort {
@@ -118,11 +111,13 @@ impl SqliteStore {
             Sort::NextDue => " ORDER BY next_due NULLS LAST, discovered, id",
             Sort::Reference => " ORDER BY reference",
         });
-        q.push(" LIMIT ").push_bind(i64::from(limit));
+        q.push(" LIMIT ").push_bind(i64::from(limit) + 1);
         q.push(" OFFSET ")
             .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
-        Ok((rows, u64::try_from(total).unwrap_or(0)))
+        let mut rows = q.build().fetch_all(&mut *conn).await.map_err(backend)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
     }
 }
 
@@ -488,14 +483,14 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u64,
     ) -> Result<Page, StoreError> {
-        let (rows, total) = self
+        let (rows, more) = self
             .select(COLUMNS, WHOLE, filter, sort, limit, offset)
             .await?;
         let items = rows
             .iter()
             .map(read_stored)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, total })
+        Ok(Page { items, more })
     }
 
     async fn summaries(
@@ -505,14 +500,25 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u64,
     ) -> Result<SummaryPage, StoreError> {
-        let (rows, total) = self
+        let (rows, more) = self
             .select(SUMMARY_COLUMNS, NARROW, filter, sort, limit, offset)
             .await?;
         let items = rows
             .iter()
             .map(read_summary)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SummaryPage { items, total })
+        Ok(SummaryPage { items, more })
+    }
+
+    async fn count(&self, filter: &Filter) -> Result<u64, StoreError> {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM incidents");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.reader)
+            .await
+            .map_err(backend)?;
+        Ok(u64::try_from(total).unwrap_or(0))
     }
 
     async fn backup(&self, path: &Path) -> Result<(), StoreError> {

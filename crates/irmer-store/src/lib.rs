@@ -225,15 +225,16 @@ pub struct Summary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryPage {
     pub items: Vec<Summary>,
-    pub total: u64,
+    /// Whether more match after this page.
+    pub more: bool,
 }
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
     pub items: Vec<Stored>,
-    /// How many incidents match the filter in all.
-    pub total: u64,
+    /// Whether more match after this page.
+    pub more: bool,
 }
 
 /// The most a page may hold.
@@ -286,6 +287,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
         offset: u64,
     ) -> impl Future<Output = Result<SummaryPage, StoreError>> + Send;
+
+    /// How many incidents the filter selects (an exact count: it reads
+    /// every matching index entry, so lists ask for it only when wanted).
+    fn count(&self, filter: &Filter) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// A consistent copy of the whole register to `path`, while it is in use.
     fn backup(&self, path: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;

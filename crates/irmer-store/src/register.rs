@@ -461,7 +461,7 @@ impl<S: Store> Register<S> {
         sort: Sort,
         limit: u32,
         offset: u64,
-    ) -> Result<(Vec<IncidentRecord>, u64), RegisterError> {
+    ) -> Result<(Vec<IncidentRecord>, bool), RegisterError> {
         let page = self
             .store
             .list(filter, sort, limit.min(crate::MAX_PAGE), offset)
@@ -471,7 +471,12 @@ impl<S: Store> Register<S> {
             .into_iter()
             .map(read_record)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, page.total))
+        Ok((items, page.more))
+    }
+
+    /// How many incidents the filter selects.
+    pub async fn count(&self, filter: &Filter) -> Result<u64, RegisterError> {
+        Ok(self.store.count(filter).await?)
     }
 
     /// Summaries, as a list page shows them.
@@ -503,9 +508,8 @@ impl<S: Store> Register<S> {
             let page = self
                 .summaries(&filter, Sort::NextDue, crate::MAX_PAGE, all.len() as u64)
                 .await?;
-            let done = page.items.is_empty();
             all.extend(page.items);
-            if done || all.len() as u64 >= page.total {
+            if !page.more {
                 return Ok(all);
             }
         }

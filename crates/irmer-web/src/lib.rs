@@ -234,7 +234,18 @@ const LIST_PARAMS: &[&str] = &[
     "sort",
     "limit",
     "offset",
+    "total",
 ];
+
+/// `total=true` asks for the exact count of what the filter selects (it
+/// costs a read of every matching index entry).
+fn want_total(params: &HashMap<String, String>) -> Result<bool, Problem> {
+    match params.get("total").map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(bad_parameter("total", "true or false", other)),
+    }
+}
 
 fn filter_from(params: &HashMap<String, String>, today: CivilDate) -> Result<Filter, Problem> {
     let overdue = match params.get("overdue").map(String::as_str) {
@@ -284,8 +295,12 @@ async fn list<S: Store>(
         .map_or(DEFAULT_LIMIT, |n| n as u32);
     let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
     let page = register.summaries(&filter, sort, limit, offset).await?;
-    let (items, total) = (page.items, page.total);
+    let items = page.items;
     let next = offset + items.len() as u64;
+    let total = match want_total(&params)? {
+        true => Some(register.count(&filter).await?),
+        false => None,
+    };
     let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
     Ok(json_response(
         StatusCode::OK,
@@ -294,7 +309,7 @@ async fn list<S: Store>(
             "total": total,
             "limit": limit,
             "offset": offset,
-            "next_offset": if next < total { Some(next) } else { None },
+            "next_offset": if page.more { Some(next) } else { None },
         }),
     ))
 }
@@ -477,7 +492,7 @@ async fn deadlines<S: Store>(
     State(register): State<Register<S>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params = query(raw.as_deref(), &["within", "limit", "offset"])?;
+    let params = query(raw.as_deref(), &["within", "limit", "offset", "total"])?;
     let today = register.today();
     let within = number_param(&params, "within", 3650)?;
     let filter = Filter {
@@ -493,13 +508,17 @@ async fn deadlines<S: Store>(
     let page = register
         .summaries(&filter, Sort::NextDue, limit, offset)
         .await?;
-    let (items, total) = (page.items, page.total);
+    let items = page.items;
     let next = offset + items.len() as u64;
+    let total = match want_total(&params)? {
+        true => Some(register.count(&filter).await?),
+        false => None,
+    };
     let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({"today": today, "items": views, "total": total, "limit": limit, "offset": offset,
-                "next_offset": if next < total { Some(next) } else { None }}),
+                "next_offset": if page.more { Some(next) } else { None }}),
     ))
 }
 

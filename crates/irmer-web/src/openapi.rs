@@ -253,7 +253,8 @@ pub fn document() -> Value {
                 "parameters": [
                     query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0})),
                     query_param("limit", "Page size.", json!({"type": "integer", "minimum": 0, "maximum": irmer_store::MAX_PAGE, "default": crate::DEFAULT_LIMIT})),
-                    query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "default": 0}))
+                    query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "default": 0})),
+                    query_param("total", "Count every incident due (off by default).", json!({"type": "boolean", "default": false}))
                 ],
                 "responses": {"200": ok("A page of the incidents due, soonest first.", "Deadlines")}
             }},
@@ -337,13 +338,15 @@ pub fn document() -> Value {
             },
             "RecordPage": {"type": "object", "required": ["items", "total", "limit", "offset", "next_offset"], "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}},
-                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
-                "next_offset": {"type": ["integer", "null"]}}},
+                "total": {"type": ["integer", "null"], "description": "With total=true: how many match in all."},
+                "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
             "Deadlines": {"type": "object", "required": ["today", "items", "total", "limit", "offset", "next_offset"], "properties": {
                 "today": {"type": "string", "format": "date"},
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}},
-                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
-                "next_offset": {"type": ["integer", "null"]}}},
+                "total": {"type": ["integer", "null"], "description": "With total=true: how many match in all."},
+                "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
             "Amendment": {"type": "object", "required": ["reason", "patch"], "additionalProperties": false, "properties": {
                 "version": {"type": "integer", "minimum": 1, "description": "The version read (or send If-Match)."},
                 "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},

@@ -240,7 +240,13 @@ fn api_suite(addr: SocketAddr) {
         );
         assert_eq!(r.status, 201, "{}", r.body);
     }
-    let page = call(addr, "GET", "/api/v1/incidents?limit=2&sort=reference", "").json();
+    let page = call(
+        addr,
+        "GET",
+        "/api/v1/incidents?limit=2&sort=reference&total=true",
+        "",
+    )
+    .json();
     assert_eq!(
         (page["total"].clone(), page["next_offset"].clone()),
         (json!(4), json!(2))
@@ -299,7 +305,12 @@ fn api_suite(addr: SocketAddr) {
     assert_eq!(due["today"], "2026-03-01");
     assert_eq!(
         (due["total"].clone(), due["next_offset"].clone()),
-        (json!(4), json!(null))
+        (json!(null), json!(null)),
+        "no count unless asked"
+    );
+    assert_eq!(
+        call(addr, "GET", "/api/v1/deadlines?total=true", "").json()["total"],
+        4
     );
     let first = call(addr, "GET", "/api/v1/deadlines?limit=1&offset=1", "").json();
     assert_eq!(

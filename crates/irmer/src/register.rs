@@ -251,12 +251,14 @@ pub async fn incident<S: Store>(
             offset,
             json,
         } => {
-            let (items, total) = match register
-                .summaries(&filter.filter(today), Sort::DiscoveredNewest, limit, offset)
-                .await
-            {
-                Ok(page) => (page.items, page.total),
-                Err(e) => return Ok(report_error(&e)),
+            let filter = filter.filter(today);
+            let page = register
+                .summaries(&filter, Sort::DiscoveredNewest, limit, offset)
+                .await;
+            let total = register.count(&filter).await;
+            let (items, total) = match (page, total) {
+                (Ok(page), Ok(total)) => (page.items, total),
+                (Err(e), _) | (_, Err(e)) => return Ok(report_error(&e)),
             };
             if json {
                 for summary in &items {
@@ -620,7 +622,7 @@ pub async fn export<S: Store>(
     let mut offset = 0u64;
     let mut count = 0u64;
     loop {
-        let (items, total) = match register
+        let (items, more) = match register
             .list(&filter, Sort::Reference, irmer_store::MAX_PAGE, offset)
             .await
         {
@@ -638,7 +640,7 @@ pub async fn export<S: Store>(
         }
         count += items.len() as u64;
         offset += items.len() as u64;
-        if items.is_empty() || offset >= total {
+        if !more {
             break;
         }
     }
