@@ -12,7 +12,7 @@ use irmer_core::incident::{CivilDate, Incident, Reference};
 use irmer_core::lifecycle::{
     self, DeadlineStatus, IncidentStatus, Milestones, Transition, TransitionError,
 };
-use irmer_core::parse::{InputError, incident_from_value};
+use irmer_core::parse::InputError;
 use irmer_core::patch::{FieldChange, apply_patch};
 use irmer_core::{GuidanceVersion, Outcome, Settings, assess};
 use serde_json::Value;
@@ -268,8 +268,18 @@ impl<S: Store> Register<S> {
         submitted: &Value,
         actor: &str,
     ) -> Result<IncidentRecord, RegisterError> {
+        self.report_text(&submitted.to_string(), actor).await
+    }
+
+    /// The same, from the JSON text as submitted, which is kept exactly as
+    /// it was sent (the reporter's original account).
+    pub async fn report_text(
+        &self,
+        submitted: &str,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
-        let mut incident = incident_from_value(submitted)?;
+        let mut incident = irmer_core::parse_incident(submitted)?;
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
         }
@@ -281,7 +291,7 @@ impl<S: Store> Register<S> {
     fn new_incident(
         &self,
         incident: &Incident,
-        submitted: &Value,
+        submitted: &str,
         actor: &str,
     ) -> Result<NewIncident, RegisterError> {
         let reference = incident
@@ -296,7 +306,7 @@ impl<S: Store> Register<S> {
         let at = self.now();
         Ok(NewIncident {
             reference,
-            original: submitted.to_string(),
+            original: submitted.trim().to_owned(),
             event: Event {
                 seq: 1,
                 at,
@@ -515,33 +525,37 @@ impl<S: Store> Register<S> {
         }
     }
 
-    /// Imports incidents (already read, one per line, with their line
-    /// numbers). Every incident needs a reference, which makes importing
-    /// the same file twice create nothing new.
+    /// Imports incidents: one JSON incident a line, with its line number.
+    /// Every incident needs a reference, which makes importing the same
+    /// file twice create nothing new. A refused line is reported and the
+    /// others are imported.
     pub async fn import(
         &self,
-        lines: impl IntoIterator<Item = (u64, Result<Value, InputError>)>,
+        lines: impl IntoIterator<Item = (u64, String)>,
         actor: &str,
     ) -> Result<ImportReport, RegisterError> {
         let actor = actor_name(actor)?;
         let mut report = ImportReport::default();
-        let mut batch: Vec<(u64, NewIncident)> = Vec::with_capacity(IMPORT_BATCH);
-        for (line, value) in lines {
-            let prepared = value.map_err(RegisterError::from).and_then(|value| {
-                let incident = incident_from_value(&value)?;
+        let mut batch = Batch::default();
+        for (line, text) in lines {
+            let prepared = irmer_core::parse_incident(&text).map_err(RegisterError::from).and_then(|incident| {
                 if incident.reference.is_none() {
                     return Err(invalid(
                         "reference",
                         "required when importing, so that importing the same file again creates nothing new",
                     ));
                 }
-                self.new_incident(&incident, &value, actor)
+                self.new_incident(&incident, &text, actor)
             });
             match prepared {
-                Ok(new) => batch.push((line, new)),
+                Ok(new) => {
+                    batch.lines.push(line);
+                    batch.news.push(new);
+                }
+                Err(RegisterError::Invalid(e)) => report.refused.push((line, located(&e))),
                 Err(e) => report.refused.push((line, e.to_string())),
             }
-            if batch.len() >= IMPORT_BATCH {
+            if batch.news.len() >= IMPORT_BATCH {
                 self.write_batch(&mut batch, &mut report).await?;
             }
         }
@@ -552,15 +566,14 @@ impl<S: Store> Register<S> {
 
     async fn write_batch(
         &self,
-        batch: &mut Vec<(u64, NewIncident)>,
+        batch: &mut Batch,
         report: &mut ImportReport,
     ) -> Result<(), RegisterError> {
-        if batch.is_empty() {
+        if batch.news.is_empty() {
             return Ok(());
         }
-        let news: Vec<NewIncident> = batch.iter().map(|(_, n)| n.clone()).collect();
-        let outcomes = self.store.create_many(&news).await?;
-        for ((line, new), existing) in batch.iter().zip(outcomes) {
+        let outcomes = self.store.create_many(&batch.news).await?;
+        for ((line, new), existing) in batch.lines.iter().zip(&batch.news).zip(outcomes) {
             match existing {
                 None => report.created += 1,
                 Some(facts) if same_facts(&facts, &new.state.facts) => report.unchanged += 1,
@@ -573,8 +586,24 @@ impl<S: Store> Register<S> {
                 )),
             }
         }
-        batch.clear();
+        batch.lines.clear();
+        batch.news.clear();
         Ok(())
+    }
+}
+
+/// Incidents ready to be written together, with their line numbers.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<u64>,
+    news: Vec<NewIncident>,
+}
+
+/// An input error with its column, when the JSON itself is malformed.
+fn located(e: &InputError) -> String {
+    match e.position {
+        Some(p) => format!("column {}: {e}", p.column),
+        None => e.to_string(),
     }
 }
 

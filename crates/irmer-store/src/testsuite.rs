@@ -529,26 +529,34 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
 pub async fn import_is_idempotent<S: Store>(store: S) {
     let r = register(store);
     let lines = |extra: Option<Value>| {
-        let mut v: Vec<(u64, Result<Value, irmer_core::parse::InputError>)> = (0..25)
-            .map(|n| (n + 1, Ok(ct(&format!("IMP-{n:03}"), "2026-02-01"))))
+        let mut v: Vec<(u64, String)> = (0..25)
+            .map(|n| (n + 1, ct(&format!("IMP-{n:03}"), "2026-02-01").to_string()))
             .collect();
-        v.push((26, Ok(json!({"nation": "england"}))));
+        v.push((26, json!({"nation": "england"}).to_string()));
         let mut missing_ref = ct("x", "2026-02-01");
         missing_ref
             .as_object_mut()
             .expect("object")
             .remove("reference");
-        v.push((27, Ok(missing_ref)));
+        v.push((27, missing_ref.to_string()));
         if let Some(e) = extra {
-            v.push((28, Ok(e)));
+            v.push((28, e.to_string()));
         }
+        v.push((29, "{\"nation\": ".to_owned()));
         v
     };
     let first = r.import(lines(None), "import").await.expect("import");
     assert_eq!((first.created, first.unchanged), (25, 0));
     assert_eq!(
         first.refused.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
-        [26, 27]
+        [26, 27, 29]
+    );
+    assert!(
+        first.refused[2]
+            .1
+            .starts_with("column 11: not valid JSON: the document ends too early"),
+        "{:?}",
+        first.refused
     );
     assert!(
         first.refused[0].1.starts_with("discovered: required"),
@@ -572,7 +580,7 @@ pub async fn import_is_idempotent<S: Store>(store: S) {
     assert_eq!((second.created, second.unchanged), (0, 25));
     assert_eq!(
         second.refused.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
-        [26, 27, 28]
+        [26, 27, 28, 29]
     );
     assert!(
         second.refused[2]

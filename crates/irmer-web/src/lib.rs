@@ -319,8 +319,15 @@ async fn create<S: Store>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let value = json_body(&body)?;
-    let record = register.report(&value, &actor(&headers)).await?;
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+            "The body is not valid JSON",
+            format!("not valid UTF-8 text (at byte {})", e.valid_up_to() + 1),
+        )
+    })?;
+    let record = register.report_text(text, &actor(&headers)).await?;
     let mut response = json_response(StatusCode::CREATED, &record.view(register.today()));
     if let Ok(location) =
         HeaderValue::from_str(&format!("/api/v1/incidents/{}", encode(&record.reference)))

@@ -258,7 +258,13 @@ fn api_suite(addr: SocketAddr) {
         .map(|i| i["reference"].as_str().expect("ref"))
         .collect();
     assert_eq!(refs, ["API-1", "API-L0"]);
-    let notified = call(addr, "GET", "/api/v1/incidents?status=notified&total=true", "").json();
+    let notified = call(
+        addr,
+        "GET",
+        "/api/v1/incidents?status=notified&total=true",
+        "",
+    )
+    .json();
     assert_eq!(notified["total"], 1);
     let overdue = call(
         addr,

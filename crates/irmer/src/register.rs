@@ -169,7 +169,10 @@ fn parse_outcome(text: &str) -> Result<Outcome, String> {
 
 /// A register error for a person: invalid input exits 2, the rest 1.
 pub fn report_error(err: &RegisterError) -> ExitCode {
-    eprintln!("irmer: {err}");
+    match err {
+        RegisterError::Invalid(e) => eprintln!("irmer: {}", located(e)),
+        other => eprintln!("irmer: {other}"),
+    }
     match err {
         RegisterError::Invalid(_) | RegisterError::Transition(_) => ExitCode::from(2),
         RegisterError::Store(StoreError::NotFound(_)) => ExitCode::from(3),
@@ -225,14 +228,7 @@ pub async fn incident<S: Store>(
     match command {
         IncidentCommand::Add { file } => {
             let text = read_input(file.as_deref())?;
-            let value = match json_document(&text) {
-                Ok(v) => v,
-                Err(e) => {
-                    eprintln!("irmer: {}", located(&e));
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            match register.report(&value, actor).await {
+            match register.report_text(&text, actor).await {
                 Ok(record) => {
                     writeln!(
                         out,
@@ -532,8 +528,7 @@ pub async fn import<S: Store>(
                 None
             }
         })
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| (n, json_document(&line)));
+        .filter(|(_, line)| !line.trim().is_empty());
     let report = match register.import(lines, actor).await {
         Ok(r) => r,
         Err(e) => return Ok(report_error(&e)),

@@ -195,8 +195,7 @@ fn import_twice_creates_nothing_new_and_names_bad_lines() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("line 2: line 1, column 20: not valid JSON")
-            || err.contains("line 2: not valid JSON"),
+        err.contains("line 2: column 19: not valid JSON: the incident's object is not closed"),
         "{err}"
     );
     assert!(err.contains("line 4: modality: expected one of"), "{err}");
