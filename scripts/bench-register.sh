@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked -p irmer -p irmer-bench
 N=100000
 RATE=1000
-SECONDS_=15
+SECONDS_=10
 mkdir -p bench-data
 data=bench-data/register-$N.jsonl
 [ -f "$data" ] || target/release/irmer-bench generate $N 7 > "$data"
