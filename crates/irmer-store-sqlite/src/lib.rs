@@ -154,6 +154,96 @@ async fn insert_event(
     Ok(())
 }
 
+/// Incidents a multi-row statement inserts (15 parameters a row; SQLite
+/// allows 32,766 in a statement).
+const CHUNK: usize = 1000;
+
+/// Inserts the incidents of `chunk` whose reference is free, with their
+/// documents and first events. Returns, for each position of the chunk,
+/// whether that incident was created: a reference taken before, or earlier
+/// in the same chunk, is left as it is.
+async fn insert_chunk(
+    conn: &mut SqliteConnection,
+    chunk: &[NewIncident],
+) -> Result<Vec<bool>, StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at) ",
+    );
+    q.push_values(chunk, |mut row, new| {
+        let i = &new.state.index;
+        let at = timestamp(new.event.at);
+        row.push_bind(new.reference.clone())
+            .push_bind(1i64)
+            .push_bind(new.state.status.as_str())
+            .push_bind(i.modality.as_str())
+            .push_bind(i.nation.clone())
+            .push_bind(i.discovered.to_string())
+            .push_bind(i.guidance.clone())
+            .push_bind(i.outcome.as_str())
+            .push_bind(i.codes.clone())
+            .push_bind(date(i.notify_by))
+            .push_bind(date(i.report_by))
+            .push_bind(date(i.notified_on))
+            .push_bind(date(i.report_sent_on))
+            .push_bind(date(i.closed_on))
+            .push_bind(date(i.next_due))
+            .push_bind(at.clone())
+            .push_bind(at);
+    });
+    q.push(" ON CONFLICT (reference) DO NOTHING RETURNING id, reference");
+    let rows: Vec<(i64, String)> = q
+        .build_query_as()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let ids: std::collections::HashMap<String, i64> =
+        rows.into_iter().map(|(id, r)| (r, id)).collect();
+    // Within a chunk, the first of two equal references is the one created.
+    let mut seen = std::collections::HashSet::new();
+    let flags: Vec<bool> = chunk
+        .iter()
+        .map(|new| ids.contains_key(&new.reference) && seen.insert(new.reference.as_str()))
+        .collect();
+    let created: Vec<(&NewIncident, i64)> = chunk
+        .iter()
+        .zip(&flags)
+        .filter(|(_, created)| **created)
+        .filter_map(|(new, _)| ids.get(&new.reference).map(|id| (new, *id)))
+        .collect();
+    if !created.is_empty() {
+        let mut docs = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO incident_documents (incident_id, facts, assessment, milestones, original) ",
+        );
+        docs.push_values(&created, |mut row, (new, id)| {
+            row.push_bind(*id)
+                .push_bind(new.state.facts.clone())
+                .push_bind(new.state.assessment.clone())
+                .push_bind(new.state.milestones.clone())
+                .push_bind(new.original.clone());
+        });
+        docs.build().execute(&mut *conn).await.map_err(backend)?;
+        let mut events = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment) ",
+        );
+        events.push_values(&created, |mut row, (new, id)| {
+            let e = &new.event;
+            row.push_bind(*id)
+                .push_bind(e.seq)
+                .push_bind(timestamp(e.at))
+                .push_bind(e.actor.clone())
+                .push_bind(e.kind.as_str())
+                .push_bind(e.reason.clone())
+                .push_bind(e.data.clone())
+                .push_bind(e.changes.clone())
+                .push_bind(e.facts.clone())
+                .push_bind(e.assessment.clone());
+        });
+        events.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(flags)
+}
+
 /// Inserts a new incident; `None` when the reference is taken.
 async fn insert_incident(
     conn: &mut SqliteConnection,
@@ -360,10 +450,14 @@ impl Store for SqliteStore {
     async fn create_many(&self, batch: &[NewIncident]) -> Result<Vec<Option<String>>, StoreError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        for new in batch {
-            match insert_incident(&mut tx, new).await? {
-                Some(_) => outcomes.push(None),
-                None => {
+        // Multi-row statements: three a chunk rather than three an incident
+        // (each statement is a round trip to SQLite's thread).
+        for chunk in batch.chunks(CHUNK) {
+            let created = insert_chunk(&mut tx, chunk).await?;
+            for (new, created) in chunk.iter().zip(created) {
+                if created {
+                    outcomes.push(None);
+                } else {
                     let facts: String = sqlx::query_scalar(&format!(
                         "SELECT facts FROM {WHOLE} WHERE reference = $1"
                     ))

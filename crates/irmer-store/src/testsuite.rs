@@ -588,6 +588,21 @@ pub async fn import_is_idempotent<S: Store>(store: S) {
             .contains("already in the register with other facts")
     );
     assert_eq!(r.count(&Filter::default()).await.expect("count"), 25);
+    // The same reference twice in one file: the first is imported, the
+    // second compared with it.
+    let mut other = ct("DUP-1", "2026-02-02");
+    other["dose"]["received"] = json!(7);
+    let twice = vec![
+        (1, ct("DUP-1", "2026-02-02").to_string()),
+        (2, ct("DUP-1", "2026-02-02").to_string()),
+        (3, other.to_string()),
+    ];
+    let report = r.import(twice, "import").await.expect("import");
+    assert_eq!((report.created, report.unchanged), (1, 1));
+    assert_eq!(
+        report.refused.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [3]
+    );
     assert_eq!(
         r.get("IMP-003")
             .await
