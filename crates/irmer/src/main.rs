@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use irmer_core::{GuidanceVersion, Settings};
 
 mod assess;
+mod csv_import;
 mod database;
 mod explain;
 mod register;
@@ -72,11 +73,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import incidents from JSON Lines (one incident a line, each with its
-    /// reference). Importing the same file again creates nothing new.
+    /// Import incidents from JSON Lines (one incident a line) or CSV (a
+    /// header of field paths such as patient.age, one incident a row), each
+    /// with its reference. Importing the same file again creates nothing new.
     Import {
         /// The file; `-` for standard input.
         file: std::path::PathBuf,
+        /// jsonl or csv; by default from the file's extension (.csv is CSV).
+        #[arg(long, value_enum)]
+        format: Option<register::ImportFormat>,
     },
     /// Export the register (all incidents, or those the filters select).
     Export {
@@ -136,7 +141,7 @@ async fn run_register(
     with_register!(db, guidance, settings, |register| match command {
         Command::Incident(c) => register::incident(&register, c, actor).await,
         Command::Deadlines { within, json } => register::deadlines(&register, within, json).await,
-        Command::Import { file } => register::import(&register, &file, actor).await,
+        Command::Import { file, format } => register::import(&register, &file, format, actor).await,
         Command::Export {
             format,
             filter,

@@ -505,9 +505,18 @@ pub async fn deadlines<S: Store>(
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// One JSON incident a line.
+    Jsonl,
+    /// A header of the contract's field paths, one incident a row.
+    Csv,
+}
+
 pub async fn import<S: Store>(
     register: &Register<S>,
     file: &Path,
+    format: Option<ImportFormat>,
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
@@ -517,25 +526,57 @@ pub async fn import<S: Store>(
             File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
         ))
     };
+    let csv = format.unwrap_or_else(|| {
+        let is_csv = file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv {
+            ImportFormat::Csv
+        } else {
+            ImportFormat::Jsonl
+        }
+    }) == ImportFormat::Csv;
     let mut read_error = None;
-    let lines = reader
-        .lines()
-        .enumerate()
-        .map_while(|(n, line)| match line {
-            Ok(line) => Some((n as u64 + 1, line)),
-            Err(e) => {
-                read_error = Some(e);
-                None
+    let mut unreadable = Vec::new();
+    let result = if csv {
+        let rows = match crate::csv_import::rows(reader) {
+            Ok(rows) => rows,
+            Err(message) => {
+                eprintln!("irmer: {message}; nothing imported");
+                return Ok(ExitCode::from(2));
             }
-        })
-        .filter(|(_, line)| !line.trim().is_empty());
-    let report = match register.import(lines, actor).await {
+        };
+        let mut good = Vec::with_capacity(rows.len());
+        for (line, row) in rows {
+            match row {
+                Ok(json) => good.push((line, json)),
+                Err(message) => unreadable.push((line, message)),
+            }
+        }
+        register.import(good, actor).await
+    } else {
+        let lines = reader
+            .lines()
+            .enumerate()
+            .map_while(|(n, line)| match line {
+                Ok(line) => Some((n as u64 + 1, line)),
+                Err(e) => {
+                    read_error = Some(e);
+                    None
+                }
+            })
+            .filter(|(_, line)| !line.trim().is_empty());
+        register.import(lines, actor).await
+    };
+    let mut report = match result {
         Ok(r) => r,
         Err(e) => return Ok(report_error(&e)),
     };
     if let Some(e) = read_error {
         return Err(e).context("reading the import file (the lines before were imported)");
     }
+    report.refused.extend(unreadable);
+    report.refused.sort_by_key(|(line, _)| *line);
     for (line, message) in &report.refused {
         eprintln!("line {line}: {message}");
     }

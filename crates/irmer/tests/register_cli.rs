@@ -229,6 +229,40 @@ fn import_twice_creates_nothing_new_and_names_bad_lines() {
 }
 
 #[test]
+fn csv_import_names_the_line_and_field() {
+    let r = Register::new("csv");
+    let csv = r.file(
+        "incidents.csv",
+        "reference,nation,discovered,modality,exposure,patient.age,errors,dose.intended,dose.received,description\n\
+         C-1,england,2026-01-20,ct,unintended,34,human,0.5,6,\"Wrong protocol, repeated\"\n\
+         C-2,wales,2026-01-21,dental,none,,human,,,Near miss\n\
+         C-3,england,2026-01-22,ct,unintended,thirty,human,0.5,6,\n",
+    );
+    let out = r.run(&["import", &csv]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            r#"line 4: patient.age: expected a whole number of years from 0 to 130, found "thirty""#
+        ),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 new"));
+    let c1 = r.show("C-1");
+    assert_eq!(c1["assessment"]["codes"], serde_json::json!(["2.2"]));
+    assert_eq!(c1["incident"]["description"], "Wrong protocol, repeated");
+    // Again: nothing new.
+    assert!(
+        String::from_utf8_lossy(&r.run(&["import", &csv]).stdout)
+            .contains("imported 0 new, 2 already in the register unchanged")
+    );
+    let bad = r.file("bad.csv", "reference,therapy.deliveries\nX,1\n");
+    let out = r.run(&["import", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("import such incidents as JSON Lines"));
+}
+
+#[test]
 fn deadlines_export_and_backup() {
     let r = Register::new("export");
     r.ok(&["import", &examples()]);
