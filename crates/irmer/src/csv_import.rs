@@ -32,9 +32,12 @@ const TEXT_FIELDS: &[&str] = &[
     "description",
 ];
 
-/// Reads CSV rows into (line number, the incident's JSON text or why the
-/// row cannot be one).
-pub fn rows(input: impl Read) -> Result<Vec<(u64, Result<String, String>)>, String> {
+/// One row: its line number, and the incident's JSON text or why the row
+/// cannot be one.
+pub type Row = (u64, Result<String, String>);
+
+/// Reads CSV rows; `Err` when the header itself is unusable.
+pub fn rows(input: impl Read) -> Result<Vec<Row>, String> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers: Vec<String> = reader
         .headers()
