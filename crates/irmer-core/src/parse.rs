@@ -60,6 +60,12 @@ pub fn parse_incident_slice(bytes: &[u8]) -> Result<Incident, InputError> {
     }
 }
 
+/// Reads any JSON document (a patch, a request body), or says where it is
+/// malformed in the same words as for an incident.
+pub fn json_value(bytes: &[u8]) -> Result<serde_json::Value, InputError> {
+    serde_json::from_slice(bytes).map_err(|e| syntax_error(&e))
+}
+
 /// Reads one incident from an already parsed JSON value (a merge-patched
 /// document, a converted CSV row).
 pub fn incident_from_value(value: &serde_json::Value) -> Result<Incident, InputError> {

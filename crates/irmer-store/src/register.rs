@@ -340,15 +340,7 @@ impl<S: Store> Register<S> {
                 "the reference identifies the incident and cannot be changed",
             ));
         }
-        let current = self.get(reference).await?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                reference: reference.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            }
-            .into());
-        }
+        let current = self.at_version(reference, expected_version).await?;
         let (incident, changes) = apply_patch(&current.incident, patch)?;
         if changes.is_empty() {
             return Ok(current);
@@ -398,15 +390,7 @@ impl<S: Store> Register<S> {
             Some(r) => Some(reason_text(r)?.to_owned()),
             None => None,
         };
-        let current = self.get(reference).await?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                reference: reference.to_owned(),
-                expected: expected_version,
-                current: current.version,
-            }
-            .into());
-        }
+        let current = self.at_version(reference, expected_version).await?;
         // The engine runs again on every change: the stored decision is
         // always the current guidance's.
         let assessment = assess(&current.incident, self.guidance, &self.settings);
@@ -444,6 +428,25 @@ impl<S: Store> Register<S> {
         };
         self.store.append(&change).await?;
         self.get(reference).await
+    }
+
+    /// The incident, if it is still at the version the writer saw
+    /// (`Conflict` otherwise: the backend checks again when it writes).
+    async fn at_version(
+        &self,
+        reference: &str,
+        expected_version: i64,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let current = self.get(reference).await?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                reference: reference.to_owned(),
+                expected: expected_version,
+                current: current.version,
+            }
+            .into());
+        }
+        Ok(current)
     }
 
     pub async fn get(&self, reference: &str) -> Result<IncidentRecord, RegisterError> {

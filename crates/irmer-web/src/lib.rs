@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::{IncidentStatus, Transition};
-use irmer_core::parse::{InputError, Position};
 use irmer_core::{Outcome, assess, parse_incident_slice};
 use irmer_store::register::{Register, summary_view};
 use irmer_store::{Filter, Sort, Store};
@@ -124,19 +123,7 @@ fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
 
 /// A JSON body, or a problem naming where it is malformed.
 fn json_body(body: &Bytes) -> Result<Value, Problem> {
-    serde_json::from_slice(body).map_err(|e| {
-        Problem::input(&InputError {
-            field: String::new(),
-            message: format!(
-                "not valid JSON: {}",
-                e.to_string().split(" at line ").next().unwrap_or_default()
-            ),
-            position: Some(Position {
-                line: e.line(),
-                column: e.column(),
-            }),
-        })
-    })
+    irmer_core::parse::json_value(body).map_err(|e| Problem::input(&e))
 }
 
 fn actor(headers: &HeaderMap) -> String {
@@ -291,27 +278,37 @@ async fn list<S: Store>(
             ));
         }
     };
-    let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
-        .map_or(DEFAULT_LIMIT, |n| n as u32);
-    let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
-    let page = register.summaries(&filter, sort, limit, offset).await?;
-    let items = page.items;
-    let next = offset + items.len() as u64;
-    let total = match want_total(&params)? {
-        true => Some(register.count(&filter).await?),
-        false => None,
-    };
-    let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({
-            "items": views,
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "next_offset": if page.more { Some(next) } else { None },
-        }),
+        &summary_page(&register, &params, &filter, sort).await?,
     ))
+}
+
+/// One page of summaries, as list and deadlines return it.
+async fn summary_page<S: Store>(
+    register: &Register<S>,
+    params: &HashMap<String, String>,
+    filter: &Filter,
+    sort: Sort,
+) -> Result<Value, Problem> {
+    let today = register.today();
+    let limit = number_param(params, "limit", u64::from(irmer_store::MAX_PAGE))?
+        .map_or(DEFAULT_LIMIT, |n| n as u32);
+    let offset = number_param(params, "offset", u64::MAX)?.unwrap_or(0);
+    let page = register.summaries(filter, sort, limit, offset).await?;
+    let total = match want_total(params)? {
+        true => Some(register.count(filter).await?),
+        false => None,
+    };
+    let next = offset + page.items.len() as u64;
+    let views: Vec<_> = page.items.iter().map(|s| summary_view(s, today)).collect();
+    Ok(json!({
+        "items": views,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": page.more.then_some(next),
+    }))
 }
 
 async fn create<S: Store>(
@@ -509,24 +506,9 @@ async fn deadlines<S: Store>(
         }),
         ..Filter::default()
     };
-    let limit = number_param(&params, "limit", u64::from(irmer_store::MAX_PAGE))?
-        .map_or(DEFAULT_LIMIT, |n| n as u32);
-    let offset = number_param(&params, "offset", u64::MAX)?.unwrap_or(0);
-    let page = register
-        .summaries(&filter, Sort::NextDue, limit, offset)
-        .await?;
-    let items = page.items;
-    let next = offset + items.len() as u64;
-    let total = match want_total(&params)? {
-        true => Some(register.count(&filter).await?),
-        false => None,
-    };
-    let views: Vec<_> = items.iter().map(|s| summary_view(s, today)).collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"today": today, "items": views, "total": total, "limit": limit, "offset": offset,
-                "next_offset": if page.more { Some(next) } else { None }}),
-    ))
+    let mut body = summary_page(&register, &params, &filter, Sort::NextDue).await?;
+    body["today"] = json!(today);
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 async fn calendar<S: Store>(State(register): State<Register<S>>) -> Result<Response, Problem> {

@@ -12,10 +12,9 @@ use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::DeadlineStatus;
 use irmer_core::lifecycle::{ClockState, IncidentStatus, Transition};
-use irmer_core::parse::{InputError, Position};
+use irmer_core::parse::InputError;
 use irmer_store::register::{IncidentRecord, Register, RegisterError, summary_view};
 use irmer_store::{Filter, Sort, Store, StoreError, Summary};
-use serde_json::Value;
 
 use crate::text;
 
@@ -196,19 +195,17 @@ fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(text)
 }
 
-/// A JSON document, or an error naming where it is malformed.
-fn json_document(text: &str) -> Result<Value, InputError> {
-    serde_json::from_str(text).map_err(|e| InputError {
-        field: String::new(),
-        message: format!(
-            "not valid JSON: {}",
-            e.to_string().split(" at line ").next().unwrap_or_default()
-        ),
-        position: Some(Position {
-            line: e.line(),
-            column: e.column(),
-        }),
-    })
+/// The version a change is made against: the one given (a stale one is
+/// then refused), or the current one.
+async fn version_to_change<S: Store>(
+    register: &Register<S>,
+    reference: &str,
+    given: Option<i64>,
+) -> Result<i64, RegisterError> {
+    match given {
+        Some(v) => Ok(v),
+        None => Ok(register.get(reference).await?.version),
+    }
 }
 
 fn located(error: &InputError) -> String {
@@ -301,19 +298,16 @@ pub async fn incident<S: Store>(
             version,
         } => {
             let text = read_input(Some(&patch))?;
-            let patch = match json_document(&text) {
+            let patch = match irmer_core::parse::json_value(text.as_bytes()) {
                 Ok(v) => v,
                 Err(e) => {
                     eprintln!("irmer: {}", located(&e));
                     return Ok(ExitCode::from(2));
                 }
             };
-            let version = match version {
-                Some(v) => v,
-                None => match register.get(&reference).await {
-                    Ok(r) => r.version,
-                    Err(e) => return Ok(report_error(&e)),
-                },
+            let version = match version_to_change(register, &reference, version).await {
+                Ok(v) => v,
+                Err(e) => return Ok(report_error(&e)),
             };
             match register
                 .amend(&reference, version, &patch, &reason, actor)
@@ -377,12 +371,9 @@ pub async fn incident<S: Store>(
                     None => return Ok(missing("--findings")),
                 },
             };
-            let version = match version {
-                Some(v) => v,
-                None => match register.get(&reference).await {
-                    Ok(r) => r.version,
-                    Err(e) => return Ok(report_error(&e)),
-                },
+            let version = match version_to_change(register, &reference, version).await {
+                Ok(v) => v,
+                Err(e) => return Ok(report_error(&e)),
             };
             match register
                 .transition(&reference, version, &step, reason.as_deref(), actor)
