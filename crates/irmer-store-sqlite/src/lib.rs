@@ -75,9 +75,10 @@ impl SqliteStore {
     }
 
     async fn with_options(options: SqliteConnectOptions, readers: u32) -> Result<Self, StoreError> {
+        // The writer keeps a 64 MiB page cache: imports update seven indexes.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await
             .map_err(backend)?;
         MIGRATOR.run(&writer).await.map_err(backend)?;
