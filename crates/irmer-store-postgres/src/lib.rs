@@ -124,6 +124,7 @@ async fn insert_event(
     conn: &mut PgConnection,
     incident_id: i64,
     e: &Event,
+    assessment: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment)
@@ -138,7 +139,9 @@ async fn insert_event(
     .bind(&e.data)
     .bind(&e.changes)
     .bind(&e.facts)
-    .bind(&e.assessment)
+    // Every event records the assessment made at that change: the current
+    // one is the latest event's.
+    .bind(assessment)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -178,7 +181,7 @@ async fn insert_incident(
     .map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
-        insert_event(conn, id, &new.event).await?;
+        insert_event(conn, id, &new.event, &s.assessment).await?;
     }
     Ok(id)
 }
@@ -191,16 +194,13 @@ async fn write_documents(
 ) -> Result<(), StoreError> {
     let query = match original {
         Some(_) => {
-            "INSERT INTO incident_documents (incident_id, facts, assessment, milestones, original) VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO incident_documents (incident_id, facts, milestones, original) VALUES ($1, $2, $3, $4)"
         }
-        None => {
-            "UPDATE incident_documents SET facts = $2, assessment = $3, milestones = $4 WHERE incident_id = $1"
-        }
+        None => "UPDATE incident_documents SET facts = $2, milestones = $3 WHERE incident_id = $1",
     };
     let mut q = sqlx::query(query)
         .bind(id)
         .bind(&s.facts)
-        .bind(&s.assessment)
         .bind(&s.milestones);
     if let Some(original) = original {
         q = q.bind(original);
@@ -213,13 +213,14 @@ const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
     notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
 
-const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
+const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
+    incident_events.assessment AS assessment, milestones, modality, nation, discovered,
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
 
 /// The narrow table, or both (for whole records).
 const NARROW: &str = "incidents";
-const WHOLE: &str =
-    "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id";
+const WHOLE: &str = "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id
+    JOIN incident_events ON incident_events.incident_id = incidents.id AND incident_events.seq = incidents.version";
 
 fn read_date(row: &PgRow, column: &str) -> Result<Option<CivilDate>, StoreError> {
     let d: Option<Date> = row.try_get(column).map_err(backend)?;
@@ -358,7 +359,7 @@ impl Store for PgStore {
                 Some(_) => outcomes.push(None),
                 None => {
                     let facts: String = sqlx::query_scalar(&format!(
-                        "SELECT facts FROM {WHOLE} WHERE reference = $1"
+                        "SELECT incident_documents.facts FROM {WHOLE} WHERE reference = $1"
                     ))
                     .bind(&new.reference)
                     .fetch_one(&mut *tx)
@@ -388,7 +389,7 @@ impl Store for PgStore {
                 current: version,
             });
         }
-        insert_event(&mut tx, id, &change.event).await?;
+        insert_event(&mut tx, id, &change.event, &change.state.assessment).await?;
         let s = &change.state;
         let i = &s.index;
         sqlx::query(

@@ -134,6 +134,7 @@ async fn insert_event(
     conn: &mut SqliteConnection,
     incident_id: i64,
     e: &Event,
+    assessment: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment)
@@ -148,7 +149,9 @@ async fn insert_event(
     .bind(&e.data)
     .bind(&e.changes)
     .bind(&e.facts)
-    .bind(&e.assessment)
+    // Every event records the assessment made at that change: the current
+    // one is the latest event's.
+    .bind(assessment)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -163,26 +166,26 @@ const CHUNK: usize = 1000;
 /// documents and first events. Returns, for each position of the chunk,
 /// whether that incident was created: a reference taken before, or earlier
 /// in the same chunk, is left as it is.
-async fn insert_chunk(
+async fn insert_chunk<'a>(
     conn: &mut SqliteConnection,
-    chunk: &[NewIncident],
+    chunk: &'a [NewIncident],
 ) -> Result<Vec<bool>, StoreError> {
-    let mut q = QueryBuilder::<Sqlite>::new(
+    let mut q = QueryBuilder::<'a, Sqlite>::new(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
              notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at) ",
     );
     q.push_values(chunk, |mut row, new| {
         let i = &new.state.index;
         let at = timestamp(new.event.at);
-        row.push_bind(new.reference.clone())
+        row.push_bind(new.reference.as_str())
             .push_bind(1i64)
             .push_bind(new.state.status.as_str())
             .push_bind(i.modality.as_str())
-            .push_bind(i.nation.clone())
+            .push_bind(i.nation.as_str())
             .push_bind(i.discovered.to_string())
-            .push_bind(i.guidance.clone())
+            .push_bind(i.guidance.as_str())
             .push_bind(i.outcome.as_str())
-            .push_bind(i.codes.clone())
+            .push_bind(i.codes.as_str())
             .push_bind(date(i.notify_by))
             .push_bind(date(i.report_by))
             .push_bind(date(i.notified_on))
@@ -213,18 +216,17 @@ async fn insert_chunk(
         .filter_map(|(new, _)| ids.get(&new.reference).map(|id| (new, *id)))
         .collect();
     if !created.is_empty() {
-        let mut docs = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO incident_documents (incident_id, facts, assessment, milestones, original) ",
+        let mut docs = QueryBuilder::<'a, Sqlite>::new(
+            "INSERT INTO incident_documents (incident_id, facts, milestones, original) ",
         );
         docs.push_values(&created, |mut row, (new, id)| {
             row.push_bind(*id)
-                .push_bind(new.state.facts.clone())
-                .push_bind(new.state.assessment.clone())
-                .push_bind(new.state.milestones.clone())
-                .push_bind(new.original.clone());
+                .push_bind(new.state.facts.as_str())
+                .push_bind(new.state.milestones.as_str())
+                .push_bind(new.original.as_str());
         });
         docs.build().execute(&mut *conn).await.map_err(backend)?;
-        let mut events = QueryBuilder::<Sqlite>::new(
+        let mut events = QueryBuilder::<'a, Sqlite>::new(
             "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment) ",
         );
         events.push_values(&created, |mut row, (new, id)| {
@@ -232,13 +234,13 @@ async fn insert_chunk(
             row.push_bind(*id)
                 .push_bind(e.seq)
                 .push_bind(timestamp(e.at))
-                .push_bind(e.actor.clone())
+                .push_bind(e.actor.as_str())
                 .push_bind(e.kind.as_str())
-                .push_bind(e.reason.clone())
-                .push_bind(e.data.clone())
-                .push_bind(e.changes.clone())
-                .push_bind(e.facts.clone())
-                .push_bind(e.assessment.clone());
+                .push_bind(e.reason.as_deref())
+                .push_bind(e.data.as_str())
+                .push_bind(e.changes.as_str())
+                .push_bind(e.facts.as_deref())
+                .push_bind(new.state.assessment.as_str());
         });
         events.build().execute(&mut *conn).await.map_err(backend)?;
     }
@@ -280,7 +282,7 @@ async fn insert_incident(
     .map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
-        insert_event(conn, id, &new.event).await?;
+        insert_event(conn, id, &new.event, &s.assessment).await?;
     }
     Ok(id)
 }
@@ -293,16 +295,13 @@ async fn write_documents(
 ) -> Result<(), StoreError> {
     let query = match original {
         Some(_) => {
-            "INSERT INTO incident_documents (incident_id, facts, assessment, milestones, original) VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO incident_documents (incident_id, facts, milestones, original) VALUES ($1, $2, $3, $4)"
         }
-        None => {
-            "UPDATE incident_documents SET facts = $2, assessment = $3, milestones = $4 WHERE incident_id = $1"
-        }
+        None => "UPDATE incident_documents SET facts = $2, milestones = $3 WHERE incident_id = $1",
     };
     let mut q = sqlx::query(query)
         .bind(id)
         .bind(&s.facts)
-        .bind(&s.assessment)
         .bind(&s.milestones);
     if let Some(original) = original {
         q = q.bind(original);
@@ -315,13 +314,14 @@ const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
     notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
 
-const COLUMNS: &str = "reference, version, status, facts, original, assessment, milestones, modality, nation, discovered,
+const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
+    incident_events.assessment AS assessment, milestones, modality, nation, discovered,
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
 
 /// The narrow table, or both (for whole records).
 const NARROW: &str = "incidents";
-const WHOLE: &str =
-    "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id";
+const WHOLE: &str = "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id
+    JOIN incident_events ON incident_events.incident_id = incidents.id AND incident_events.seq = incidents.version";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
@@ -460,7 +460,7 @@ impl Store for SqliteStore {
                     outcomes.push(None);
                 } else {
                     let facts: String = sqlx::query_scalar(&format!(
-                        "SELECT facts FROM {WHOLE} WHERE reference = $1"
+                        "SELECT incident_documents.facts FROM {WHOLE} WHERE reference = $1"
                     ))
                     .bind(&new.reference)
                     .fetch_one(&mut *tx)
@@ -490,7 +490,7 @@ impl Store for SqliteStore {
                 current: version,
             });
         }
-        insert_event(&mut tx, id, &change.event).await?;
+        insert_event(&mut tx, id, &change.event, &change.state.assessment).await?;
         let s = &change.state;
         let i = &s.index;
         sqlx::query(

@@ -256,7 +256,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Appends an event and replaces the current state, if the incident is
     /// still at `expected_version` (`Conflict` otherwise, `NotFound` when
-    /// there is no such incident).
+    /// there is no such incident). The event records the state's
+    /// assessment: the current assessment is always the latest event's.
     fn append(&self, change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn get(

@@ -540,6 +540,10 @@ impl<S: Store> Register<S> {
         let actor = actor_name(actor)?;
         let mut report = ImportReport::default();
         let mut batch = Batch::default();
+        // One batch is written (on the database's thread) while the next is
+        // prepared (parsed, assessed, serialised here); batches are written
+        // in order, each after the one before has been settled.
+        let mut writing: Option<tokio::task::JoinHandle<Written>> = None;
         for (line, text) in lines {
             let prepared = irmer_core::parse_incident(&text).map_err(RegisterError::from).and_then(|incident| {
                 if incident.reference.is_none() {
@@ -559,39 +563,57 @@ impl<S: Store> Register<S> {
                 Err(e) => report.refused.push((line, e.to_string())),
             }
             if batch.news.len() >= IMPORT_BATCH {
-                self.write_batch(&mut batch, &mut report).await?;
+                if let Some(previous) = writing.take() {
+                    settle(previous, &mut report).await?;
+                }
+                let full = std::mem::take(&mut batch);
+                let store = self.store.clone();
+                writing = Some(tokio::spawn(async move {
+                    let outcomes = store.create_many(&full.news).await;
+                    (full, outcomes)
+                }));
             }
         }
-        self.write_batch(&mut batch, &mut report).await?;
+        if let Some(previous) = writing.take() {
+            settle(previous, &mut report).await?;
+        }
+        if !batch.news.is_empty() {
+            let outcomes = self.store.create_many(&batch.news).await?;
+            tally(&batch, outcomes, &mut report);
+        }
         report.refused.sort_by_key(|(line, _)| *line);
         Ok(report)
     }
+}
 
-    async fn write_batch(
-        &self,
-        batch: &mut Batch,
-        report: &mut ImportReport,
-    ) -> Result<(), RegisterError> {
-        if batch.news.is_empty() {
-            return Ok(());
+/// A batch and what writing it gave.
+type Written = (Batch, Result<Vec<Option<String>>, StoreError>);
+
+async fn settle(
+    handle: tokio::task::JoinHandle<Written>,
+    report: &mut ImportReport,
+) -> Result<(), RegisterError> {
+    let (batch, outcomes) = handle
+        .await
+        .map_err(|e| StoreError::Backend(format!("the import's writer stopped: {e}")))?;
+    tally(&batch, outcomes?, report);
+    Ok(())
+}
+
+/// Counts a written batch into the report.
+fn tally(batch: &Batch, outcomes: Vec<Option<String>>, report: &mut ImportReport) {
+    for ((line, new), existing) in batch.lines.iter().zip(&batch.news).zip(outcomes) {
+        match existing {
+            None => report.created += 1,
+            Some(facts) if same_facts(&facts, &new.state.facts) => report.unchanged += 1,
+            Some(_) => report.refused.push((
+                *line,
+                format!(
+                    "reference: {:?} is already in the register with other facts; change it with `irmer incident update`",
+                    new.reference
+                ),
+            )),
         }
-        let outcomes = self.store.create_many(&batch.news).await?;
-        for ((line, new), existing) in batch.lines.iter().zip(&batch.news).zip(outcomes) {
-            match existing {
-                None => report.created += 1,
-                Some(facts) if same_facts(&facts, &new.state.facts) => report.unchanged += 1,
-                Some(_) => report.refused.push((
-                    *line,
-                    format!(
-                        "reference: {:?} is already in the register with other facts; change it with `irmer incident update`",
-                        new.reference
-                    ),
-                )),
-            }
-        }
-        batch.lines.clear();
-        batch.news.clear();
-        Ok(())
     }
 }
 
