@@ -393,32 +393,29 @@ fn read_summary(row: &SqliteRow) -> Result<Summary, StoreError> {
     })
 }
 
+/// ` AND column IN (…)`, when there are values.
+fn push_in(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    column: &str,
+    values: impl Iterator<Item = &'static str>,
+) {
+    let mut values = values.peekable();
+    if values.peek().is_none() {
+        return;
+    }
+    q.push(format!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    list.push_unseparated(")");
+}
+
 fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
     q.push(" WHERE 1 = 1");
-    if !filter.status.is_empty() {
-        q.push(" AND status IN (");
-        let mut list = q.separated(", ");
-        for s in &filter.status {
-            list.push_bind(s.as_str());
-        }
-        list.push_unseparated(")");
-    }
-    if !filter.modality.is_empty() {
-        q.push(" AND modality IN (");
-        let mut list = q.separated(", ");
-        for m in &filter.modality {
-            list.push_bind(m.as_str());
-        }
-        list.push_unseparated(")");
-    }
-    if !filter.outcome.is_empty() {
-        q.push(" AND outcome IN (");
-        let mut list = q.separated(", ");
-        for o in &filter.outcome {
-            list.push_bind(o.as_str());
-        }
-        list.push_unseparated(")");
-    }
+    push_in(q, "status", filter.status.iter().map(|s| s.as_str()));
+    push_in(q, "modality", filter.modality.iter().map(|m| m.as_str()));
+    push_in(q, "outcome", filter.outcome.iter().map(|o| o.as_str()));
     if let Some(code) = &filter.code {
         // Whole codes only: "2" must not match "2.2".
         q.push(" AND instr(' ' || codes || ' ', ")
