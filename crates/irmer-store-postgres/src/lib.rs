@@ -287,41 +287,25 @@ fn read_summary(row: &PgRow) -> Result<Summary, StoreError> {
     })
 }
 
+/// ` AND column = ANY(…)`, when there are values.
+fn push_any<'a>(
+    q: &mut QueryBuilder<'_, Postgres>,
+    column: &str,
+    values: impl Iterator<Item = &'a str>,
+) {
+    let values: Vec<String> = values.map(str::to_owned).collect();
+    if !values.is_empty() {
+        q.push(format!(" AND {column} = ANY("))
+            .push_bind(values)
+            .push(")");
+    }
+}
+
 fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
     q.push(" WHERE TRUE");
-    if !filter.status.is_empty() {
-        q.push(" AND status = ANY(")
-            .push_bind(
-                filter
-                    .status
-                    .iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect::<Vec<_>>(),
-            )
-            .push(")");
-    }
-    if !filter.modality.is_empty() {
-        q.push(" AND modality = ANY(")
-            .push_bind(
-                filter
-                    .modality
-                    .iter()
-                    .map(|m| m.as_str().to_owned())
-                    .collect::<Vec<_>>(),
-            )
-            .push(")");
-    }
-    if !filter.outcome.is_empty() {
-        q.push(" AND outcome = ANY(")
-            .push_bind(
-                filter
-                    .outcome
-                    .iter()
-                    .map(|o| o.as_str().to_owned())
-                    .collect::<Vec<_>>(),
-            )
-            .push(")");
-    }
+    push_any(q, "status", filter.status.iter().map(|s| s.as_str()));
+    push_any(q, "modality", filter.modality.iter().map(|m| m.as_str()));
+    push_any(q, "outcome", filter.outcome.iter().map(|o| o.as_str()));
     if let Some(code) = &filter.code {
         // Whole codes only: "2" must not match "2.2".
         q.push(" AND position(")
