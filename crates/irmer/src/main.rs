@@ -200,6 +200,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // Output piped into `head` or `less` and closed early is not a failure.
+        Err(err)
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("irmer: {err:#}");
             ExitCode::from(1)

@@ -486,7 +486,7 @@ pub async fn deadlines<S: Store>(
         let authority = v.authority.map(str::to_uppercase).unwrap_or_default();
         writeln!(
             out,
-            "{:<20} {:<14} {:<8} {}",
+            "{:<20} {:<14} {:<9} {}",
             v.reference,
             v.status.as_str(),
             authority,
