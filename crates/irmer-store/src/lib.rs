@@ -143,8 +143,10 @@ pub struct Event {
     pub changes: String,
     /// The facts after the event, when it changed them (JSON).
     pub facts: Option<String>,
-    /// The assessment after the event, when it re-assessed (JSON, with the
-    /// guidance version it used).
+    /// The assessment made at this change (JSON, with the guidance version
+    /// it used), as read back. On writing, leave it `None`: the backend
+    /// records the new state's assessment with the event, so the two can
+    /// never differ.
     pub assessment: Option<String>,
 }
 

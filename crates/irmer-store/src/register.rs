@@ -316,7 +316,7 @@ impl<S: Store> Register<S> {
                 data: "{}".into(),
                 changes: "[]".into(),
                 facts: Some(state.facts.clone()),
-                assessment: Some(state.assessment.clone()),
+                assessment: None,
             },
             state,
         })
@@ -348,13 +348,7 @@ impl<S: Store> Register<S> {
         let assessment = assess(&incident, self.guidance, &self.settings);
         let state = state(&incident, &assessment, current.status, &current.milestones)?;
         let mut changes = changes;
-        if current.outcome != assessment.outcome {
-            changes.push(FieldChange {
-                field: "assessment.outcome".into(),
-                old: Some(Value::from(current.outcome.as_str())),
-                new: Some(Value::from(assessment.outcome.as_str())),
-            });
-        }
+        outcome_change(current.outcome, assessment.outcome, &mut changes);
         let change = Change {
             reference: reference.to_owned(),
             expected_version,
@@ -367,7 +361,7 @@ impl<S: Store> Register<S> {
                 data: patch.to_string(),
                 changes: to_json(&changes),
                 facts: Some(state.facts.clone()),
-                assessment: Some(state.assessment.clone()),
+                assessment: None,
             },
             state,
         };
@@ -409,6 +403,7 @@ impl<S: Store> Register<S> {
             new: Some(Value::from(status.as_str())),
         }];
         irmer_core::patch::diff("", Some(&old), Some(&new), &mut changes);
+        outcome_change(current.outcome, assessment.outcome, &mut changes);
         let state = state(&current.incident, &assessment, status, &milestones)?;
         let change = Change {
             reference: reference.to_owned(),
@@ -422,7 +417,7 @@ impl<S: Store> Register<S> {
                 data: serde_json::to_string(step).unwrap_or_default(),
                 changes: to_json(&changes),
                 facts: None,
-                assessment: Some(state.assessment.clone()),
+                assessment: None,
             },
             state,
         };
@@ -639,6 +634,17 @@ fn same_facts(a: &str, b: &str) -> bool {
     ) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
+    }
+}
+
+/// Records in the history when the engine's decision changed.
+fn outcome_change(old: Outcome, new: Outcome, changes: &mut Vec<FieldChange>) {
+    if old != new {
+        changes.push(FieldChange {
+            field: "assessment.outcome".into(),
+            old: Some(Value::from(old.as_str())),
+            new: Some(Value::from(new.as_str())),
+        });
     }
 }
 

@@ -615,6 +615,50 @@ pub async fn import_is_idempotent<S: Store>(store: S) {
     );
 }
 
+/// A step taken after the register's settings changed the decision: the
+/// history says so, and the stored assessment is the new one.
+pub async fn a_changed_decision_is_recorded_on_any_change<S: Store>(store: S) {
+    let child_16 = json!({"reference": "AGE-16", "nation": "england", "discovered": "2026-02-20", "modality": "ct",
+        "exposure": "accidental", "patient": {"age": 16}, "errors": ["human"], "dose": {"unit": "mSv", "received": 2}});
+    let r = register(store.clone());
+    let rec = r.report(&child_16, "alice").await.expect("report");
+    assert_eq!(
+        rec.outcome,
+        Outcome::Notifiable,
+        "a child under the default cut-off of 18"
+    );
+    // The administrator lowers the cut-off to 16: the same facts are no
+    // longer notifiable, and the next change says so.
+    let adults_from_16 = Register::new(
+        store,
+        GuidanceVersion::LATEST,
+        Settings {
+            child_age_under: 16,
+        },
+    );
+    let rec = adults_from_16
+        .transition("AGE-16", 1, &Transition::StartInvestigation, None, "lead")
+        .await
+        .expect("step");
+    assert_eq!(
+        (rec.outcome, rec.assessment.outcome),
+        (Outcome::NotNotifiable, Outcome::NotNotifiable)
+    );
+    let history = r.history("AGE-16").await.expect("history");
+    let last = history.last().expect("an event");
+    assert!(
+        last.changes.iter().any(|c| c.field == "assessment.outcome"
+            && c.old == Some(json!("notifiable"))
+            && c.new == Some(json!("not-notifiable"))),
+        "{:?}",
+        last.changes
+    );
+    assert_eq!(
+        last.assessment.as_ref().expect("assessment")["outcome"],
+        "not-notifiable"
+    );
+}
+
 /// Runs every test of the suite as a `#[tokio::test]`, each on a fresh
 /// store made by `$make` (an async expression giving `Option<store>`:
 /// `None` when the backend's service is missing and the test is skipped,
@@ -628,7 +672,8 @@ macro_rules! backend_tests {
             concurrent_writers_one_wins,
             the_incidents_life_and_its_clocks,
             lists_filter_sort_and_page,
-            import_is_idempotent);
+            import_is_idempotent,
+            a_changed_decision_is_recorded_on_any_change);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(
