@@ -458,13 +458,14 @@ async fn step<S: Store>(
         map.remove("reason");
     }
     let step: Transition = serde_json::from_value(body).map_err(|e| {
+        let message = e.to_string();
         Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-input",
             "The input is not valid",
-            format!("expected a step: {e}"),
+            format!("expected a step: {message}"),
         )
-        .field("action")
+        .field(step_field(&message))
     })?;
     let record = register
         .transition(
@@ -479,6 +480,24 @@ async fn step<S: Store>(
         StatusCode::OK,
         &record.view(register.today()),
     ))
+}
+
+/// The field a step's error is about: the one serde names, a date, or the
+/// action itself.
+fn step_field(message: &str) -> &str {
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(name) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+        {
+            return name;
+        }
+    }
+    if message.contains("YYYY-MM-DD") {
+        "date"
+    } else {
+        "action"
+    }
 }
 
 async fn history<S: Store>(

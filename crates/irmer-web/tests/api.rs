@@ -215,6 +215,30 @@ fn api_suite(addr: SocketAddr) {
         )["field"],
         "action"
     );
+    let no_date = json!({"version": 3, "action": "record-report-sent"});
+    let p = problem(
+        &call(
+            addr,
+            "POST",
+            "/api/v1/incidents/API-1/steps",
+            &no_date.to_string(),
+        ),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "date", "{p}");
+    let bad_date = json!({"version": 3, "action": "record-report-sent", "date": "2026-02-30"});
+    let p = problem(
+        &call(
+            addr,
+            "POST",
+            "/api/v1/incidents/API-1/steps",
+            &bad_date.to_string(),
+        ),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "date", "{p}");
     let unknown = json!({"version": 3, "action": "teleport"});
     problem(
         &call(
