@@ -120,6 +120,29 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
 }
 
+/// Binds the index columns, in the order both the insert and the update
+/// of `incidents` name them (modality … next_due).
+trait BindIndex<'q> {
+    fn bind_index(self, i: &'q Index) -> Self;
+}
+
+impl<'q> BindIndex<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    fn bind_index(self, i: &'q Index) -> Self {
+        self.bind(i.modality.as_str())
+            .bind(&i.nation)
+            .bind(i.discovered.date())
+            .bind(&i.guidance)
+            .bind(i.outcome.as_str())
+            .bind(&i.codes)
+            .bind(date(i.notify_by))
+            .bind(date(i.report_by))
+            .bind(date(i.notified_on))
+            .bind(date(i.report_sent_on))
+            .bind(date(i.closed_on))
+            .bind(date(i.next_due))
+    }
+}
+
 async fn insert_event(
     conn: &mut PgConnection,
     incident_id: i64,
@@ -154,7 +177,7 @@ async fn insert_incident(
 ) -> Result<Option<i64>, StoreError> {
     let s = &new.state;
     let i = &s.index;
-    let id: Option<i64> = sqlx::query_scalar(
+    let row = sqlx::query(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
              notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at)
          VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
@@ -163,22 +186,12 @@ async fn insert_incident(
     )
     .bind(&new.reference)
     .bind(s.status.as_str())
-    .bind(i.modality.as_str())
-    .bind(&i.nation)
-    .bind(i.discovered.date())
-    .bind(&i.guidance)
-    .bind(i.outcome.as_str())
-    .bind(&i.codes)
-    .bind(date(i.notify_by))
-    .bind(date(i.report_by))
-    .bind(date(i.notified_on))
-    .bind(date(i.report_sent_on))
-    .bind(date(i.closed_on))
-    .bind(date(i.next_due))
+    .bind_index(i)
     .bind(new.event.at)
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
+    let id: Option<i64> = row.map(|r| r.try_get("id")).transpose().map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
         insert_event(conn, id, &new.event, &s.assessment).await?;
@@ -384,18 +397,7 @@ impl Store for PgStore {
         )
         .bind(change.event.seq)
         .bind(s.status.as_str())
-        .bind(i.modality.as_str())
-        .bind(&i.nation)
-        .bind(i.discovered.date())
-        .bind(&i.guidance)
-        .bind(i.outcome.as_str())
-        .bind(&i.codes)
-        .bind(date(i.notify_by))
-        .bind(date(i.report_by))
-        .bind(date(i.notified_on))
-        .bind(date(i.report_sent_on))
-        .bind(date(i.closed_on))
-        .bind(date(i.next_due))
+        .bind_index(i)
         .bind(change.event.at)
         .bind(id)
         .execute(&mut *tx)
