@@ -11,10 +11,13 @@ use std::time::Duration;
 use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::accounts::Scope;
 use irmer_store::{
-    Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
-    Stored, Summary, SummaryPage,
+    Change, Event, EventKind, Filter, Index, NewIncident, Owner, Page, Sort, State, Store,
+    StoreError, Stored, Summary, SummaryPage,
 };
+
+mod accounts;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
@@ -179,8 +182,9 @@ async fn insert_incident(
     let i = &s.index;
     let row = sqlx::query(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+             department_id, reported_by)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
@@ -188,6 +192,8 @@ async fn insert_incident(
     .bind(s.status.as_str())
     .bind_index(i)
     .bind(new.event.at)
+    .bind(new.owner.department)
+    .bind(new.owner.reported_by)
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
@@ -224,11 +230,13 @@ async fn write_documents(
 
 const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at,
+    department_id, reported_by";
 
 const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
     incident_events.assessment AS assessment, milestones, modality, nation, discovered,
-    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+    department_id, reported_by";
 
 /// The narrow table, or both (for whole records).
 const NARROW: &str = "incidents";
@@ -266,11 +274,19 @@ fn read_status(row: &PgRow) -> Result<IncidentStatus, StoreError> {
     IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))
 }
 
+fn read_owner(row: &PgRow) -> Result<Owner, StoreError> {
+    Ok(Owner {
+        department: row.try_get("department_id").map_err(backend)?,
+        reported_by: row.try_get("reported_by").map_err(backend)?,
+    })
+}
+
 fn read_stored(row: &PgRow) -> Result<Stored, StoreError> {
     let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
     Ok(Stored {
         reference: get("reference")?,
         version: row.try_get("version").map_err(backend)?,
+        owner: read_owner(row)?,
         original: get("original")?,
         state: State {
             status: read_status(row)?,
@@ -292,6 +308,7 @@ fn read_summary(row: &PgRow) -> Result<Summary, StoreError> {
     Ok(Summary {
         reference: row.try_get("reference").map_err(backend)?,
         version: row.try_get("version").map_err(backend)?,
+        owner: read_owner(row)?,
         status: read_status(row)?,
         index: read_index(row)?,
         updated_at: row
@@ -336,6 +353,19 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
     }
     if let Some(by) = filter.due_by {
         q.push(" AND next_due <= ").push_bind(by.date());
+    }
+    match filter.scope {
+        None | Some(Scope::Organisation) => {}
+        Some(Scope::Department { department, user }) => {
+            q.push(" AND (department_id = ")
+                .push_bind(department)
+                .push(" OR reported_by = ")
+                .push_bind(user)
+                .push(")");
+        }
+        Some(Scope::OwnReports { user }) => {
+            q.push(" AND reported_by = ").push_bind(user);
+        }
     }
 }
 

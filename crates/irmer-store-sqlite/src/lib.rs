@@ -13,10 +13,13 @@ use std::time::Duration;
 use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::accounts::Scope;
 use irmer_store::{
-    Change, Event, EventKind, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError,
-    Stored, Summary, SummaryPage,
+    Change, Event, EventKind, Filter, Index, NewIncident, Owner, Page, Sort, State, Store,
+    StoreError, Stored, Summary, SummaryPage,
 };
+
+mod accounts;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -181,7 +184,7 @@ async fn insert_event(
     Ok(())
 }
 
-/// Incidents a multi-row statement inserts (15 parameters a row; SQLite
+/// Incidents a multi-row statement inserts (19 parameters a row; SQLite
 /// allows 32,766 in a statement).
 const CHUNK: usize = 1000;
 
@@ -195,7 +198,8 @@ async fn insert_chunk<'a>(
 ) -> Result<Vec<bool>, StoreError> {
     let mut q = QueryBuilder::<'a, Sqlite>::new(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at) ",
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+             department_id, reported_by) ",
     );
     q.push_values(chunk, |mut row, new| {
         let i = &new.state.index;
@@ -216,7 +220,9 @@ async fn insert_chunk<'a>(
             .push_bind(date(i.closed_on))
             .push_bind(date(i.next_due))
             .push_bind(at.clone())
-            .push_bind(at);
+            .push_bind(at)
+            .push_bind(new.owner.department)
+            .push_bind(new.owner.reported_by);
     });
     q.push(" ON CONFLICT (reference) DO NOTHING RETURNING id, reference");
     let rows: Vec<(i64, String)> = q
@@ -280,8 +286,9 @@ async fn insert_incident(
     let at = timestamp(new.event.at);
     let row = sqlx::query(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+             department_id, reported_by)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
@@ -289,6 +296,8 @@ async fn insert_incident(
     .bind(s.status.as_str())
     .bind_index(i)
     .bind(&at)
+    .bind(new.owner.department)
+    .bind(new.owner.reported_by)
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
@@ -325,11 +334,13 @@ async fn write_documents(
 
 const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at";
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at,
+    department_id, reported_by";
 
 const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
     incident_events.assessment AS assessment, milestones, modality, nation, discovered,
-    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at";
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+    department_id, reported_by";
 
 /// The narrow table, or both (for whole records).
 const NARROW: &str = "incidents";
@@ -377,11 +388,19 @@ fn read_status(row: &SqliteRow) -> Result<IncidentStatus, StoreError> {
     IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))
 }
 
+fn read_owner(row: &SqliteRow) -> Result<Owner, StoreError> {
+    Ok(Owner {
+        department: row.try_get("department_id").map_err(backend)?,
+        reported_by: row.try_get("reported_by").map_err(backend)?,
+    })
+}
+
 fn read_stored(row: &SqliteRow) -> Result<Stored, StoreError> {
     let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
     Ok(Stored {
         reference: get("reference")?,
         version: row.try_get("version").map_err(backend)?,
+        owner: read_owner(row)?,
         original: get("original")?,
         state: State {
             status: read_status(row)?,
@@ -400,6 +419,7 @@ fn read_summary(row: &SqliteRow) -> Result<Summary, StoreError> {
     Ok(Summary {
         reference: row.try_get("reference").map_err(backend)?,
         version: row.try_get("version").map_err(backend)?,
+        owner: read_owner(row)?,
         status: read_status(row)?,
         index: read_index(row)?,
         updated_at: read_time(&updated)?,
@@ -446,6 +466,19 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
     }
     if let Some(by) = filter.due_by {
         q.push(" AND next_due <= ").push_bind(by.to_string());
+    }
+    match filter.scope {
+        None | Some(Scope::Organisation) => {}
+        Some(Scope::Department { department, user }) => {
+            q.push(" AND (department_id = ")
+                .push_bind(department)
+                .push(" OR reported_by = ")
+                .push_bind(user)
+                .push(")");
+        }
+        Some(Scope::OwnReports { user }) => {
+            q.push(" AND reported_by = ").push_bind(user);
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use irmer_core::lifecycle::IncidentStatus;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub mod accounts;
 pub mod register;
 pub mod testsuite;
 
@@ -95,10 +96,12 @@ pub enum EventKind {
     RecordReportSent,
     Close,
     CloseLocally,
+    /// A comment; facts and assessment unchanged.
+    Comment,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -106,6 +109,7 @@ impl EventKind {
         EventKind::RecordReportSent,
         EventKind::Close,
         EventKind::CloseLocally,
+        EventKind::Comment,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -117,6 +121,7 @@ impl EventKind {
             EventKind::RecordReportSent => "record-report-sent",
             EventKind::Close => "close",
             EventKind::CloseLocally => "close-locally",
+            EventKind::Comment => "comment",
         }
     }
 
@@ -150,10 +155,20 @@ pub struct Event {
     pub assessment: Option<String>,
 }
 
+/// Whose an incident is: the department it belongs to and the user who
+/// reported it (both `None` for an import or the command line). Set when
+/// it is recorded; it decides who may see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub department: Option<i64>,
+    pub reported_by: Option<i64>,
+}
+
 /// An incident to create: its reference, first state and first event.
 #[derive(Clone, Debug)]
 pub struct NewIncident {
     pub reference: String,
+    pub owner: Owner,
     /// The reporter's original account, exactly as submitted (JSON), kept
     /// unchanged beside later edits.
     pub original: String,
@@ -176,6 +191,7 @@ pub struct Change {
 pub struct Stored {
     pub reference: String,
     pub version: i64,
+    pub owner: Owner,
     pub original: String,
     pub state: State,
     pub created_at: OffsetDateTime,
@@ -198,6 +214,8 @@ pub struct Filter {
     /// Only incidents with a deadline still to meet on or before this day
     /// (today + N, for "due within N days").
     pub due_by: Option<CivilDate>,
+    /// Only what a user may see (`None`: everything).
+    pub scope: Option<accounts::Scope>,
 }
 
 /// How a list is ordered.
@@ -218,6 +236,7 @@ pub enum Sort {
 pub struct Summary {
     pub reference: String,
     pub version: i64,
+    pub owner: Owner,
     pub status: IncidentStatus,
     pub index: Index,
     pub updated_at: OffsetDateTime,

@@ -19,7 +19,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::{
-    Change, Event, EventKind, Filter, Index, NewIncident, Sort, State, Store, StoreError, Stored,
+    Change, Event, EventKind, Filter, Index, NewIncident, Owner, Sort, State, Store, StoreError,
+    Stored,
 };
 
 /// Why a register operation was refused.
@@ -52,6 +53,8 @@ pub struct IncidentRecord {
     pub reference: String,
     /// Increases by one with every event; writers send the version they saw.
     pub version: i64,
+    /// Its department and reporter (who may see it).
+    pub owner: Owner,
     pub status: IncidentStatus,
     pub incident: Incident,
     /// The current assessment, as stored (with its guidance version).
@@ -220,7 +223,9 @@ pub const IMPORT_BATCH: usize = 2000;
 pub struct Register<S> {
     store: S,
     guidance: GuidanceVersion,
-    settings: Settings,
+    /// Shared by every clone: an administrator's change applies to the
+    /// next assessment made anywhere.
+    settings: Arc<std::sync::RwLock<Settings>>,
     clock: Clock,
 }
 
@@ -229,7 +234,7 @@ impl<S: Store> Register<S> {
         Register {
             store,
             guidance,
-            settings,
+            settings: Arc::new(std::sync::RwLock::new(settings)),
             clock: Arc::new(OffsetDateTime::now_utc),
         }
     }
@@ -248,8 +253,21 @@ impl<S: Store> Register<S> {
         self.guidance
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The local settings now in force.
+    pub fn settings(&self) -> Settings {
+        *self
+            .settings
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Changes the local settings for every assessment made from now on
+    /// (stored incidents are re-assessed at their next change).
+    pub fn set_settings(&self, settings: Settings) {
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = settings;
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -278,12 +296,23 @@ impl<S: Store> Register<S> {
         submitted: &str,
         actor: &str,
     ) -> Result<IncidentRecord, RegisterError> {
+        self.report_as(submitted, actor, Owner::default()).await
+    }
+
+    /// The same, for a department and a reporting user (who may then see it).
+    pub async fn report_as(
+        &self,
+        submitted: &str,
+        actor: &str,
+        owner: Owner,
+    ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
         let mut incident = irmer_core::parse_incident(submitted)?;
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
         }
-        let new = self.new_incident(&incident, submitted, actor)?;
+        let mut new = self.new_incident(&incident, submitted, actor)?;
+        new.owner = owner;
         self.store.create(&new).await?;
         self.get(&new.reference).await
     }
@@ -299,13 +328,14 @@ impl<S: Store> Register<S> {
             .as_ref()
             .map(|r| r.as_str().to_owned())
             .unwrap_or_default();
-        let assessment = assess(incident, self.guidance, &self.settings);
+        let assessment = assess(incident, self.guidance, &self.settings());
         let milestones = Milestones::default();
         let status = IncidentStatus::Reported;
         let state = state(incident, &assessment, status, &milestones)?;
         let at = self.now();
         Ok(NewIncident {
             reference,
+            owner: Owner::default(),
             original: submitted.trim().to_owned(),
             event: Event {
                 seq: 1,
@@ -345,7 +375,7 @@ impl<S: Store> Register<S> {
         if changes.is_empty() {
             return Ok(current);
         }
-        let assessment = assess(&incident, self.guidance, &self.settings);
+        let assessment = assess(&incident, self.guidance, &self.settings());
         let state = state(&incident, &assessment, current.status, &current.milestones)?;
         let mut changes = changes;
         outcome_change(current.outcome, assessment.outcome, &mut changes);
@@ -387,7 +417,7 @@ impl<S: Store> Register<S> {
         let current = self.at_version(reference, expected_version).await?;
         // The engine runs again on every change: the stored decision is
         // always the current guidance's.
-        let assessment = assess(&current.incident, self.guidance, &self.settings);
+        let assessment = assess(&current.incident, self.guidance, &self.settings());
         let (status, milestones) = lifecycle::apply(
             current.status,
             &current.milestones,
@@ -423,6 +453,57 @@ impl<S: Store> Register<S> {
         };
         self.store.append(&change).await?;
         self.get(reference).await
+    }
+
+    /// Adds a comment (an adviser's opinion, an investigator's note): an
+    /// event of its own in the history; facts and assessment unchanged. A
+    /// comment does not depend on what it follows, so it is appended to the
+    /// latest version, whichever that is.
+    pub async fn comment(
+        &self,
+        reference: &str,
+        text: &str,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let actor = actor_name(actor)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(invalid("comment", "required, but empty"));
+        }
+        if text.chars().count() > 10_000 {
+            return Err(invalid("comment", "at most 10,000 characters"));
+        }
+        for _ in 0..5 {
+            let current = self.get(reference).await?;
+            let state = state(
+                &current.incident,
+                &current.assessment,
+                current.status,
+                &current.milestones,
+            )?;
+            let change = Change {
+                reference: reference.to_owned(),
+                expected_version: current.version,
+                event: Event {
+                    seq: current.version + 1,
+                    at: self.now(),
+                    actor: actor.to_owned(),
+                    kind: EventKind::Comment,
+                    reason: None,
+                    data: serde_json::json!({ "comment": text }).to_string(),
+                    changes: "[]".into(),
+                    facts: None,
+                    assessment: None,
+                },
+                state,
+            };
+            match self.store.append(&change).await {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => other?,
+            }
+            return self.get(reference).await;
+        }
+        Err(StoreError::Backend("the incident kept changing; try the comment again".into()).into())
     }
 
     /// The incident, if it is still at the version the writer saw
@@ -506,9 +587,11 @@ impl<S: Store> Register<S> {
     pub async fn deadlines(
         &self,
         due_by: Option<CivilDate>,
+        scope: Option<crate::accounts::Scope>,
     ) -> Result<Vec<crate::Summary>, RegisterError> {
         let filter = Filter {
             due_by: due_by.or(CivilDate::from_ymd(2999, 12, 31)),
+            scope,
             ..Filter::default()
         };
         let mut all = Vec::new();
@@ -752,6 +835,7 @@ fn read_record(stored: Stored) -> Result<IncidentRecord, RegisterError> {
     Ok(IncidentRecord {
         reference: stored.reference,
         version: stored.version,
+        owner: stored.owner,
         status: stored.state.status,
         outcome: stored.state.index.outcome,
         incident,
@@ -812,7 +896,7 @@ pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milest
             .and_then(CivilDate::parse)
             .ok_or("the history does not start with the reported facts")?;
         match entry.kind {
-            EventKind::Reported | EventKind::FactsChanged => {}
+            EventKind::Reported | EventKind::FactsChanged | EventKind::Comment => {}
             _ => {
                 let step: Transition =
                     serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;

@@ -11,8 +11,9 @@ use irmer_core::{GuidanceVersion, Outcome, Settings};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::accounts::{AccountError, AccountStore, Accounts, LOCK_AFTER, Role, Scope};
 use crate::register::{Register, RegisterError, replay};
-use crate::{EventKind, Filter, Sort, Store, StoreError};
+use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
 /// moves one second a call.
@@ -488,10 +489,13 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
         ["CT-L0"]
     );
 
-    let soonest = r.deadlines(None).await.expect("deadlines");
+    let soonest = r.deadlines(None, None).await.expect("deadlines");
     let soonest: Vec<&str> = soonest.iter().map(|s| s.reference.as_str()).collect();
     assert_eq!(soonest, ["CT-L0", "CT-L1", "CT-L2", "PET-L", "CT-L3"]);
-    let due = r.deadlines(Some(d("2026-02-24"))).await.expect("deadlines");
+    let due = r
+        .deadlines(Some(d("2026-02-24")), None)
+        .await
+        .expect("deadlines");
     assert_eq!(due.len(), 3);
 
     // A summary says what the full record says, without its JSON.
@@ -663,6 +667,390 @@ pub async fn a_changed_decision_is_recorded_on_any_change<S: Store>(store: S) {
 /// store made by `$make` (an async expression giving `Option<store>`:
 /// `None` when the backend's service is missing and the test is skipped,
 /// which the backend must say loudly, and must never do in CI).
+/// Users, sign-in and lock-out, sessions, tokens, the organisation,
+/// settings, drafts and the audit log.
+pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountStore>(store: S) {
+    let accounts = Accounts::new(store.clone());
+    let t0 = time::macros::datetime!(2026-03-01 12:00 UTC);
+    // First start: one administrator with a one-time password, once.
+    let (name, password) = accounts
+        .first_administrator(t0)
+        .await
+        .expect("first start")
+        .expect("an administrator on an empty register");
+    assert_eq!(name, "admin");
+    assert!(
+        accounts
+            .first_administrator(t0)
+            .await
+            .expect("again")
+            .is_none()
+    );
+    let (admin, session) = accounts
+        .sign_in("admin", &password, t0)
+        .await
+        .expect("sign in");
+    assert_eq!(admin.role, Role::Administrator);
+    assert!(admin.must_change_password);
+    assert_eq!(admin.scope(), Scope::Organisation);
+    let (row, user) = accounts
+        .session(&session.id, t0)
+        .await
+        .expect("read")
+        .expect("a live session");
+    assert_eq!((user.id, row.csrf.len()), (admin.id, 64));
+    // Only the digest is stored: the cookie's value itself finds nothing.
+    assert!(store.session(&session.id).await.expect("raw").is_none());
+    // Expired at 12 hours.
+    assert!(
+        accounts
+            .session(&session.id, t0 + time::Duration::hours(12))
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // A department and a reporter in it.
+    let site = store.create_site("Royal Infirmary").await.expect("site");
+    let dept = store
+        .create_department(site.id, "Radiology")
+        .await
+        .expect("dept");
+    assert!(matches!(
+        store.create_site("Royal Infirmary").await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let (rita, rita_password) = accounts
+        .add_user("admin", t0, "rita", "Rita R", Role::Reporter, Some(dept.id))
+        .await
+        .expect("add");
+    assert_eq!(rita.scope(), Scope::OwnReports { user: rita.id });
+    assert!(matches!(
+        accounts
+            .add_user("admin", t0, "rita", "", Role::Auditor, None)
+            .await,
+        Err(AccountError::Invalid {
+            field: "username",
+            ..
+        })
+    ));
+    assert!(matches!(
+        accounts
+            .add_user("admin", t0, "ivan", "", Role::Investigator, Some(9999))
+            .await,
+        Err(AccountError::Invalid {
+            field: "department",
+            ..
+        })
+    ));
+    let (ivan, _) = accounts
+        .add_user("admin", t0, "ivan", "", Role::Investigator, Some(dept.id))
+        .await
+        .expect("add");
+    assert_eq!(ivan.display_name, "ivan");
+    assert_eq!(
+        ivan.scope(),
+        Scope::Department {
+            department: dept.id,
+            user: ivan.id
+        }
+    );
+    let names: Vec<String> = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["admin", "ivan", "rita"]);
+
+    // Wrong passwords count; the fifth locks, even against the right one.
+    for n in 1..LOCK_AFTER {
+        assert!(
+            matches!(
+                accounts.sign_in("rita", "wrong password!", t0).await,
+                Err(AccountError::BadCredentials)
+            ),
+            "attempt {n}"
+        );
+    }
+    assert!(matches!(
+        accounts.sign_in("rita", "wrong password!", t0).await,
+        Err(AccountError::Locked(_))
+    ));
+    assert!(matches!(
+        accounts
+            .sign_in("rita", &rita_password, t0 + time::Duration::minutes(14))
+            .await,
+        Err(AccountError::Locked(_))
+    ));
+    // An unknown user is told the same as a wrong password.
+    assert!(matches!(
+        accounts.sign_in("nobody", "x", t0).await,
+        Err(AccountError::BadCredentials)
+    ));
+    let later = t0 + time::Duration::minutes(16);
+    let (rita, rita_session) = accounts
+        .sign_in("rita", &rita_password, later)
+        .await
+        .expect("after the lock");
+    assert_eq!((rita.failed_attempts, rita.locked_until), (0, None));
+
+    // A password change checks the current one, ends the other sessions
+    // and clears the one-time flag.
+    assert!(matches!(
+        accounts
+            .change_password(&rita, "not it", "a much longer phrase", later)
+            .await,
+        Err(AccountError::Invalid {
+            field: "current_password",
+            ..
+        })
+    ));
+    assert!(matches!(
+        accounts
+            .change_password(&rita, &rita_password, "short", later)
+            .await,
+        Err(AccountError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
+    let fresh = accounts
+        .change_password(&rita, &rita_password, "a much longer phrase", later)
+        .await
+        .expect("change");
+    assert!(
+        accounts
+            .session(&rita_session.id, later)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let (_, rita) = accounts
+        .session(&fresh.id, later)
+        .await
+        .expect("read")
+        .expect("new session");
+    assert!(!rita.must_change_password);
+    accounts.sign_out(&fresh.id).await.expect("sign out");
+    assert!(
+        accounts
+            .session(&fresh.id, later)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        accounts
+            .sign_in("rita", &rita_password, later)
+            .await
+            .is_err()
+    );
+    accounts
+        .sign_in("rita", "a much longer phrase", later)
+        .await
+        .expect("new password");
+
+    // API tokens: shown once, stored as a digest; a disabled user's fails.
+    let token = accounts
+        .create_token("admin", &ivan, "pacs bridge", t0)
+        .await
+        .expect("token");
+    assert!(token.starts_with("irmer_"));
+    let who = accounts
+        .token_user(&token)
+        .await
+        .expect("read")
+        .expect("a user");
+    assert_eq!(who.username, "ivan");
+    assert!(
+        accounts
+            .token_user("irmer_0000")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let mut disabled = who.clone();
+    disabled.disabled = true;
+    store.update_user(&disabled).await.expect("disable");
+    assert!(accounts.token_user(&token).await.expect("read").is_none());
+
+    // Settings, drafts.
+    assert_eq!(store.setting("child_age_under").await.expect("read"), None);
+    store
+        .set_setting("child_age_under", "16")
+        .await
+        .expect("set");
+    store
+        .set_setting("child_age_under", "17")
+        .await
+        .expect("set again");
+    assert_eq!(
+        store
+            .setting("child_age_under")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some("17")
+    );
+    let d1 = store
+        .save_draft(rita.id, None, "modality=ct", t0)
+        .await
+        .expect("draft");
+    store
+        .save_draft(
+            rita.id,
+            Some(d1),
+            "modality=ct&discovered=2026-02-01",
+            later,
+        )
+        .await
+        .expect("update");
+    assert!(matches!(
+        store.save_draft(ivan.id, Some(d1), "theft", later).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let drafts = store.drafts(rita.id).await.expect("drafts");
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0].form, "modality=ct&discovered=2026-02-01");
+    store
+        .delete_draft(ivan.id, d1)
+        .await
+        .expect("another's: nothing");
+    assert_eq!(store.drafts(rita.id).await.expect("drafts").len(), 1);
+    store.delete_draft(rita.id, d1).await.expect("delete");
+    assert!(store.drafts(rita.id).await.expect("drafts").is_empty());
+
+    // The audit log, newest first.
+    let log = store.audit_log(100).await.expect("log");
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create-token",
+            "change-password",
+            "locked-out",
+            "create-user",
+            "create-user",
+            "create-user"
+        ]
+    );
+}
+
+/// Who reported an incident and its department decide who sees it.
+pub async fn scopes_limit_what_lists_show<S: Store>(store: S) {
+    let r = register(store);
+    let owners = [
+        (
+            "S-1",
+            Owner {
+                department: Some(1),
+                reported_by: Some(10),
+            },
+        ),
+        (
+            "S-2",
+            Owner {
+                department: Some(1),
+                reported_by: Some(11),
+            },
+        ),
+        (
+            "S-3",
+            Owner {
+                department: Some(2),
+                reported_by: Some(12),
+            },
+        ),
+        ("S-4", Owner::default()),
+    ];
+    for (reference, owner) in owners {
+        let text = ct(reference, "2026-02-20").to_string();
+        let rec = r.report_as(&text, "someone", owner).await.expect("report");
+        assert_eq!(rec.owner, owner);
+    }
+    let seen = |scope: Option<Scope>| {
+        let r = r.clone();
+        async move {
+            let filter = Filter {
+                scope,
+                ..Filter::default()
+            };
+            let page = r
+                .summaries(&filter, Sort::Reference, 50, 0)
+                .await
+                .expect("list");
+            assert_eq!(
+                r.count(&filter).await.expect("count"),
+                page.items.len() as u64
+            );
+            page.items
+                .into_iter()
+                .map(|s| s.reference)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(seen(None).await, ["S-1", "S-2", "S-3", "S-4"]);
+    assert_eq!(
+        seen(Some(Scope::Organisation)).await,
+        ["S-1", "S-2", "S-3", "S-4"]
+    );
+    assert_eq!(
+        seen(Some(Scope::Department {
+            department: 1,
+            user: 12
+        }))
+        .await,
+        ["S-1", "S-2", "S-3"]
+    );
+    assert_eq!(
+        seen(Some(Scope::Department {
+            department: 2,
+            user: 99
+        }))
+        .await,
+        ["S-3"]
+    );
+    assert_eq!(seen(Some(Scope::OwnReports { user: 11 })).await, ["S-2"]);
+    assert!(seen(Some(Scope::OwnReports { user: 99 })).await.is_empty());
+}
+
+/// A comment is an event of its own; it changes no fact.
+pub async fn comments_are_events<S: Store>(store: S) {
+    let r = register(store);
+    let rec = r
+        .report(&ct("C-1", "2026-02-20"), "alice")
+        .await
+        .expect("report");
+    let after = r
+        .comment("C-1", "  Dose recalculated by the MPE: agrees.  ", "mpe")
+        .await
+        .expect("comment");
+    assert_eq!(after.version, rec.version + 1);
+    assert_eq!(after.incident, rec.incident);
+    assert_eq!(after.assessment, rec.assessment);
+    assert!(
+        matches!(r.comment("C-1", "   ", "mpe").await, Err(RegisterError::Invalid(e)) if e.field == "comment")
+    );
+    assert!(matches!(
+        r.comment("NOPE", "x", "mpe").await,
+        Err(RegisterError::Store(StoreError::NotFound(_)))
+    ));
+    let history = r.history("C-1").await.expect("history");
+    let last = history.last().expect("an event");
+    assert_eq!(last.kind, EventKind::Comment);
+    assert_eq!(last.actor, "mpe");
+    assert_eq!(
+        last.data["comment"],
+        "Dose recalculated by the MPE: agrees."
+    );
+    // The history still replays to the same state.
+    let (facts, status, _) = replay(&history).expect("replay");
+    assert_eq!(status, after.status);
+    assert_eq!(facts, serde_json::to_value(&after.incident).expect("facts"));
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -673,7 +1061,10 @@ macro_rules! backend_tests {
             the_incidents_life_and_its_clocks,
             lists_filter_sort_and_page,
             import_is_idempotent,
-            a_changed_decision_is_recorded_on_any_change);
+            a_changed_decision_is_recorded_on_any_change,
+            accounts_sign_in_lock_out_sessions_and_tokens,
+            scopes_limit_what_lists_show,
+            comments_are_events);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

@@ -3,9 +3,9 @@
 //! its OpenAPI document, and the deadlines calendar. Every error is
 //! `application/problem+json` naming the field.
 //!
-//! Accounts arrive with the web application; until then the server binds to
-//! 127.0.0.1 by default, and the `X-Irmer-Actor` header names who makes a
-//! change (recorded in the history; default `api`).
+//! The API is for holders of a personal token (`Authorization: Bearer …`);
+//! the pages (see [`pages`]) for people signed in with a session cookie.
+//! Every route checks the caller's role and scope.
 
 use std::collections::HashMap;
 
@@ -18,15 +18,22 @@ use axum::routing::{get, post};
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::{IncidentStatus, Transition};
 use irmer_core::{Outcome, assess, parse_incident_slice};
+use irmer_store::accounts::{AccountStore, Action};
 use irmer_store::register::{Register, summary_view};
-use irmer_store::{Filter, Sort, Store};
+use irmer_store::{Filter, Owner, Sort, Store};
 use serde_json::{Value, json};
 
+pub mod app;
+mod form;
+mod html;
 mod ics;
 pub mod openapi;
+pub mod pages;
 mod problem;
 pub mod testclient;
 
+pub use app::App;
+use app::{ApiUser, allow};
 pub use problem::Problem;
 
 /// Every route the server answers, as (method, path): the router and the
@@ -39,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/incidents/{reference}"),
     ("get", "/api/v1/incidents/{reference}/history"),
     ("post", "/api/v1/incidents/{reference}/steps"),
+    ("post", "/api/v1/incidents/{reference}/comments"),
     ("get", "/api/v1/deadlines"),
     ("get", "/api/v1/deadlines.ics"),
     ("get", "/api/v1/openapi.json"),
@@ -48,7 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The default page size, and the most a page may hold.
 pub const DEFAULT_LIMIT: u32 = 50;
 
-pub fn router<S: Store>(register: Register<S>) -> Router {
+pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
     Router::new()
         .route("/api/v1/assess", post(assess_one::<S>))
         .route("/api/v1/incidents", get(list::<S>).post(create::<S>))
@@ -58,10 +66,12 @@ pub fn router<S: Store>(register: Register<S>) -> Router {
         )
         .route("/api/v1/incidents/{reference}/history", get(history::<S>))
         .route("/api/v1/incidents/{reference}/steps", post(step::<S>))
+        .route("/api/v1/incidents/{reference}/comments", post(comment::<S>))
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/deadlines.ics", get(calendar::<S>))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(pages::routes::<S>())
         .fallback(|| async {
             Problem::new(
                 StatusCode::NOT_FOUND,
@@ -70,7 +80,7 @@ pub fn router<S: Store>(register: Register<S>) -> Router {
                 "see /api/v1/openapi.json",
             )
         })
-        .with_state(register)
+        .with_state(app)
 }
 
 /// Serves until Ctrl-C or SIGTERM, finishing the requests under way.
@@ -124,15 +134,6 @@ fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
 /// A JSON body, or a problem naming where it is malformed.
 fn json_body(body: &Bytes) -> Result<Value, Problem> {
     irmer_core::parse::json_value(body).map_err(|e| Problem::input(&e))
-}
-
-fn actor(headers: &HeaderMap) -> String {
-    headers
-        .get("x-irmer-actor")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| "api".to_owned(), |v| v.chars().take(100).collect())
 }
 
 /// The query string's parameters; every one must be known.
@@ -234,7 +235,10 @@ fn want_total(params: &HashMap<String, String>) -> Result<bool, Problem> {
     }
 }
 
-fn filter_from(params: &HashMap<String, String>, today: CivilDate) -> Result<Filter, Problem> {
+pub(crate) fn filter_from(
+    params: &HashMap<String, String>,
+    today: CivilDate,
+) -> Result<Filter, Problem> {
     let overdue = match params.get("overdue").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -255,17 +259,29 @@ fn filter_from(params: &HashMap<String, String>, today: CivilDate) -> Result<Fil
         discovered_to: date_param(params, "discovered_to")?,
         due_before: overdue.then_some(today),
         due_by: due_within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
+        scope: None,
     })
 }
 
-async fn list<S: Store>(
-    State(register): State<Register<S>>,
+async fn list<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
+    let register = &app.register;
     let params = query(raw.as_deref(), LIST_PARAMS)?;
     let today = register.today();
-    let filter = filter_from(&params, today)?;
-    let sort = match params.get("sort").map(String::as_str) {
+    let mut filter = filter_from(&params, today)?;
+    filter.scope = Some(user.scope());
+    let sort = sort_from(&params)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &summary_page(register, &params, &filter, sort).await?,
+    ))
+}
+
+pub(crate) fn sort_from(params: &HashMap<String, String>) -> Result<Sort, Problem> {
+    Ok(match params.get("sort").map(String::as_str) {
         None | Some("discovered-newest") => Sort::DiscoveredNewest,
         Some("discovered-oldest") => Sort::DiscoveredOldest,
         Some("next-due") => Sort::NextDue,
@@ -277,11 +293,7 @@ async fn list<S: Store>(
                 other,
             ));
         }
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &summary_page(&register, &params, &filter, sort).await?,
-    ))
+    })
 }
 
 /// One page of summaries, as list and deadlines return it.
@@ -311,11 +323,13 @@ async fn summary_page<S: Store>(
     }))
 }
 
-async fn create<S: Store>(
-    State(register): State<Register<S>>,
-    headers: HeaderMap,
+async fn create<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     body: Bytes,
 ) -> Result<Response, Problem> {
+    allow(&user, Action::Report)?;
+    let register = &app.register;
     let text = std::str::from_utf8(&body).map_err(|e| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -324,7 +338,11 @@ async fn create<S: Store>(
             format!("not valid UTF-8 text (at byte {})", e.valid_up_to() + 1),
         )
     })?;
-    let record = register.report_text(text, &actor(&headers)).await?;
+    let owner = Owner {
+        department: user.department_id,
+        reported_by: Some(user.id),
+    };
+    let record = register.report_as(text, &user.username, owner).await?;
     let mut response = json_response(StatusCode::CREATED, &record.view(register.today()));
     if let Ok(location) =
         HeaderValue::from_str(&format!("/api/v1/incidents/{}", encode(&record.reference)))
@@ -341,12 +359,13 @@ fn encode(segment: &str) -> String {
         .replace('+', "%20")
 }
 
-async fn show<S: Store>(
-    State(register): State<Register<S>>,
+async fn show<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
-    let record = register.get(&reference).await?;
-    let mut response = json_response(StatusCode::OK, &record.view(register.today()));
+    let record = app.incident_for(&user, &reference).await?;
+    let mut response = json_response(StatusCode::OK, &record.view(app.register.today()));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", record.version)) {
         response.headers_mut().insert(header::ETAG, etag);
     }
@@ -410,12 +429,16 @@ fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Problem> {
     Ok(())
 }
 
-async fn amend<S: Store>(
-    State(register): State<Register<S>>,
+async fn amend<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     Path(reference): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
+    allow(&user, Action::Investigate)?;
+    app.incident_for(&user, &reference).await?;
+    let register = &app.register;
     let body = json_body(&body)?;
     only_fields(&body, &["version", "reason", "patch"])?;
     let version = version_of(&body, &headers)?;
@@ -433,7 +456,7 @@ async fn amend<S: Store>(
         .field("patch")
     })?;
     let record = register
-        .amend(&reference, version, patch, reason, &actor(&headers))
+        .amend(&reference, version, patch, reason, &user.username)
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -441,12 +464,16 @@ async fn amend<S: Store>(
     ))
 }
 
-async fn step<S: Store>(
-    State(register): State<Register<S>>,
+async fn step<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     Path(reference): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
+    allow(&user, Action::Investigate)?;
+    app.incident_for(&user, &reference).await?;
+    let register = &app.register;
     let mut body = json_body(&body)?;
     let version = version_of(&body, &headers)?;
     let reason = body
@@ -473,7 +500,7 @@ async fn step<S: Store>(
             version,
             &step,
             reason.as_deref(),
-            &actor(&headers),
+            &user.username,
         )
         .await?;
     Ok(json_response(
@@ -500,21 +527,54 @@ fn step_field(message: &str) -> &str {
     }
 }
 
-async fn history<S: Store>(
-    State(register): State<Register<S>>,
+async fn comment<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    allow(&user, Action::Comment)?;
+    app.incident_for(&user, &reference).await?;
+    let body = json_body(&body)?;
+    only_fields(&body, &["comment"])?;
+    let text = body.get("comment").and_then(Value::as_str).ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+            "The input is not valid",
+            "comment: required (text)",
+        )
+        .field("comment")
+    })?;
+    let record = app
+        .register
+        .comment(&reference, text, &user.username)
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &record.view(app.register.today()),
+    ))
+}
+
+async fn history<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
-    let events = register.history(&reference).await?;
+    app.incident_for(&user, &reference).await?;
+    let events = app.register.history(&reference).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({"reference": reference, "events": events}),
     ))
 }
 
-async fn deadlines<S: Store>(
-    State(register): State<Register<S>>,
+async fn deadlines<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
+    let register = &app.register;
     let params = query(raw.as_deref(), &["within", "limit", "offset", "total"])?;
     let today = register.today();
     let within = number_param(&params, "within", 3650)?;
@@ -523,16 +583,20 @@ async fn deadlines<S: Store>(
             Some(n) => today.plus_days(n as u16),
             None => CivilDate::from_ymd(2999, 12, 31).unwrap_or(today),
         }),
+        scope: Some(user.scope()),
         ..Filter::default()
     };
-    let mut body = summary_page(&register, &params, &filter, Sort::NextDue).await?;
+    let mut body = summary_page(register, &params, &filter, Sort::NextDue).await?;
     body["today"] = json!(today);
     Ok(json_response(StatusCode::OK, &body))
 }
 
-async fn calendar<S: Store>(State(register): State<Register<S>>) -> Result<Response, Problem> {
-    let items = register.deadlines(None).await?;
-    let mut response = ics::calendar(&items, register.now()).into_response();
+async fn calendar<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+) -> Result<Response, Problem> {
+    let items = app.register.deadlines(None, Some(user.scope())).await?;
+    let mut response = ics::calendar(&items, app.register.now()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
@@ -541,12 +605,13 @@ async fn calendar<S: Store>(State(register): State<Register<S>>) -> Result<Respo
 }
 
 /// Stateless: an incident in, its assessment out.
-async fn assess_one<S: Store>(
-    State(register): State<Register<S>>,
+async fn assess_one<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(_): ApiUser,
     body: Bytes,
 ) -> Result<Response, Problem> {
     let incident = parse_incident_slice(&body).map_err(|e| Problem::input(&e))?;
-    let assessment = assess(&incident, register.guidance(), register.settings());
+    let assessment = assess(&incident, app.register.guidance(), &app.register.settings());
     Ok(json_response(StatusCode::OK, &assessment))
 }
 

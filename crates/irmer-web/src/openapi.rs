@@ -181,13 +181,12 @@ pub fn document() -> Value {
             json!({"type": "integer", "minimum": 0, "default": 0})
         )
     ]);
-    let actor = json!({"name": "X-Irmer-Actor", "in": "header", "required": false, "schema": {"type": "string"}, "description": "Who makes the change (recorded in the history); `api` if absent."});
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "irmer API",
             "version": "1",
-            "description": "The IR(ME)R incident register: record accidental and unintended exposures, decide against the enforcing authorities' criteria, track the notification and report deadlines. Errors are application/problem+json and name the field."
+            "description": "The IR(ME)R incident register: record accidental and unintended exposures, decide against the enforcing authorities' criteria, track the notification and report deadlines. Errors are application/problem+json and name the field. Every route but this document and /healthz needs a personal API token (`Authorization: Bearer …`; `irmer token create NAME`); what a caller sees and may change follows their role and scope (403 for a role that may not, 404 for an incident outside their scope)."
         },
         "paths": {
             "/api/v1/assess": {"post": {
@@ -203,7 +202,6 @@ pub fn document() -> Value {
                 },
                 "post": {
                     "summary": "Record an incident",
-                    "parameters": [actor],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
                     "responses": {
                         "201": ok("Recorded: the record with its assessment and version (Location names it).", "Record"),
@@ -221,7 +219,7 @@ pub fn document() -> Value {
                 },
                 "patch": {
                     "summary": "Change facts with a JSON merge patch, a reason and the version read",
-                    "parameters": [reference_param(), actor],
+                    "parameters": [reference_param()],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Amendment"}}}},
                     "responses": {
                         "200": ok("The record after the change (unchanged when the patch changes nothing).", "Record"),
@@ -239,13 +237,26 @@ pub fn document() -> Value {
             }},
             "/api/v1/incidents/{reference}/steps": {"post": {
                 "summary": "Take a step in the incident's life (notification recorded, report sent, closed…)",
-                "parameters": [reference_param(), actor],
+                "parameters": [reference_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
                 "responses": {
                     "200": ok("The record after the step.", "Record"),
                     "404": problem("No such incident."),
                     "409": problem("A stale version, or a step not possible in the current state."),
                     "422": problem("An invalid step; names the field.")
+                }
+            }},
+            "/api/v1/incidents/{reference}/comments": {"post": {
+                "summary": "Add a comment (an event of its own in the history; facts unchanged). Investigators, advisers and administrators.",
+                "parameters": [reference_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["comment"], "additionalProperties": false,
+                    "properties": {"comment": {"type": "string", "maxLength": 10000}}}}}},
+                "responses": {
+                    "201": ok("The record after the comment.", "Record"),
+                    "403": problem("The role may not comment."),
+                    "404": problem("No such incident in the caller's scope."),
+                    "422": problem("An empty or too long comment.")
                 }
             }},
             "/api/v1/deadlines": {"get": {
@@ -264,14 +275,17 @@ pub fn document() -> Value {
             }},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document",
+                "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {"type": "object"}}}}}
             }},
             "/healthz": {"get": {
                 "summary": "Liveness",
+                "security": [],
                 "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}
             }}
         },
-        "components": {"schemas": {
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token (irmer_…)."}}, "schemas": {
             "Incident": incident_schema(),
             "Assessment": {
                 "type": "object",

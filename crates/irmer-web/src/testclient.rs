@@ -40,7 +40,10 @@ pub fn request(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
-    if !body.is_empty() {
+    let typed = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
         head.push_str("Content-Type: application/json\r\n");
     }
     for (name, value) in headers {
@@ -68,4 +71,118 @@ pub fn request(
         headers,
         body: body.to_owned(),
     })
+}
+
+/// A server for tests, on its own thread and runtime, with an organisation
+/// set up: one site, departments 1 (Radiology) and 2 (Radiotherapy), and a
+/// user of each kind, each with the password `password-NAME` and an API
+/// token:
+///
+/// | user      | role          | department |
+/// |-----------|---------------|------------|
+/// | admin     | administrator | (all)      |
+/// | api-test  | investigator  | (all)      |
+/// | inv       | investigator  | 1          |
+/// | inv2      | investigator  | 2          |
+/// | adv       | adviser       | 1          |
+/// | rep       | reporter      | 1          |
+/// | rep2      | reporter      | 1          |
+/// | aud       | auditor       | (all)      |
+pub struct Server {
+    pub addr: SocketAddr,
+    /// Each user's API token.
+    pub tokens: std::collections::HashMap<String, String>,
+}
+
+pub const TEST_USERS: &[(&str, irmer_store::accounts::Role, Option<i64>)] = {
+    use irmer_store::accounts::Role::*;
+    &[
+        ("admin", Administrator, None),
+        ("api-test", Investigator, None),
+        ("inv", Investigator, Some(1)),
+        ("inv2", Investigator, Some(2)),
+        ("adv", Adviser, Some(1)),
+        ("rep", Reporter, Some(1)),
+        ("rep2", Reporter, Some(1)),
+        ("aud", Auditor, None),
+    ]
+};
+
+impl Server {
+    /// Starts the server on a store made by `make` (`None`: not available).
+    pub fn start<S, F, Fut>(make: F) -> Option<Server>
+    where
+        S: irmer_store::Store + irmer_store::accounts::AccountStore,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Option<S>>,
+    {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let Some(store) = make().await else {
+                    let _ = tx.send(None);
+                    return;
+                };
+                let app = crate::App::new(irmer_store::testsuite::register(store.clone()));
+                let tokens = seed(&app).await;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let addr = listener.local_addr().expect("address");
+                let _ = tx.send(Some(Server { addr, tokens }));
+                axum::serve(listener, crate::router(app))
+                    .await
+                    .expect("serve");
+            });
+        });
+        rx.recv().expect("server thread")
+    }
+
+    /// A request as `user` (with their API token).
+    pub fn api(&self, user: &str, method: &str, path: &str, body: &str) -> Response {
+        let auth = format!("Bearer {}", self.tokens[user]);
+        request(self.addr, method, path, &[("Authorization", &auth)], body).expect("request")
+    }
+}
+
+async fn seed<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
+    app: &crate::App<S>,
+) -> std::collections::HashMap<String, String> {
+    let store = app.accounts.store();
+    let site = store.create_site("Royal Infirmary").await.expect("site");
+    let d1 = store
+        .create_department(site.id, "Radiology")
+        .await
+        .expect("dept");
+    let d2 = store
+        .create_department(site.id, "Radiotherapy")
+        .await
+        .expect("dept");
+    assert_eq!((d1.id, d2.id), (1, 2), "department ids");
+    let now = app.register.now();
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role, department) in TEST_USERS {
+        let (mut user, _) = app
+            .accounts
+            .add_user("test", now, name, "", *role, *department)
+            .await
+            .expect("user");
+        user.display_name = format!("Test {name}");
+        user.password_hash =
+            Some(irmer_store::accounts::hash_password(&format!("password-{name}")).expect("hash"));
+        user.must_change_password = false;
+        store.update_user(&user).await.expect("update");
+        let token = app
+            .accounts
+            .create_token("test", &user, "tests", now)
+            .await
+            .expect("token");
+        tokens.insert((*name).to_owned(), token);
+    }
+    tokens
 }

@@ -3,47 +3,24 @@
 //! set; required in CI).
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use irmer_store::Store;
-use irmer_store::testsuite::{ct, register};
-use irmer_web::testclient::{Response, request};
+use irmer_store::accounts::AccountStore;
+use irmer_store::testsuite::ct;
+use irmer_web::testclient::{Response, Server};
 use serde_json::json;
 
-/// Starts the server on its own thread and runtime, on a store made there;
-/// `None` when the store is not available (PostgreSQL outside CI).
-fn spawn<S, F, Fut>(make: F) -> Option<SocketAddr>
+fn spawn<S, F, Fut>(make: F) -> Option<Server>
 where
-    S: Store,
+    S: Store + AccountStore,
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Option<S>>,
 {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let Some(store) = make().await else {
-                let _ = tx.send(None);
-                return;
-            };
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let _ = tx.send(Some(listener.local_addr().expect("address")));
-            axum::serve(listener, irmer_web::router(register(store)))
-                .await
-                .expect("serve");
-        });
-    });
-    rx.recv().expect("server thread")
+    Server::start(make)
 }
 
-fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> Response {
-    request(addr, method, path, &[("X-Irmer-Actor", "api-test")], body).expect("request")
+fn call(server: &Server, method: &str, path: &str, body: &str) -> Response {
+    server.api("api-test", method, path, body)
 }
 
 fn problem(r: &Response, status: u16, kind: &str) -> serde_json::Value {
@@ -64,7 +41,7 @@ fn problem(r: &Response, status: u16, kind: &str) -> serde_json::Value {
     p
 }
 
-fn api_suite(addr: SocketAddr) {
+fn api_suite(addr: &Server) {
     let incident = ct("API-1", "2026-02-20").to_string();
     // Record.
     let r = call(addr, "POST", "/api/v1/incidents", &incident);
@@ -414,7 +391,7 @@ fn api_on_sqlite() {
         )
     })
     .expect("server");
-    api_suite(addr);
+    api_suite(&addr);
 }
 
 #[test]
@@ -435,7 +412,7 @@ fn api_on_postgres() {
         )
     })
     .expect("server");
-    api_suite(addr);
+    api_suite(&addr);
 }
 
 #[test]
@@ -466,7 +443,7 @@ fn every_route_is_served_and_documented() {
     .expect("server");
     for (method, path) in irmer_web::ROUTES {
         let r = call(
-            addr,
+            &addr,
             &method.to_uppercase(),
             &path.replace("{reference}", "NONE"),
             "{}",

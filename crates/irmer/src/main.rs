@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use irmer_core::{GuidanceVersion, Settings};
 
+mod accounts;
 mod assess;
 mod csv_import;
 mod database;
@@ -93,13 +94,24 @@ enum Command {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
-    /// Serve the JSON API (/api/v1/) and the deadlines calendar.
+    /// Serve the web application, the JSON API (/api/v1/) and the
+    /// deadlines calendar. On first start, with no users, an administrator
+    /// is created and its one-time password printed.
     Serve {
-        /// The address to listen on. 127.0.0.1 only, by default: accounts
-        /// are not there yet.
+        /// The address to listen on.
         #[arg(long, env = "IRMER_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Send cookies without `Secure`: only for plain HTTP on a name
+        /// other than localhost (put TLS in front instead where you can).
+        #[arg(long)]
+        insecure_cookies: bool,
     },
+    /// Users and their roles.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// Personal API tokens.
+    #[command(subcommand)]
+    Token(accounts::TokenCommand),
     /// A consistent copy of the SQLite register, made while it is in use.
     Backup {
         /// The new file (must not exist).
@@ -148,30 +160,48 @@ async fn run_register(
             output,
         } => register::export(&register, format, &filter, output.as_deref()).await,
         Command::Backup { path } => register::backup(&register, &path).await,
-        Command::Serve { bind } => serve(register, &bind, database).await,
+        Command::Serve {
+            bind,
+            insecure_cookies,
+        } => serve(register, &bind, database, insecure_cookies).await,
+        Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
+        Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
         Command::Assess { .. } | Command::Explain { .. } =>
             unreachable!("handled without a register"),
     })
 }
 
-async fn serve<S: irmer_store::Store>(
+async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
     register: irmer_store::register::Register<S>,
     bind: &str,
     database: &str,
+    insecure_cookies: bool,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
+    let mut app = irmer_web::App::new(register);
+    app.secure_cookies = !insecure_cookies;
+    app.load_settings().await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
-    // The first line on standard output says where (tests read it).
-    println!(
+    // The first line on standard output says where (tests read it). A
+    // closed standard output does not stop the server.
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
         "irmer: listening on http://{address}/ (register: {})",
         database::redact(database)
     );
-    use std::io::Write;
-    std::io::stdout().flush()?;
-    irmer_web::serve(listener, irmer_web::router(register)).await?;
+    if let Some((name, password)) = app.accounts.first_administrator(app.register.now()).await? {
+        let _ = writeln!(
+            out,
+            "irmer: first start: sign in as {name} with the one-time password {password} (shown only now; you then choose your own)"
+        );
+    }
+    let _ = out.flush();
+    irmer_web::serve(listener, irmer_web::router(app)).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -130,6 +130,7 @@ impl FilterArgs {
             due_by: self
                 .due_within
                 .map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
+            scope: None,
         }
     }
 }
@@ -454,7 +455,7 @@ pub async fn deadlines<S: Store>(
 ) -> anyhow::Result<ExitCode> {
     let today = register.today();
     let due_by = within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX)));
-    let items = match register.deadlines(due_by).await {
+    let items = match register.deadlines(due_by, None).await {
         Ok(items) => items,
         Err(e) => return Ok(report_error(&e)),
     };

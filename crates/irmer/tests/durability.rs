@@ -35,6 +35,26 @@ fn start(db: &str) -> (Child, SocketAddr) {
     (child, addr)
 }
 
+/// An investigator's API token, made with the command line.
+fn token(db: &str) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_irmer"))
+            .args(["--database", db])
+            .args(args)
+            .env_remove("IRMER_DATABASE_URL")
+            .output()
+            .expect("irmer runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("text")
+    };
+    run(&["user", "add", "writer", "--role", "investigator"]);
+    format!("Bearer {}", run(&["token", "create", "writer"]).trim())
+}
+
 fn incident(n: u32) -> serde_json::Value {
     json!({"reference": format!("K-{n:05}"), "nation": "england", "discovered": "2026-02-20", "modality": "ct",
         "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
@@ -47,6 +67,7 @@ fn a_killed_server_loses_no_acknowledged_write() {
     let dir = std::env::temp_dir().join(format!("irmer-durability-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = dir.join("irmer.db").to_string_lossy().into_owned();
+    let bearer = token(&db);
     let (mut server, addr) = start(&db);
 
     // Acknowledged writes: (reference, version it reached, facts sent last).
@@ -59,6 +80,7 @@ fn a_killed_server_loses_no_acknowledged_write() {
         let acked = Arc::clone(&acked);
         let in_flight = Arc::clone(&in_flight);
         let stop = Arc::clone(&stop);
+        let bearer = bearer.clone();
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
             let mut n = 0u32;
@@ -66,7 +88,13 @@ fn a_killed_server_loses_no_acknowledged_write() {
                 let body = incident(n);
                 *in_flight.lock().expect("lock") =
                     Some((format!("K-{n:05}"), 1, body["dose"].clone()));
-                match request(addr, "POST", "/api/v1/incidents", &[], &body.to_string()) {
+                match request(
+                    addr,
+                    "POST",
+                    "/api/v1/incidents",
+                    &[("Authorization", bearer.as_str())],
+                    &body.to_string(),
+                ) {
                     Ok(r) if r.status == 201 => acked.lock().expect("lock").push((
                         format!("K-{n:05}"),
                         1,
@@ -90,7 +118,7 @@ fn a_killed_server_loses_no_acknowledged_write() {
                         addr,
                         "PATCH",
                         &format!("/api/v1/incidents/{reference}"),
-                        &[],
+                        &[("Authorization", bearer.as_str())],
                         &patch.to_string(),
                     ) {
                         Ok(r) if r.status == 200 => {
@@ -132,7 +160,7 @@ fn a_killed_server_loses_no_acknowledged_write() {
             addr,
             "GET",
             &format!("/api/v1/incidents/{reference}"),
-            &[],
+            &[("Authorization", bearer.as_str())],
             "",
         )
         .expect("request");
@@ -160,7 +188,7 @@ fn a_killed_server_loses_no_acknowledged_write() {
             addr,
             "GET",
             &format!("/api/v1/incidents/{reference}/history"),
-            &[],
+            &[("Authorization", bearer.as_str())],
             "",
         )
         .expect("request")

@@ -1,0 +1,390 @@
+//! Accounts in PostgreSQL: rows only; the rules are `irmer_store::accounts`.
+
+use irmer_store::StoreError;
+use irmer_store::accounts::{
+    AccountStore, AuditEntry, Department, Draft, NewUser, Role, SessionRow, Site, TokenRow, User,
+};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use time::OffsetDateTime;
+
+use crate::{PgStore, backend, corrupt};
+
+const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
+    must_change_password, failed_attempts, locked_until, disabled, created_at";
+
+fn read_user(row: &PgRow) -> Result<User, StoreError> {
+    let role: String = row.try_get("role").map_err(backend)?;
+    let failed: i32 = row.try_get("failed_attempts").map_err(backend)?;
+    Ok(User {
+        id: row.try_get("id").map_err(backend)?,
+        username: row.try_get("username").map_err(backend)?,
+        display_name: row.try_get("display_name").map_err(backend)?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        department_id: row.try_get("department_id").map_err(backend)?,
+        password_hash: row.try_get("password_hash").map_err(backend)?,
+        must_change_password: row.try_get("must_change_password").map_err(backend)?,
+        failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
+        locked_until: row.try_get("locked_until").map_err(backend)?,
+        disabled: row.try_get("disabled").map_err(backend)?,
+        created_at: row.try_get("created_at").map_err(backend)?,
+    })
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl AccountStore for PgStore {
+    async fn count_users(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (username, display_name, role, department_id, password_hash, must_change_password, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+        ))
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(new.role.as_str())
+        .bind(new.department_id)
+        .bind(&new.password_hash)
+        .bind(new.must_change_password)
+        .bind(OffsetDateTime::now_utc())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate(new.username.clone())
+            } else {
+                backend(e)
+            }
+        })?;
+        read_user(&row)
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(read_user).transpose()
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(read_user).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(read_user).collect()
+    }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET display_name = $2, role = $3, department_id = $4, password_hash = $5,
+                 must_change_password = $6, failed_attempts = $7, locked_until = $8, disabled = $9
+             WHERE id = $1",
+        )
+        .bind(user.id)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(user.department_id)
+        .bind(&user.password_hash)
+        .bind(user.must_change_password)
+        .bind(i32::try_from(user.failed_attempts).unwrap_or(i32::MAX))
+        .bind(user.locked_until)
+        .bind(user.disabled)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, s: &SessionRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_digest, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&s.id_digest)
+        .bind(s.user_id)
+        .bind(&s.csrf)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session(&self, id_digest: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row: Option<(String, i64, String, OffsetDateTime, OffsetDateTime)> = sqlx::query_as(
+            "SELECT id_digest, user_id, csrf, created_at, expires_at FROM sessions WHERE id_digest = $1",
+        )
+        .bind(id_digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(id_digest, user_id, csrf, created, expires)| {
+            Ok(SessionRow {
+                id_digest,
+                user_id,
+                csrf,
+                created_at: created,
+                expires_at: expires,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, id_digest: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_digest = $1")
+            .bind(id_digest)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&self, user_id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_token(&self, t: &TokenRow) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO api_tokens (digest, user_id, name, created_at, revoked) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&t.digest)
+        .bind(t.user_id)
+        .bind(&t.name)
+        .bind(t.created_at)
+        .bind(t.revoked)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn token(&self, digest: &str) -> Result<Option<TokenRow>, StoreError> {
+        let row: Option<(i64, String, i64, String, OffsetDateTime, bool)> = sqlx::query_as(
+            "SELECT id, digest, user_id, name, created_at, revoked FROM api_tokens WHERE digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(id, digest, user_id, name, created, revoked)| {
+            Ok(TokenRow {
+                id,
+                digest,
+                user_id,
+                name,
+                created_at: created,
+                revoked,
+            })
+        })
+        .transpose()
+    }
+
+    async fn sites(&self) -> Result<Vec<Site>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM sites ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| Site { id, name })
+            .collect())
+    }
+
+    async fn create_site(&self, name: &str) -> Result<Site, StoreError> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO sites (name) VALUES ($1) RETURNING id")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                if unique_violation(&e) {
+                    StoreError::Duplicate(name.to_owned())
+                } else {
+                    backend(e)
+                }
+            })?;
+        Ok(Site {
+            id,
+            name: name.to_owned(),
+        })
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        let rows: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, site_id, name FROM departments ORDER BY site_id, name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, site_id, name)| Department { id, site_id, name })
+            .collect())
+    }
+
+    async fn create_department(&self, site_id: i64, name: &str) -> Result<Department, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (site_id, name) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(site_id)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate(name.to_owned())
+            } else {
+                backend(e)
+            }
+        })?;
+        Ok(Department {
+            id,
+            site_id,
+            name: name.to_owned(),
+        })
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (at, actor, action, detail) VALUES ($1, $2, $3, $4)")
+            .bind(e.at)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<(OffsetDateTime, String, String, String)> = sqlx::query_as(
+            "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(at, actor, action, detail)| {
+                Ok(AuditEntry {
+                    at,
+                    actor,
+                    action,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_draft(
+        &self,
+        user_id: i64,
+        id: Option<i64>,
+        form: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        match id {
+            Some(id) => {
+                let done = sqlx::query(
+                    "UPDATE drafts SET form = $3, updated_at = $4 WHERE id = $1 AND user_id = $2",
+                )
+                .bind(id)
+                .bind(user_id)
+                .bind(form)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("draft {id}")));
+                }
+                Ok(id)
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO drafts (user_id, form, updated_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(user_id)
+            .bind(form)
+            .bind(at)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend),
+        }
+    }
+
+    async fn drafts(&self, user_id: i64) -> Result<Vec<Draft>, StoreError> {
+        let rows: Vec<(i64, i64, String, OffsetDateTime)> = sqlx::query_as(
+            "SELECT id, user_id, form, updated_at FROM drafts WHERE user_id = $1 ORDER BY updated_at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(id, user_id, form, updated)| {
+                Ok(Draft {
+                    id,
+                    user_id,
+                    form,
+                    updated_at: updated,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_draft(&self, user_id: i64, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM drafts WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

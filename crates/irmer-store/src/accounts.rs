@@ -1,0 +1,825 @@
+//! Accounts: users and their roles, the organisation's sites and
+//! departments, sign-in sessions, API tokens, settings and the
+//! administration audit log.
+//!
+//! [`AccountStore`] is what a backend keeps (rows only); [`Accounts`] is
+//! the one way to use it: it hashes passwords (argon2id), counts failed
+//! sign-ins and locks an account out, and issues session ids and API
+//! tokens, of which only a SHA-256 digest is stored.
+//!
+//! Roles are referenced by their id (`reporter`, `investigator`, `adviser`,
+//! `administrator`, `auditor`), never by a display name. What each may do is
+//! [`Role::may`]; which incidents each may see is [`User::scope`].
+
+use std::future::Future;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+
+use crate::StoreError;
+
+/// What a user may be: referenced by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Any member of staff: records incidents, sees their own reports and
+    /// what became of them.
+    Reporter,
+    /// The IR(ME)R lead or quality team: reviews, edits, assesses, records
+    /// the notification and report dates, closes.
+    Investigator,
+    /// A medical physics expert or radiation protection adviser: reads and
+    /// comments.
+    Adviser,
+    /// Users, sites and departments, settings; and everything an
+    /// investigator does (the first account of a new register is one).
+    Administrator,
+    /// Reads everything, changes nothing.
+    Auditor,
+}
+
+/// What a user asks to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Record a new incident.
+    Report,
+    /// Add a comment to an incident in scope.
+    Comment,
+    /// Change facts, take lifecycle steps (notified, report sent, closed).
+    Investigate,
+    /// Users, sites, departments, settings.
+    Administer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Reporter,
+        Role::Investigator,
+        Role::Adviser,
+        Role::Administrator,
+        Role::Auditor,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Reporter => "reporter",
+            Role::Investigator => "investigator",
+            Role::Adviser => "adviser",
+            Role::Administrator => "administrator",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The name people read.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Role::Reporter => "Reporter",
+            Role::Investigator => "Investigator",
+            Role::Adviser => "Adviser (MPE or RPA)",
+            Role::Administrator => "Administrator",
+            Role::Auditor => "Auditor",
+        }
+    }
+
+    /// Whether this role may do `action` (on an incident in its scope).
+    pub const fn may(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Reporter => matches!(action, Report),
+            Role::Investigator => matches!(action, Report | Comment | Investigate),
+            Role::Adviser => matches!(action, Report | Comment),
+            Role::Administrator => true,
+            Role::Auditor => false,
+        }
+    }
+}
+
+/// Which incidents a user sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every incident of the organisation.
+    Organisation,
+    /// The incidents of one department, and those the user reported.
+    Department { department: i64, user: i64 },
+    /// Only the incidents the user reported.
+    OwnReports { user: i64 },
+}
+
+impl Scope {
+    /// Whether an incident with this owner is in scope.
+    pub fn covers(self, owner: &crate::Owner) -> bool {
+        match self {
+            Scope::Organisation => true,
+            Scope::Department { department, user } => {
+                owner.department == Some(department) || owner.reported_by == Some(user)
+            }
+            Scope::OwnReports { user } => owner.reported_by == Some(user),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Department {
+    pub id: i64,
+    pub site_id: i64,
+    pub name: String,
+}
+
+/// A user as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    /// The sign-in name: unique, never changed (the history names it).
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// `None`: the whole organisation.
+    pub department_id: Option<i64>,
+    /// argon2id PHC string; `None`: cannot sign in with a password.
+    pub password_hash: Option<String>,
+    /// A one-time password was issued: change it before anything else.
+    pub must_change_password: bool,
+    pub failed_attempts: u32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl User {
+    pub fn scope(&self) -> Scope {
+        match (self.role, self.department_id) {
+            (Role::Reporter, _) => Scope::OwnReports { user: self.id },
+            (Role::Administrator | Role::Auditor, _) | (_, None) => Scope::Organisation,
+            (_, Some(department)) => Scope::Department {
+                department,
+                user: self.id,
+            },
+        }
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.role.may(action)
+    }
+}
+
+/// A user to create.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub department_id: Option<i64>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+}
+
+/// A sign-in session as stored: the digest of its id, never the id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id_digest: String,
+    pub user_id: i64,
+    /// The token every form of this session must send back.
+    pub csrf: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An API token as stored: the digest of the token, never the token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenRow {
+    pub id: i64,
+    #[serde(skip)]
+    pub digest: String,
+    pub user_id: i64,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub revoked: bool,
+}
+
+/// One entry of the administration audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// A saved, unsubmitted report form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub id: i64,
+    pub user_id: i64,
+    /// The form's fields as `application/x-www-form-urlencoded`.
+    pub form: String,
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a backend keeps for accounts. Every method is one transaction.
+pub trait AccountStore: Clone + Send + Sync + 'static {
+    fn count_users(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// `Duplicate` when the username is taken.
+    fn create_user(&self, new: &NewUser) -> impl Future<Output = Result<User, StoreError>> + Send;
+    fn user_by_name(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn user(&self, id: i64) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// Every user, by username.
+    fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+    /// Writes every field but `id`, `username` and `created_at`.
+    fn update_user(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn create_session(
+        &self,
+        session: &SessionRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn session(
+        &self,
+        id_digest: &str,
+    ) -> impl Future<Output = Result<Option<SessionRow>, StoreError>> + Send;
+    fn delete_session(
+        &self,
+        id_digest: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends every session of a user (after a password change or lock).
+    fn delete_sessions_of(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Returns the new token's id.
+    fn create_token(
+        &self,
+        token: &TokenRow,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    fn token(
+        &self,
+        digest: &str,
+    ) -> impl Future<Output = Result<Option<TokenRow>, StoreError>> + Send;
+
+    fn sites(&self) -> impl Future<Output = Result<Vec<Site>, StoreError>> + Send;
+    fn create_site(&self, name: &str) -> impl Future<Output = Result<Site, StoreError>> + Send;
+    fn departments(&self) -> impl Future<Output = Result<Vec<Department>, StoreError>> + Send;
+    fn create_department(
+        &self,
+        site_id: i64,
+        name: &str,
+    ) -> impl Future<Output = Result<Department, StoreError>> + Send;
+
+    fn setting(&self, key: &str)
+    -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn set_setting(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The newest entries first.
+    fn audit_log(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    /// Saves a draft (a new one when `id` is `None`); returns its id.
+    fn save_draft(
+        &self,
+        user_id: i64,
+        id: Option<i64>,
+        form: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// A user's drafts, newest first.
+    fn drafts(&self, user_id: i64) -> impl Future<Output = Result<Vec<Draft>, StoreError>> + Send;
+    fn delete_draft(
+        &self,
+        user_id: i64,
+        id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Consecutive failed sign-ins that lock an account.
+pub const LOCK_AFTER: u32 = 5;
+/// How long a lock lasts.
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// How long a session lasts without signing in again.
+pub const SESSION_FOR: Duration = Duration::hours(12);
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 12;
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Unknown user, wrong password or disabled account: one message, so
+    /// that a stranger cannot tell which.
+    #[error("the username or password is not right")]
+    BadCredentials,
+    #[error("too many failed sign-ins: this account is locked until {0} (UTC)")]
+    Locked(String),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
+    AccountError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A new random secret: 32 bytes from the operating system, as hex.
+pub fn secret() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::Backend(format!("no randomness from the system: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// The SHA-256 digest, as hex, of a session id or token: what is stored.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The argon2id hash of a password, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::Backend(format!("no randomness from the system: {e}")))?;
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| AccountError::Store(StoreError::Backend(format!("salt: {e}"))))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Store(StoreError::Backend(format!("hashing: {e}"))))
+}
+
+fn password_matches(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A password a person chose: long enough, not the username.
+pub fn check_new_password(username: &str, password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(invalid(
+            "password",
+            format!(
+                "use at least {MIN_PASSWORD} characters (a few words together are easy to remember)"
+            ),
+        ));
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err(invalid("password", "must not be the username"));
+    }
+    Ok(())
+}
+
+/// A one-time password for a new account: 20 characters without look-alikes.
+pub fn one_time_password() -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::Backend(format!("no randomness from the system: {e}")))?;
+    // 256 is not a multiple of 54: the slight bias is irrelevant for a
+    // password that must be changed at first sign-in.
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+/// A new session: the id for the cookie (only its digest is stored) and
+/// the row.
+pub struct NewSession {
+    pub id: String,
+    pub row: SessionRow,
+}
+
+/// A valid usernames: 2 to 64 of a-z, 0-9, `.`, `-`, `_`.
+pub fn check_username(name: &str) -> Result<(), AccountError> {
+    let ok = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "username",
+            format!(
+                "expected 2 to 64 lower-case letters, digits, dots, hyphens or underscores, found {name:?}"
+            ),
+        ))
+    }
+}
+
+/// The accounts service over a backend.
+#[derive(Clone)]
+pub struct Accounts<A> {
+    store: A,
+}
+
+impl<A: AccountStore> Accounts<A> {
+    pub fn new(store: A) -> Self {
+        Accounts { store }
+    }
+
+    pub fn store(&self) -> &A {
+        &self.store
+    }
+
+    /// On a register without users: creates `admin` with a one-time
+    /// password and returns it (to print once). `None` when users exist.
+    pub async fn first_administrator(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Option<(String, String)>, AccountError> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let password = one_time_password()?;
+        let user = self
+            .store
+            .create_user(&NewUser {
+                username: "admin".into(),
+                display_name: "Administrator".into(),
+                role: Role::Administrator,
+                department_id: None,
+                password_hash: Some(hash_password(&password)?),
+                must_change_password: true,
+            })
+            .await?;
+        self.audit(
+            now,
+            "irmer",
+            "create-user",
+            &format!("{} as administrator (first start)", user.username),
+        )
+        .await?;
+        Ok(Some((user.username, password)))
+    }
+
+    /// Adds a user with a one-time password (returned, to hand over once).
+    pub async fn add_user(
+        &self,
+        actor: &str,
+        now: OffsetDateTime,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        department_id: Option<i64>,
+    ) -> Result<(User, String), AccountError> {
+        check_username(username)?;
+        if let Some(d) = department_id {
+            if !self.store.departments().await?.iter().any(|x| x.id == d) {
+                return Err(invalid("department", format!("no department with id {d}")));
+            }
+        }
+        let password = one_time_password()?;
+        let display = display_name.trim();
+        let user = self
+            .store
+            .create_user(&NewUser {
+                username: username.to_owned(),
+                display_name: if display.is_empty() {
+                    username
+                } else {
+                    display
+                }
+                .to_owned(),
+                role,
+                department_id,
+                password_hash: Some(hash_password(&password)?),
+                must_change_password: true,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate(_) => invalid("username", format!("{username:?} is taken")),
+                e => e.into(),
+            })?;
+        self.audit(
+            now,
+            actor,
+            "create-user",
+            &format!("{} as {}", user.username, role.as_str()),
+        )
+        .await?;
+        Ok((user, password))
+    }
+
+    /// Checks a password; counts failures and locks after [`LOCK_AFTER`].
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<(User, NewSession), AccountError> {
+        let Some(mut user) = self.store.user_by_name(username.trim()).await? else {
+            // The same work as for a real user, so that timing does not tell.
+            let _ = password_matches(dummy_hash(), password);
+            return Err(AccountError::BadCredentials);
+        };
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            return Err(AccountError::Locked(minute(until)));
+        }
+        let ok = !user.disabled
+            && user
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| password_matches(h, password));
+        if !ok {
+            user.failed_attempts = user.failed_attempts.saturating_add(1);
+            if user.failed_attempts >= LOCK_AFTER {
+                user.locked_until = Some(now + LOCK_FOR);
+                user.failed_attempts = 0;
+                self.store.update_user(&user).await?;
+                self.audit(
+                    now,
+                    &user.username,
+                    "locked-out",
+                    "too many failed sign-ins",
+                )
+                .await?;
+                return Err(AccountError::Locked(minute(now + LOCK_FOR)));
+            }
+            self.store.update_user(&user).await?;
+            return Err(AccountError::BadCredentials);
+        }
+        if user.failed_attempts > 0 || user.locked_until.is_some() {
+            user.failed_attempts = 0;
+            user.locked_until = None;
+            self.store.update_user(&user).await?;
+        }
+        let session = self.new_session(user.id, now).await?;
+        Ok((user, session))
+    }
+
+    async fn new_session(
+        &self,
+        user_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<NewSession, StoreError> {
+        let id = secret()?;
+        let row = SessionRow {
+            id_digest: digest(&id),
+            user_id,
+            csrf: secret()?,
+            created_at: now,
+            expires_at: now + SESSION_FOR,
+        };
+        self.store.create_session(&row).await?;
+        Ok(NewSession { id, row })
+    }
+
+    /// The session and its user, if the session is live and the user may
+    /// still sign in.
+    pub async fn session(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(SessionRow, User)>, StoreError> {
+        let d = digest(id);
+        let Some(session) = self.store.session(&d).await? else {
+            return Ok(None);
+        };
+        if session.expires_at <= now {
+            self.store.delete_session(&d).await?;
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .user(session.user_id)
+            .await?
+            .filter(|u| !u.disabled)
+            .map(|u| (session, u)))
+    }
+
+    pub async fn sign_out(&self, id: &str) -> Result<(), StoreError> {
+        self.store.delete_session(&digest(id)).await
+    }
+
+    /// Changes a password after checking the current one; ends every other
+    /// session and returns a new one.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &str,
+        new: &str,
+        now: OffsetDateTime,
+    ) -> Result<NewSession, AccountError> {
+        let ok = user
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| password_matches(h, current));
+        if !ok {
+            return Err(invalid(
+                "current_password",
+                "this is not your current password",
+            ));
+        }
+        check_new_password(&user.username, new)?;
+        if new == current {
+            return Err(invalid(
+                "new_password",
+                "choose a password other than the current one",
+            ));
+        }
+        let mut changed = user.clone();
+        changed.password_hash = Some(hash_password(new)?);
+        changed.must_change_password = false;
+        self.store.update_user(&changed).await?;
+        self.store.delete_sessions_of(user.id).await?;
+        self.audit(now, &user.username, "change-password", "")
+            .await?;
+        Ok(self.new_session(user.id, now).await?)
+    }
+
+    /// A new API token for a user: the token, shown once.
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        user: &User,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, AccountError> {
+        let token = format!("irmer_{}", secret()?);
+        self.store
+            .create_token(&TokenRow {
+                id: 0,
+                digest: digest(&token),
+                user_id: user.id,
+                name: name.trim().to_owned(),
+                created_at: now,
+                revoked: false,
+            })
+            .await?;
+        self.audit(
+            now,
+            actor,
+            "create-token",
+            &format!("for {} ({})", user.username, name.trim()),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The user a bearer token stands for, if the token is live.
+    pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        let Some(row) = self.store.token(&digest(token)).await? else {
+            return Ok(None);
+        };
+        if row.revoked {
+            return Ok(None);
+        }
+        Ok(self.store.user(row.user_id).await?.filter(|u| !u.disabled))
+    }
+
+    pub async fn audit(
+        &self,
+        at: OffsetDateTime,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.store
+            .audit(&AuditEntry {
+                at,
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                detail: detail.to_owned(),
+            })
+            .await
+    }
+}
+
+/// The hash of a random password, verified against when the username is
+/// unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        secret()
+            .ok()
+            .and_then(|s| hash_password(&s).ok())
+            .unwrap_or_default()
+    })
+}
+
+/// `2026-11-26 14:05` (UTC).
+fn minute(t: OffsetDateTime) -> String {
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_do_only_what_they_may() {
+        use Action::*;
+        let table = [
+            (Role::Reporter, [true, false, false, false]),
+            (Role::Investigator, [true, true, true, false]),
+            (Role::Adviser, [true, true, false, false]),
+            (Role::Administrator, [true, true, true, true]),
+            (Role::Auditor, [false, false, false, false]),
+        ];
+        for (role, expected) in table {
+            let got = [Report, Comment, Investigate, Administer].map(|a| role.may(a));
+            assert_eq!(got, expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn role_ids_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Administrator"), None);
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches(&hash, "correct horse battery"));
+        assert!(!password_matches(&hash, "correct horse batter"));
+        assert!(!password_matches("not a hash", "x"));
+        // The dummy hash parses, so an unknown user costs the same.
+        assert!(PasswordHash::new(dummy_hash()).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_random_and_compared_exactly() {
+        let (a, b) = (secret().expect("a"), secret().expect("b"));
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &b));
+        assert!(!same_secret(&a, &a[..63]));
+        assert_eq!(digest("x").len(), 64);
+        assert_ne!(digest(&a), a);
+    }
+
+    #[test]
+    fn scopes() {
+        let owner = |d, r| crate::Owner {
+            department: d,
+            reported_by: r,
+        };
+        let dept = Scope::Department {
+            department: 2,
+            user: 7,
+        };
+        assert!(dept.covers(&owner(Some(2), None)));
+        assert!(dept.covers(&owner(Some(3), Some(7))));
+        assert!(!dept.covers(&owner(Some(3), Some(8))));
+        assert!(!dept.covers(&owner(None, None)));
+        let own = Scope::OwnReports { user: 7 };
+        assert!(own.covers(&owner(None, Some(7))));
+        assert!(!own.covers(&owner(Some(2), Some(8))));
+        assert!(Scope::Organisation.covers(&owner(None, None)));
+    }
+
+    #[test]
+    fn usernames_and_passwords_are_checked() {
+        assert!(check_username("j.smith").is_ok());
+        assert!(check_username("J Smith").is_err());
+        assert!(check_username("x").is_err());
+        assert!(check_new_password("alice", "short").is_err());
+        assert!(check_new_password("alice", "a long enough phrase").is_ok());
+        let one = one_time_password().expect("otp");
+        assert_eq!(one.chars().count(), 20);
+    }
+}

@@ -1,0 +1,200 @@
+//! The server's state and who is calling: an API token (`Authorization:
+//! Bearer …`) for the JSON API, a session cookie for the pages.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use irmer_store::Store;
+use irmer_store::accounts::{AccountStore, Accounts, Action, User};
+use irmer_store::register::{IncidentRecord, Register, RegisterError};
+
+use crate::Problem;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct App<S> {
+    pub register: Register<S>,
+    pub accounts: Accounts<S>,
+    /// Mark cookies `Secure` (the default; turn off only for plain HTTP on
+    /// a name other than localhost).
+    pub secure_cookies: bool,
+}
+
+impl<S: Store + AccountStore> App<S> {
+    pub fn new(register: Register<S>) -> Self {
+        let accounts = Accounts::new(register.store().clone());
+        App {
+            register,
+            accounts,
+            secure_cookies: true,
+        }
+    }
+
+    /// Applies the settings an administrator stored (they win over the
+    /// command line's defaults).
+    pub async fn load_settings(&self) -> Result<(), irmer_store::StoreError> {
+        if let Some(age) = self
+            .accounts
+            .store()
+            .setting("child_age_under")
+            .await?
+            .and_then(|v| v.parse::<u8>().ok())
+            .filter(|v| irmer_core::Settings::CHILD_AGE_RANGE.contains(v))
+        {
+            self.register.set_settings(irmer_core::Settings {
+                child_age_under: age,
+            });
+        }
+        Ok(())
+    }
+
+    /// An incident the user may see; "not found" otherwise, so that its
+    /// existence is not told either.
+    pub async fn incident_for(
+        &self,
+        user: &User,
+        reference: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let record = self.register.get(reference).await?;
+        if user.scope().covers(&record.owner) {
+            Ok(record)
+        } else {
+            Err(irmer_store::StoreError::NotFound(reference.to_owned()).into())
+        }
+    }
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "irmer_session";
+/// The sign-in form's own CSRF cookie (there is no session yet).
+pub const SIGN_IN_COOKIE: &str = "irmer_sign_in";
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure unless turned off.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// An API caller, from its bearer token.
+pub struct ApiUser(pub User);
+
+impl<S: Store + AccountStore> FromRequestParts<App<S>> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Response> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let unauthorised = |detail: &str| {
+            let mut r = Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                detail.to_owned(),
+            )
+            .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"irmer\""),
+            );
+            r
+        };
+        let Some(token) = token else {
+            return Err(unauthorised(
+                "send a personal API token as `Authorization: Bearer …` (`irmer token create NAME` makes one)",
+            ));
+        };
+        match app.accounts.token_user(token).await {
+            Ok(Some(user)) => Ok(ApiUser(user)),
+            Ok(None) => Err(unauthorised(
+                "this token is unknown, revoked, or its user is disabled",
+            )),
+            Err(e) => Err(Problem::from(RegisterError::from(e)).into_response()),
+        }
+    }
+}
+
+/// Refuses what the user's role does not allow.
+pub fn allow(user: &User, action: Action) -> Result<(), Problem> {
+    if user.may(action) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed for this role",
+            format!(
+                "a user with the role {} may not {}",
+                user.role.as_str(),
+                action_words(action)
+            ),
+        ))
+    }
+}
+
+pub const fn action_words(action: Action) -> &'static str {
+    match action {
+        Action::Report => "record incidents",
+        Action::Comment => "comment on incidents",
+        Action::Investigate => "change incidents or record their steps",
+        Action::Administer => "administer users, departments or settings",
+    }
+}
+
+/// A signed-in person on a page: the user, the session's id and its CSRF
+/// token. Without a session, the page redirects to the sign-in page; with
+/// a one-time password, to the password change.
+pub struct PageUser {
+    pub user: User,
+    pub session_id: String,
+    pub csrf: String,
+}
+
+impl<S: Store + AccountStore> FromRequestParts<App<S>> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Response> {
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let to_sign_in = || {
+            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            Redirect::to(&format!("/sign-in?next={next}")).into_response()
+        };
+        let Some(id) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_sign_in());
+        };
+        match app.accounts.session(id, app.register.now()).await {
+            Ok(Some((session, user))) => {
+                let changing =
+                    parts.uri.path() == "/account/password" || parts.uri.path() == "/sign-out";
+                if user.must_change_password && !changing {
+                    return Err(Redirect::to("/account/password").into_response());
+                }
+                Ok(PageUser {
+                    user,
+                    session_id: id.to_owned(),
+                    csrf: session.csrf,
+                })
+            }
+            Ok(None) => Err(to_sign_in()),
+            Err(e) => Err(Problem::from(RegisterError::from(e)).into_response()),
+        }
+    }
+}

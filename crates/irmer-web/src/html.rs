@@ -1,0 +1,255 @@
+//! The pages' shared parts: the layout, the error summary, tags and the
+//! assessment panel. Server-rendered with maud (escaped by default); no
+//! external fonts, scripts or stylesheets.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use irmer_core::Outcome;
+use irmer_core::assessment::{Assessment, Status};
+use irmer_core::lifecycle::{ClockState, DeadlineStatus};
+use irmer_store::accounts::{Action, User};
+use maud::{DOCTYPE, Markup, html};
+
+pub const CSS: &str = include_str!("../static/irmer.css");
+pub const JS: &str = include_str!("../static/irmer.js");
+
+/// The navigation's sections (the one a page belongs to is marked current).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Dashboard,
+    Report,
+    Register,
+    Admin,
+    Account,
+    None,
+}
+
+/// A whole page for a signed-in user (or `None` on the sign-in page).
+pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Markup) -> Markup {
+    let link = |href: &str, text: &str, s: Section| {
+        html! {
+            li { a href=(href) aria-current=[(section == s).then_some("page")] { (text) } }
+        }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – irmer" }
+                link rel="stylesheet" href="/static/irmer.css";
+            }
+            body {
+                a class="skip-link" href="#main" { "Skip to main content" }
+                header class="site" {
+                    div class="width" {
+                        a class="logo" href="/" { "irmer" }
+                        @if let Some((user, csrf)) = who {
+                            nav aria-label="Main" {
+                                ul {
+                                    (link("/", "Dashboard", Section::Dashboard))
+                                    @if user.may(Action::Report) {
+                                        (link("/report", "Report an incident", Section::Report))
+                                    }
+                                    (link("/incidents", "Register", Section::Register))
+                                    @if user.may(Action::Administer) {
+                                        (link("/admin", "Administration", Section::Admin))
+                                    }
+                                    (link("/account/password", "Your account", Section::Account))
+                                }
+                            }
+                            form method="post" action="/sign-out" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                span class="who" { (user.display_name) " (" (user.role.label()) ") " }
+                                button class="link" type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main id="main" class="width" tabindex="-1" { (body) }
+                footer class="width" {
+                    "irmer: IR(ME)R accidental and unintended exposures. Criteria: CQC guidance of 28 August 2024."
+                }
+                script src="/static/irmer.js" defer {}
+            }
+        }
+    }
+}
+
+/// An HTML response with the security headers every page carries.
+pub fn respond(status: StatusCode, markup: Markup) -> Response {
+    let mut r = (status, markup.into_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The id of a form field's input, from its name.
+pub fn field_id(name: &str) -> String {
+    format!("f-{}", name.replace(['.', '_'], "-"))
+}
+
+/// "There is a problem", linking to each field in error.
+pub fn error_summary(errors: &[(String, String)]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 id="error-summary-title" { "There is a problem" }
+                ul {
+                    @for (field, message) in errors {
+                        li { a href={ "#" (field_id(field)) } { (message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn outcome_words(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Notifiable => "Notifiable",
+        Outcome::Voluntary => "Voluntary notification",
+        Outcome::NotNotifiable => "Not notifiable",
+        Outcome::Undetermined => "Undetermined: facts missing",
+        Outcome::OutOfScope => "Outside IR(ME)R",
+    }
+}
+
+pub fn outcome_tag(outcome: Outcome) -> Markup {
+    html! { strong class={ "tag " (outcome.as_str()) } { (outcome_words(outcome)) } }
+}
+
+fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::Met => "met",
+        Status::NotMet => "not met",
+        Status::Undetermined => "undetermined",
+        Status::NotApplicable => "not applicable",
+    }
+}
+
+/// One clock in words, and the tag's class.
+pub fn clock_words(state: &ClockState) -> (String, &'static str) {
+    let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
+    match *state {
+        ClockState::Open { due, days_left: 0 } | ClockState::DueSoon { due, days_left: 0 } => {
+            (format!("due today ({due})"), "due-soon")
+        }
+        ClockState::Open { due, days_left } => (format!("due in {} ({due})", days(days_left)), ""),
+        ClockState::DueSoon { due, days_left } => {
+            (format!("due in {} ({due})", days(days_left)), "due-soon")
+        }
+        ClockState::Overdue { due, days_late } => (
+            format!("overdue by {} (was due {due})", days(days_late)),
+            "overdue",
+        ),
+        ClockState::Met { on, .. } => (format!("done on {on}"), "met"),
+        ClockState::MetLate { on, days_late, .. } => {
+            (format!("done on {on}, {} late", days(days_late)), "overdue")
+        }
+    }
+}
+
+/// The two clocks, as tags.
+pub fn clocks(status: Option<&DeadlineStatus>) -> Markup {
+    html! {
+        @match status {
+            None => { span class="hint" { "no statutory deadline" } }
+            Some(s) => {
+                @let (notify, nclass) = clock_words(&s.notify);
+                @let (report, rclass) = clock_words(&s.report);
+                span class={ "tag " (nclass) } { "Notify: " (notify) }
+                " "
+                span class={ "tag " (rclass) } { "Report: " (report) }
+            }
+        }
+    }
+}
+
+/// The engine's decision, explained: outcome, codes, authority and dates,
+/// every criterion with its reason, other bodies, duties, missing facts.
+pub fn assessment_panel(a: &Assessment) -> Markup {
+    let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();
+    html! {
+        p class="outcome" { (outcome_tag(a.outcome)) }
+        @if !codes.is_empty() {
+            p { "Notification codes: " strong { (codes.join(", ")) } }
+        }
+        @if let Some(authority) = a.authority {
+            p { "Enforcing authority: " strong { (authority.name()) " (" (authority.id().to_uppercase()) ")" } }
+        }
+        @if let Some(d) = a.deadlines {
+            p { "Notify by " strong { (d.notify_by) } "; send the investigation report by " strong { (d.report_by) } "." }
+        }
+        @if !a.missing.is_empty() {
+            div class="notice warning" {
+                p { "These facts would decide what is still undetermined:" }
+                ul { @for m in &a.missing { li { code { (m) } } } }
+            }
+        }
+        @let shown: Vec<_> = a.criteria.iter().filter(|c| c.status != Status::NotApplicable).collect();
+        @if !shown.is_empty() {
+            div class="table-wrap" {
+                table {
+                    caption { "Criteria (" (a.guidance.as_str()) ")" }
+                    thead { tr { th scope="col" { "Code" } th scope="col" { "Result" } th scope="col" { "Reason" } } }
+                    tbody {
+                        @for c in shown {
+                            tr {
+                                td { (c.code.to_string()) }
+                                td { span class={ "tag " (c.status.as_str()) } { (status_words(c.status)) } }
+                                td { (c.reason) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !a.other_reports.is_empty() {
+            h3 { "Also tell" }
+            ul { @for o in &a.other_reports { li { strong { (o.to.name()) } ": " (o.why) } } }
+        }
+        @if !a.duties.is_empty() {
+            h3 { "Duties" }
+            ul { @for d in &a.duties { li { (capitalise(d.describe())) } } }
+        }
+        @if !a.notes.is_empty() {
+            details {
+                summary { "Readings of the guidance applied" }
+                ul { @for n in &a.notes { li { (n) } } }
+            }
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A hidden CSRF field.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}

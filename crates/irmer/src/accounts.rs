@@ -1,0 +1,174 @@
+//! `irmer user …` and `irmer token …`: administration from the command
+//! line, as self-hosted services do. Whoever can run these can read the
+//! database anyway; each is written to the audit log with `--actor`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use irmer_store::accounts::{AccountStore, Accounts, Role};
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user with a one-time password (printed once; they choose their
+    /// own at first sign-in).
+    Add {
+        /// The sign-in name: lower-case letters, digits, dots, hyphens.
+        name: String,
+        /// reporter, investigator, adviser, administrator or auditor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The department (its id or its name); without it, the whole
+        /// organisation.
+        #[arg(long)]
+        department: Option<String>,
+        /// The full name shown in the application.
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+    },
+    /// Every user, with role, scope and state.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make a personal API token for a user and print it once.
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// What the token is for (shown in the audit log).
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {text:?}; known: {}", known.join(", "))
+    })
+}
+
+async fn department_id<A: AccountStore>(store: &A, text: &str) -> anyhow::Result<i64> {
+    let departments = store.departments().await?;
+    if let Ok(id) = text.parse::<i64>() {
+        if departments.iter().any(|d| d.id == id) {
+            return Ok(id);
+        }
+    }
+    let named: Vec<_> = departments.iter().filter(|d| d.name == text).collect();
+    match named.as_slice() {
+        [one] => Ok(one.id),
+        [] => {
+            let known: Vec<String> = departments
+                .iter()
+                .map(|d| format!("{} ({})", d.id, d.name))
+                .collect();
+            bail!(
+                "--department: no department {text:?}; known: {}",
+                if known.is_empty() {
+                    "none yet (add them in the web application's Administration page)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )
+        }
+        _ => bail!("--department: several departments are called {text:?}; give its id"),
+    }
+}
+
+pub async fn user<A: AccountStore>(
+    store: A,
+    command: UserCommand,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let accounts = Accounts::new(store.clone());
+    let now = time::OffsetDateTime::now_utc();
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            department,
+            display_name,
+        } => {
+            let department = match department {
+                Some(d) => Some(department_id(&store, &d).await?),
+                None => None,
+            };
+            let (user, password) = accounts
+                .add_user(
+                    actor,
+                    now,
+                    &name,
+                    display_name.as_deref().unwrap_or_default(),
+                    role,
+                    department,
+                )
+                .await
+                .context("cannot add the user")?;
+            println!(
+                "added {} as {}; one-time password (shown only now): {password}",
+                user.username,
+                user.role.as_str()
+            );
+        }
+        UserCommand::List => {
+            let departments = store.departments().await?;
+            println!(
+                "{:<20} {:<14} {:<24} STATE",
+                "USERNAME", "ROLE", "DEPARTMENT"
+            );
+            for u in store.users().await? {
+                let dept = u.department_id.map_or_else(
+                    || "(organisation)".to_owned(),
+                    |id| {
+                        departments
+                            .iter()
+                            .find(|d| d.id == id)
+                            .map_or(id.to_string(), |d| d.name.clone())
+                    },
+                );
+                let state = if u.disabled {
+                    "disabled"
+                } else if u.locked_until.is_some_and(|t| t > now) {
+                    "locked"
+                } else if u.must_change_password {
+                    "one-time password"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<20} {:<14} {:<24} {state}",
+                    u.username,
+                    u.role.as_str(),
+                    dept
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn token<A: AccountStore>(
+    store: A,
+    command: TokenCommand,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let accounts = Accounts::new(store.clone());
+    let TokenCommand::Create { name, label } = command;
+    let Some(user) = store.user_by_name(&name).await? else {
+        bail!("no user {name:?} (see `irmer user list`)");
+    };
+    let token = accounts
+        .create_token(actor, &user, &label, time::OffsetDateTime::now_utc())
+        .await
+        .context("cannot create the token")?;
+    // The token alone on standard output, so that a script can read it.
+    println!("{token}");
+    eprintln!(
+        "irmer: a token for {} ({}); it is shown only now. Send it as `Authorization: Bearer …`.",
+        user.username,
+        user.role.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
