@@ -1,0 +1,524 @@
+//! The pages over real HTTP, on both backends: sign-in, CSRF, and every
+//! permission rule (role and scope), with the test organisation of
+//! `Server::start` (departments 1 and 2, a user of each role).
+
+use irmer_web::testclient::{Response, Server, request};
+
+/// A person with a browser: keeps cookies, sends forms.
+struct Browser<'a> {
+    server: &'a Server,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(server: &'a Server) -> Self {
+        Browser {
+            server,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut headers = vec![("Cookie", cookie.as_str())];
+        if method == "POST" {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+        }
+        let r = request(self.server.addr, method, path, &headers, &body).expect("request");
+        for (name, value) in &r.headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or_default();
+                if let Some((n, v)) = pair.split_once('=') {
+                    self.cookies.retain(|(k, _)| k != n);
+                    if !v.is_empty() {
+                        self.cookies.push((n.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    fn get(&mut self, path: &str) -> Response {
+        self.send("GET", path, &[])
+    }
+
+    /// Posts a form with this session's CSRF token (read from `page`).
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(form);
+        self.send("POST", path, &all)
+    }
+
+    fn csrf(&mut self) -> String {
+        let page = self.get("/account/password");
+        hidden(&page.body, "csrf")
+    }
+
+    fn sign_in(server: &'a Server, user: &str) -> Self {
+        let mut b = Browser::new(server);
+        let page = b.get("/sign-in");
+        assert_eq!(page.status, 200);
+        let csrf = hidden(&page.body, "csrf");
+        let password = format!("password-{user}");
+        let r = b.send(
+            "POST",
+            "/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("next", "/"),
+                ("username", user),
+                ("password", &password),
+            ],
+        );
+        assert_eq!(
+            (r.status, r.header("location")),
+            (303, Some("/")),
+            "{}",
+            r.body
+        );
+        b
+    }
+}
+
+/// The value of the first hidden input called `name`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        .to_owned()
+}
+
+const CT: &[(&str, &str)] = &[
+    ("modality", "ct"),
+    ("action", "submit"),
+    ("discovered", "2026-02-26"),
+    ("nation", "england"),
+    ("exposure", "unintended"),
+    ("errors", "human"),
+    ("patient.age", "40"),
+    ("dose.unit", "mSv"),
+    ("dose.intended", "0.5"),
+    ("dose.received", "6"),
+    ("description", "CT head repeated: wrong protocol selected."),
+];
+
+/// Reports the CT incident through the form; returns its reference.
+fn report(b: &mut Browser) -> String {
+    let r = b.post("/report", CT);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").expect("location").to_owned();
+    assert!(location.ends_with("?reported=1"), "{location}");
+    location
+        .trim_start_matches("/incidents/")
+        .trim_end_matches("?reported=1")
+        .to_owned()
+}
+
+fn pages_suite(server: &Server) {
+    // Nothing without signing in: pages redirect, the API says 401.
+    let mut anon = Browser::new(server);
+    let r = anon.get("/incidents");
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/sign-in?next=%2Fincidents"))
+    );
+    let r = request(server.addr, "GET", "/api/v1/incidents", &[], "").expect("request");
+    assert_eq!(r.status, 401);
+    assert!(r.header("www-authenticate").is_some());
+
+    // Sign-in: a wrong password, a missing or forged CSRF token.
+    let page = anon.get("/sign-in");
+    let csrf = hidden(&page.body, "csrf");
+    let r = anon.send(
+        "POST",
+        "/sign-in",
+        &[("csrf", &csrf), ("username", "rep"), ("password", "wrong")],
+    );
+    assert_eq!(r.status, 401);
+    assert!(
+        r.body.contains("There is a problem") && r.body.contains("href=\"#f-username\""),
+        "{}",
+        r.body
+    );
+    let r = anon.send(
+        "POST",
+        "/sign-in",
+        &[("username", "rep"), ("password", "password-rep")],
+    );
+    assert_eq!(r.status, 403, "no CSRF token");
+    let r = anon.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("csrf", &"0".repeat(64)),
+            ("username", "rep"),
+            ("password", "password-rep"),
+        ],
+    );
+    assert_eq!(r.status, 403, "a forged CSRF token");
+    // An open redirect is refused: `next` stays on this site.
+    let r = anon.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("csrf", &csrf),
+            ("next", "//evil.example/"),
+            ("username", "rep"),
+            ("password", "password-rep"),
+        ],
+    );
+    assert_eq!(r.header("location"), Some("/"));
+
+    // A reporter records an incident through the form.
+    let mut rep = Browser::sign_in(server, "rep");
+    let form = rep.get("/report/form?modality=ct");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"dose.received\""));
+    assert!(
+        !form.body.contains("verification."),
+        "a CT form asks nothing about verification images"
+    );
+    let r = rep.post(
+        "/report",
+        &[
+            ("modality", "ct"),
+            ("action", "submit"),
+            ("dose.received", "lots"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("href=\"#f-dose-received\""),
+        "the error summary links to the field"
+    );
+    let reference = report(&mut rep);
+    let page = rep.get(&format!("/incidents/{reference}?reported=1"));
+    assert_eq!(page.status, 200);
+    for text in [
+        "Notifiable",
+        "2.2",
+        "Care Quality Commission",
+        "Notify by",
+        "2026-03-12",
+        "wrong protocol selected",
+    ] {
+        assert!(
+            page.body.contains(text),
+            "{text} is not on the incident page"
+        );
+    }
+    let dash = rep.get("/");
+    assert!(
+        dash.body.contains(&reference) && dash.body.contains("Notify: due in"),
+        "{}",
+        dash.body
+    );
+    // A reporter cannot change it, nor comment.
+    assert_eq!(rep.get(&format!("/incidents/{reference}/edit")).status, 403);
+    assert_eq!(
+        rep.post(
+            &format!("/incidents/{reference}/comments"),
+            &[("comment", "x")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(rep.get("/admin").status, 403);
+
+    // Scope: another reporter and another department see nothing of it.
+    let mut rep2 = Browser::sign_in(server, "rep2");
+    assert_eq!(rep2.get(&format!("/incidents/{reference}")).status, 404);
+    assert!(!rep2.get("/incidents").body.contains(&reference));
+    let mut inv2 = Browser::sign_in(server, "inv2");
+    assert_eq!(inv2.get(&format!("/incidents/{reference}")).status, 404);
+    assert_eq!(
+        server
+            .api("inv2", "GET", &format!("/api/v1/incidents/{reference}"), "")
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .api("rep2", "GET", &format!("/api/v1/incidents/{reference}"), "")
+            .status,
+        404
+    );
+    assert_eq!(
+        server
+            .api("rep", "GET", &format!("/api/v1/incidents/{reference}"), "")
+            .status,
+        200
+    );
+
+    // The department's investigator edits it; the history shows who and why.
+    let mut inv = Browser::sign_in(server, "inv");
+    assert_eq!(inv.get(&format!("/incidents/{reference}/edit")).status, 200);
+    let mut change: Vec<(&str, &str)> = CT
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "dose.received" && *k != "action")
+        .collect();
+    change.extend([("dose.received", "8"), ("version", "1"), ("action", "save")]);
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 422, "a change needs a reason");
+    change.push(("reason", "Dose recalculated by the MPE"));
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}"));
+    assert!(
+        page.body.contains("Dose recalculated by the MPE") && page.body.contains("by inv"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("dose.received"));
+    // The reporter sees what became of the report.
+    assert!(
+        rep.get(&format!("/incidents/{reference}"))
+            .body
+            .contains("Dose recalculated by the MPE")
+    );
+    // A stale form is refused, not merged.
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 409);
+
+    // The adviser comments; a forged or missing CSRF token is refused.
+    let mut adv = Browser::sign_in(server, "adv");
+    let r = adv.send(
+        "POST",
+        &format!("/incidents/{reference}/comments"),
+        &[("comment", "no token")],
+    );
+    assert_eq!(r.status, 403);
+    let r = adv.send(
+        "POST",
+        &format!("/incidents/{reference}/comments"),
+        &[("csrf", &"a".repeat(64)), ("comment", "forged")],
+    );
+    assert_eq!(r.status, 403);
+    let r = adv.post(
+        &format!("/incidents/{reference}/comments"),
+        &[("comment", "Effective dose estimate agreed.")],
+    );
+    assert_eq!(r.status, 303);
+    assert!(
+        adv.get(&format!("/incidents/{reference}"))
+            .body
+            .contains("Effective dose estimate agreed.")
+    );
+    assert_eq!(adv.get(&format!("/incidents/{reference}/edit")).status, 403);
+
+    // The auditor reads everything and changes nothing.
+    let mut aud = Browser::sign_in(server, "aud");
+    assert_eq!(aud.get(&format!("/incidents/{reference}")).status, 200);
+    assert_eq!(aud.get("/report").status, 403);
+    assert_eq!(aud.post("/report", CT).status, 403);
+    assert_eq!(
+        aud.post(
+            &format!("/incidents/{reference}/comments"),
+            &[("comment", "x")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        aud.post(
+            &format!("/incidents/{reference}/steps"),
+            &[("action", "start-investigation"), ("version", "3")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(aud.get("/admin").status, 403);
+    let r = server.api(
+        "aud",
+        "POST",
+        "/api/v1/incidents",
+        &irmer_store::testsuite::ct("AUD-1", "2026-02-20").to_string(),
+    );
+    assert_eq!(r.status, 403);
+    let r = server.api(
+        "aud",
+        "PATCH",
+        &format!("/api/v1/incidents/{reference}"),
+        r#"{"version": 3, "reason": "x", "patch": {"people": 2}}"#,
+    );
+    assert_eq!(r.status, 403);
+
+    // Steps: the investigator records the notification.
+    let r = inv.post(
+        &format!("/incidents/{reference}/steps"),
+        &[
+            ("action", "record-notification"),
+            ("version", "3"),
+            ("date", "2026-03-01"),
+            ("authority_reference", "CQC-123"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        inv.get(&format!("/incidents/{reference}"))
+            .body
+            .contains("Authority notified")
+    );
+
+    // The notification summary names no one.
+    let summary = inv.get(&format!("/incidents/{reference}/notification"));
+    assert_eq!(summary.status, 200);
+    assert!(summary.body.contains("Notification category code"));
+    assert!(
+        !summary.body.contains("wrong protocol selected"),
+        "the free-text description never goes to the authority"
+    );
+    assert!(!summary.body.contains(">40<"), "the exact age is not given");
+
+    // The register: filters, CSV of what is shown, a bad filter named.
+    let list = aud.get("/incidents?modality=ct&status=notified");
+    assert!(list.body.contains(&reference));
+    assert!(
+        !aud.get("/incidents?modality=dental")
+            .body
+            .contains(&reference)
+    );
+    let csv = aud.get("/incidents.csv?modality=ct");
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(csv.body.starts_with("reference,status,modality"));
+    assert!(
+        csv.body
+            .contains(&format!("{reference},notified,ct,england,2026-02-26")),
+        "{}",
+        csv.body
+    );
+    let bad = aud.get("/incidents?discovered_from=yesterday");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("href=\"#f-discovered-from\""),
+        "{}",
+        bad.body
+    );
+
+    // Administration: only an administrator; a new user gets a one-time password.
+    let mut admin = Browser::sign_in(server, "admin");
+    let r = admin.post(
+        "/admin/users",
+        &[
+            ("username", "newbie"),
+            ("display_name", "New Person"),
+            ("role", "reporter"),
+            ("department", "1"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let password = r
+        .body
+        .split("one-time password is ")
+        .nth(1)
+        .and_then(|s| s.split(':').next())
+        .expect("a one-time password")
+        .to_owned();
+    let r = admin.post(
+        "/admin/users",
+        &[("username", "newbie"), ("role", "reporter")],
+    );
+    assert_eq!(r.status, 422, "a taken username is refused");
+    let r = inv.post(
+        "/admin/users",
+        &[("username", "sneaky"), ("role", "administrator")],
+    );
+    assert_eq!(r.status, 403);
+    // The new user must choose a password first.
+    let mut newbie = Browser::new(server);
+    let page = newbie.get("/sign-in");
+    let csrf = hidden(&page.body, "csrf");
+    let r = newbie.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("csrf", &csrf),
+            ("username", "newbie"),
+            ("password", &password),
+        ],
+    );
+    assert_eq!(r.header("location"), Some("/account/password"));
+    assert_eq!(
+        newbie.get("/").header("location"),
+        Some("/account/password")
+    );
+    let r = newbie.post(
+        "/account/password",
+        &[
+            ("current_password", &password),
+            ("new_password", "a long new phrase"),
+            ("confirm_password", "a long new phrase"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(newbie.get("/").status, 200);
+    // Settings change the next assessment.
+    let r = admin.post(
+        "/admin/settings",
+        &[("child_age_under", "99"), ("default_nation", "wales")],
+    );
+    assert_eq!(r.status, 422);
+    let r = admin.post(
+        "/admin/settings",
+        &[("child_age_under", "16"), ("default_nation", "wales")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        admin
+            .get("/report/form?modality=dental")
+            .body
+            .contains("value=\"wales\" checked")
+    );
+
+    // Sign-out ends the session.
+    let r = rep.post("/sign-out", &[]);
+    assert_eq!(r.status, 303);
+    assert_eq!(rep.get("/").status, 303);
+}
+
+#[test]
+fn pages_on_sqlite() {
+    let server = Server::start(|| async {
+        Some(
+            irmer_store_sqlite::SqliteStore::in_memory()
+                .await
+                .expect("SQLite"),
+        )
+    })
+    .expect("server");
+    pages_suite(&server);
+}
+
+#[test]
+fn pages_on_postgres() {
+    let Ok(url) = std::env::var("IRMER_TEST_POSTGRES_URL") else {
+        let message =
+            "IRMER_TEST_POSTGRES_URL is not set: the pages suite on PostgreSQL cannot run";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+        return;
+    };
+    let schema = format!("pages_{}", std::process::id());
+    let server = Server::start(move || async move {
+        Some(
+            irmer_store_postgres::PgStore::connect_in_schema(&url, Some(&schema))
+                .await
+                .expect("PostgreSQL"),
+        )
+    })
+    .expect("server");
+    pages_suite(&server);
+}
