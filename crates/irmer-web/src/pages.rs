@@ -2157,7 +2157,7 @@ async fn add_department<S: Store + AccountStore>(
     allow(&p, Action::Administer)?;
     let store = app.accounts.store();
     let site = a.get("site").and_then(|s| s.parse::<i64>().ok());
-    let Some(site) = site.filter(|_| true) else {
+    let Some(site) = site else {
         return admin_again(
             &app,
             &p,
