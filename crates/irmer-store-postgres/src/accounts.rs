@@ -31,8 +31,14 @@ fn read_user(row: &PgRow) -> Result<User, StoreError> {
     })
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+/// `Duplicate(name)` for a unique key already taken, else a backend error.
+fn taken(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate(name.to_owned())
+        }
+        _ => backend(e),
+    }
 }
 
 impl AccountStore for PgStore {
@@ -58,13 +64,7 @@ impl AccountStore for PgStore {
         .bind(OffsetDateTime::now_utc())
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate(new.username.clone())
-            } else {
-                backend(e)
-            }
-        })?;
+        .map_err(taken(&new.username))?;
         read_user(&row)
     }
 
@@ -223,13 +223,7 @@ impl AccountStore for PgStore {
             .bind(name)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| {
-                if unique_violation(&e) {
-                    StoreError::Duplicate(name.to_owned())
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(taken(name))?;
         Ok(Site {
             id,
             name: name.to_owned(),
@@ -256,13 +250,7 @@ impl AccountStore for PgStore {
         .bind(name)
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate(name.to_owned())
-            } else {
-                backend(e)
-            }
-        })?;
+        .map_err(taken(name))?;
         Ok(Department {
             id,
             site_id,

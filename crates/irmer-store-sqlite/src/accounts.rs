@@ -33,8 +33,14 @@ fn read_user(row: &SqliteRow) -> Result<User, StoreError> {
     })
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+/// `Duplicate(name)` for a unique key already taken, else a backend error.
+fn taken(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate(name.to_owned())
+        }
+        _ => backend(e),
+    }
 }
 
 impl AccountStore for SqliteStore {
@@ -60,13 +66,7 @@ impl AccountStore for SqliteStore {
         .bind(timestamp(OffsetDateTime::now_utc()))
         .fetch_one(&self.writer)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate(new.username.clone())
-            } else {
-                backend(e)
-            }
-        })?;
+        .map_err(taken(&new.username))?;
         read_user(&row)
     }
 
@@ -225,13 +225,7 @@ impl AccountStore for SqliteStore {
             .bind(name)
             .fetch_one(&self.writer)
             .await
-            .map_err(|e| {
-                if unique_violation(&e) {
-                    StoreError::Duplicate(name.to_owned())
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(taken(name))?;
         Ok(Site {
             id,
             name: name.to_owned(),
@@ -258,13 +252,7 @@ impl AccountStore for SqliteStore {
         .bind(name)
         .fetch_one(&self.writer)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate(name.to_owned())
-            } else {
-                backend(e)
-            }
-        })?;
+        .map_err(taken(name))?;
         Ok(Department {
             id,
             site_id,

@@ -518,11 +518,12 @@ impl Answers {
             .collect()
     }
 
-    /// The answers as a form body again (for drafts).
+    /// The answers as a form body again (for drafts): without the CSRF
+    /// token, the button pressed or the draft's own id.
     pub fn encode(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.0 {
-            if k != "csrf" && k != "action" {
+            if !matches!(k.as_str(), "csrf" | "action" | "draft") {
                 out.append_pair(k, v);
             }
         }

@@ -181,6 +181,17 @@ impl IntoResponse for PageError {
 
 type PageResult = Result<Response, PageError>;
 
+/// A failure, as a page for the signed-in user.
+trait ForPage<T> {
+    fn for_page(self, p: &PageUser) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<PageError>> ForPage<T> for Result<T, E> {
+    fn for_page(self, p: &PageUser) -> Result<T, PageError> {
+        self.map_err(|e| e.into().for_user(p))
+    }
+}
+
 /// Refuses a form whose CSRF token is missing or not this session's.
 fn check_csrf(answers: &Answers, p: &PageUser) -> Result<(), PageError> {
     match answers.get("csrf") {
@@ -513,12 +524,7 @@ async fn dashboard<S: Store + AccountStore>(
             scope,
             ..Filter::default()
         };
-        counts.push((
-            status,
-            r.count(&filter)
-                .await
-                .map_err(|e| PageError::from(e).for_user(&p))?,
-        ));
+        counts.push((status, r.count(&filter).await.for_page(&p)?));
     }
     let overdue = r
         .count(&Filter {
@@ -527,7 +533,7 @@ async fn dashboard<S: Store + AccountStore>(
             ..Filter::default()
         })
         .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+        .for_page(&p)?;
     let open = r
         .summaries(
             &Filter {
@@ -540,7 +546,7 @@ async fn dashboard<S: Store + AccountStore>(
             0,
         )
         .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+        .for_page(&p)?;
     let changed = raw.as_deref() == Some("changed=password");
     let reporter = p.user.role == Role::Reporter;
     let body = html! {
@@ -957,15 +963,8 @@ async fn incident_page<S: Store + AccountStore>(
     Path(reference): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let record = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
-    let history = app
-        .register
-        .history(&reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let record = app.incident_for(&p.user, &reference).await.for_page(&p)?;
+    let history = app.register.history(&reference).await.for_page(&p)?;
     let notice = match raw.as_deref() {
         Some("reported=1") => Some("Incident recorded. Its assessment and deadlines are below."),
         Some("changed=1") => Some("Change saved and the incident assessed again."),
@@ -1045,7 +1044,7 @@ fn incident_body<S: Store>(
                 }
                 h2 { "The reporter's original account" }
                 p class="hint" { "As first submitted; later changes never alter it." }
-                pre class="original" { (serde_json::from_str::<Value>(&rec.original.to_string()).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_default()) }
+                pre class="original" { (serde_json::to_string_pretty(&rec.original).unwrap_or_default()) }
             }
             aside {
                 @if p.user.may(Action::Investigate) { (step_forms(p, rec, today)) }
@@ -1195,10 +1194,7 @@ async fn step<S: Store + AccountStore>(
     let a = Answers::parse(&body);
     check_csrf(&a, &p)?;
     allow(&p, Action::Investigate)?;
-    let rec = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let version = a
         .get("version")
         .and_then(|v| v.parse::<i64>().ok())
@@ -1219,14 +1215,16 @@ async fn step<S: Store + AccountStore>(
             .map_err(|e| e.to_string()),
         Err(e) => Err(format!("The step is not complete: {e}")),
     };
+    // The error links to the date of the form that was sent.
+    let step_field = match a.get("action") {
+        Some("record-notification") => "notified-date",
+        Some("record-report-sent") => "report-date",
+        _ => "close-date",
+    };
     match result {
         Ok(_) => Ok(see_other(&format!("/incidents/{}?step=1", enc(&reference)))),
         Err(message) => {
-            let history = app
-                .register
-                .history(&reference)
-                .await
-                .map_err(|e| PageError::from(e).for_user(&p))?;
+            let history = app.register.history(&reference).await.for_page(&p)?;
             Ok(respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(
@@ -1239,7 +1237,7 @@ async fn step<S: Store + AccountStore>(
                         &rec,
                         &history,
                         None,
-                        &[("close-date".into(), capital(&message))],
+                        &[(step_field.into(), capital(&message))],
                     ),
                 ),
             ))
@@ -1256,10 +1254,7 @@ async fn comment<S: Store + AccountStore>(
     let a = Answers::parse(&body);
     check_csrf(&a, &p)?;
     allow(&p, Action::Comment)?;
-    let rec = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     match app
         .register
         .comment(
@@ -1274,11 +1269,7 @@ async fn comment<S: Store + AccountStore>(
             enc(&reference)
         ))),
         Err(RegisterError::Invalid(_)) => {
-            let history = app
-                .register
-                .history(&reference)
-                .await
-                .map_err(|e| PageError::from(e).for_user(&p))?;
+            let history = app.register.history(&reference).await.for_page(&p)?;
             Ok(respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(
@@ -1306,10 +1297,7 @@ async fn edit_page<S: Store + AccountStore>(
     Path(reference): Path<String>,
 ) -> PageResult {
     allow(&p, Action::Investigate)?;
-    let rec = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let facts = serde_json::to_value(&rec.incident).unwrap_or(Value::Null);
     let answers = Answers::from_facts(&facts);
     Ok(show(
@@ -1364,10 +1352,7 @@ async fn edit<S: Store + AccountStore>(
     let a = Answers::parse(&body);
     check_csrf(&a, &p)?;
     allow(&p, Action::Investigate)?;
-    let rec = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let modality = rec.incident.modality;
     let again = |errors: Vec<(String, String)>, status: StatusCode| {
         respond(
@@ -1444,10 +1429,7 @@ async fn notification<S: Store + AccountStore>(
     p: PageUser,
     Path(reference): Path<String>,
 ) -> PageResult {
-    let rec = app
-        .incident_for(&p.user, &reference)
-        .await
-        .map_err(|e| PageError::from(e).for_user(&p))?;
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let rows = notification_rows(&rec, app.register.settings());
     let text: String = rows.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
     let body = html! {
@@ -1631,7 +1613,7 @@ async fn register_page<S: Store + AccountStore>(
                 .register
                 .summaries(&filter, sort, PAGE, offset)
                 .await
-                .map_err(|e| PageError::from(e).for_user(&p))?;
+                .for_page(&p)?;
             (Vec::new(), Some(page))
         }
         Err(e) => (vec![e], None),
@@ -1745,7 +1727,7 @@ async fn register_csv<S: Store + AccountStore>(
             .register
             .summaries(&filter, sort, irmer_store::MAX_PAGE, offset)
             .await
-            .map_err(|e| PageError::from(e).for_user(&p))?;
+            .for_page(&p)?;
         for s in &page.items {
             let d = |x: Option<CivilDate>| x.map(|d| d.to_string()).unwrap_or_default();
             let i = &s.index;

@@ -356,7 +356,18 @@ fn pages_suite(server: &Server) {
     );
     assert_eq!(r.status, 403);
 
-    // Steps: the investigator records the notification.
+    // Steps: the investigator records the notification; a bad date is
+    // named on the form that was sent.
+    let r = inv.post(
+        &format!("/incidents/{reference}/steps"),
+        &[
+            ("action", "record-notification"),
+            ("version", "3"),
+            ("date", "soon"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-notified-date\""), "{}", r.body);
     let r = inv.post(
         &format!("/incidents/{reference}/steps"),
         &[
