@@ -5,6 +5,12 @@
 //! assessment and deadline on the dashboard; then an investigator changes
 //! it and the history shows the change.
 //!
+//! A second test runs axe-core (the accessibility rules engine, fetched
+//! by scripts/fetch-axe.sh into .cache/axe-core) in every main page, in
+//! its plain and its error states, at desktop and phone widths, and fails
+//! on any serious or critical violation of the WCAG 2.2 A/AA rules; it
+//! also checks that no page scrolls sideways at 320 CSS pixels (reflow).
+//!
 //! It needs `chromium` and `chromedriver` (Debian's chromium and
 //! chromium-driver, which .ci/run installs) and fails loudly without them.
 
@@ -52,6 +58,47 @@ struct Driver {
 }
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Runs axe in the page and hands back its violations (WebDriver's
+/// asynchronous script: the last argument is the callback).
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, {
+  runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+  resultTypes: ["violations"]
+}).then(r => done(r.violations), e => done([{id: "axe-error", impact: "critical", help: String(e), nodes: []}]));
+"#;
+
+/// The elements that reach furthest past the right edge of the window, for
+/// a reflow failure's message.
+const WIDEST: &str = r#"
+const w = document.documentElement.clientWidth;
+const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+const inScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) { if (scrolls(p)) return true; } return false; };
+return [...document.querySelectorAll("body *")]
+  .filter(e => !inScroller(e))
+  .map(e => [Math.max(e.getBoundingClientRect().right, e.getBoundingClientRect().left + (scrolls(e) ? 0 : e.scrollWidth)) - w, e.outerHTML.slice(0, 80)])
+  .filter(([over]) => over > 0)
+  .sort((a, b) => b[0] - a[0])
+  .slice(0, 3);
+"#;
+
+/// axe-core's engine, as scripts/fetch-axe.sh leaves it (or where
+/// IRMER_AXE_JS points).
+fn axe_engine() -> String {
+    let path = std::env::var("IRMER_AXE_JS").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../.cache/axe-core/axe.min.js"
+        )
+        .to_owned()
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "\n!!! axe-core is missing at {path} ({e}): the accessibility test cannot run. Run scripts/fetch-axe.sh (.ci/run does). !!!\n"
+        )
+    })
+}
 
 impl Driver {
     fn start() -> Driver {
@@ -145,6 +192,69 @@ impl Driver {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+    }
+
+    /// Sets the window's size (CSS pixels at the default zoom).
+    fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        );
+    }
+
+    /// Runs axe-core in the current page; returns each violation of the
+    /// WCAG 2.0-2.2 A and AA rules and of axe's best practices as
+    /// (impact, rule, help, the first offending elements).
+    fn axe(&self, engine: &str) -> Vec<(String, String, String, Vec<String>)> {
+        let loaded = self.script(&format!("{engine}\n;return typeof window.axe;"));
+        assert_eq!(loaded, json!("object"), "axe-core did not load");
+        let found = self.call(
+            "POST",
+            "/execute/async",
+            json!({"script": AXE_RUN, "args": []}),
+        );
+        found
+            .as_array()
+            .expect("axe's violations")
+            .iter()
+            .map(|v| {
+                let nodes = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(3)
+                    .map(|n| n["html"].as_str().unwrap_or_default().to_owned())
+                    .collect();
+                let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                (text("impact"), text("id"), text("help"), nodes)
+            })
+            .collect()
+    }
+
+    /// Saves what the window shows as a PNG file.
+    fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine as _;
+        let png = self.call("GET", "/screenshot", json!({}));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().expect("base64"))
+            .expect("a PNG");
+        std::fs::write(path, bytes).expect("write the screenshot");
+    }
+
+    /// How far the page scrolls sideways, in CSS pixels (0 when it fits).
+    fn overflow(&self) -> i64 {
+        self.script("const d = document.documentElement; return d.scrollWidth - d.clientWidth;")
+            .as_i64()
+            .expect("a width")
     }
 
     /// Waits until the page's text contains `needle`.
@@ -326,4 +436,189 @@ fn today_for_input() -> String {
         today.day(),
         today.year()
     )
+}
+
+/// One page, in one state, as the accessibility check saw it.
+struct Seen {
+    page: String,
+    problems: Vec<String>,
+    minor: Vec<String>,
+}
+
+/// Checks the page the browser shows now: axe at desktop width, then at a
+/// phone's 320 CSS pixels (axe again, and no sideways scrolling). With
+/// IRMER_SCREENSHOTS set to a folder, saves each view there as a PNG.
+fn check(browser: &Driver, engine: &str, page: &str, seen: &mut Vec<Seen>) {
+    let mut problems = Vec::new();
+    let mut minor = Vec::new();
+    for (width, label) in [(1280, "desktop"), (320, "phone")] {
+        browser.resize(width, 1000);
+        for (impact, rule, help, nodes) in browser.axe(engine) {
+            let line = format!("[{label}] {impact} {rule}: {help} {nodes:?}");
+            if impact == "serious" || impact == "critical" {
+                problems.push(line);
+            } else {
+                minor.push(line);
+            }
+        }
+        if let Ok(dir) = std::env::var("IRMER_SCREENSHOTS") {
+            let name: String = page
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            browser.screenshot(&std::path::Path::new(&dir).join(format!("{name}-{label}.png")));
+        }
+        if width == 320 {
+            let over = browser.overflow();
+            if over > 0 {
+                let wide = browser.script(WIDEST);
+                problems.push(format!(
+                    "[phone] the page scrolls sideways by {over} px at 320 px wide (WCAG 1.4.10 reflow); widest: {wide}"
+                ));
+            }
+        }
+    }
+    browser.resize(1280, 1000);
+    seen.push(Seen {
+        page: page.to_owned(),
+        problems,
+        minor,
+    });
+}
+
+#[test]
+fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
+    let engine = axe_engine();
+    let dir = std::env::temp_dir().join(format!("irmer-axe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let db = dir.join("irmer.db").to_string_lossy().into_owned();
+    let (_server, base, password) = serve(&db);
+    // An incident to show: a notifiable CT exposure, by the import command.
+    let file = dir.join("one.jsonl");
+    std::fs::write(
+        &file,
+        format!("{}\n", irmer_store::testsuite::ct("AXE-1", "2026-11-20")),
+    )
+    .expect("write");
+    cli(&db, &["import", &file.to_string_lossy()]);
+
+    let browser = Driver::start();
+    let mut seen = Vec::new();
+    let at = |path: &str, wait: &str, label: &str, seen: &mut Vec<Seen>| {
+        browser.go(&format!("{base}{path}"));
+        browser.wait_for(wait);
+        check(&browser, &engine, label, seen);
+    };
+
+    // Signed out: the sign-in page, then its error state.
+    at("sign-in", "Sign in", "sign-in", &mut seen);
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", "not the password");
+    browser.click("form[action='/sign-in'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(&browser, &engine, "sign-in, wrong password", &mut seen);
+
+    // The forced password change, with a mismatch, then done.
+    browser.sign_in(&base, "admin", &password);
+    browser.wait_for("Change your password");
+    check(&browser, &engine, "password change", &mut seen);
+    browser.type_into("#f-current-password", &password);
+    browser.type_into("#f-new-password", "a new and long password");
+    browser.type_into("#f-confirm-password", "a different password!");
+    browser.click("form[action='/account/password'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(&browser, &engine, "password change, mismatch", &mut seen);
+    browser.choose_password(&password, "a new and long password");
+
+    at("", "Dashboard", "dashboard", &mut seen);
+    // The check can fail: axe finds a broken image and an unlabelled field
+    // put into the page.
+    browser.script(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\"><input type=\"text\">'); return 0;",
+    );
+    let planted = browser.axe(&engine);
+    for rule in ["image-alt", "label"] {
+        assert!(
+            planted
+                .iter()
+                .any(|(impact, id, ..)| id == rule && impact == "critical"),
+            "axe missed the planted {rule} violation: {planted:?}"
+        );
+    }
+    at(
+        "report",
+        "What was being done?",
+        "report: modality",
+        &mut seen,
+    );
+    at(
+        "report/form",
+        "There is a problem",
+        "report: no modality chosen",
+        &mut seen,
+    );
+    at(
+        "report/form?modality=ct",
+        "Dose received",
+        "report form (CT)",
+        &mut seen,
+    );
+    browser.click("button[name=action][value=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "report form (CT), nothing filled",
+        &mut seen,
+    );
+    at(
+        "report/form?modality=external-beam",
+        "Dose received",
+        "report form (external beam)",
+        &mut seen,
+    );
+    at("incidents", "AXE-1", "register", &mut seen);
+    at(
+        "incidents?status=lost",
+        "There is a problem",
+        "register, bad filter",
+        &mut seen,
+    );
+    at("incidents/AXE-1", "History", "incident page", &mut seen);
+    at(
+        "incidents/AXE-1/edit",
+        "Why are you making this change?",
+        "edit",
+        &mut seen,
+    );
+    at(
+        "incidents/AXE-1/notification",
+        "AXE-1",
+        "notification summary",
+        &mut seen,
+    );
+    at("admin", "Users", "administration", &mut seen);
+
+    let mut report = String::new();
+    for s in &seen {
+        report.push_str(&format!(
+            "{}: {} serious or critical, {} minor or moderate\n",
+            s.page,
+            s.problems.len(),
+            s.minor.len()
+        ));
+        for line in s.problems.iter().chain(&s.minor) {
+            report.push_str(&format!("    {line}\n"));
+        }
+    }
+    eprintln!(
+        "accessibility check of {} page states:\n{report}",
+        seen.len()
+    );
+    assert!(
+        seen.iter().all(|s| s.problems.is_empty()),
+        "serious or critical accessibility problems:\n{report}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
