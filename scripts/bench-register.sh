@@ -20,20 +20,23 @@ pg=${1:-$(scripts/start-postgres.sh)}
 irmer=target/release/irmer
 
 measure() { # $1 database
-  local db=$1 log port pid
+  local db=$1 log port pid token auth
   echo "-- import of $N incidents into ${db%%:*}"
   /usr/bin/time -f "%e s elapsed, %M KB peak RSS" $irmer --database "$db" import "$data"
   log=$(mktemp)
   $irmer --database "$db" serve --bind 127.0.0.1:0 > "$log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 50); do grep -q listening "$log" && break; sleep 0.1; done
+  for _ in $(seq 1 100); do grep -q "one-time password" "$log" && break; sleep 0.1; done
   port=$(grep -o '127.0.0.1:[0-9]*' "$log" | head -n 1)
+  # The API needs a token (issue 4).
+  token=$($irmer --database "$db" token create admin | tail -n 1)
+  auth=(-H "Authorization: Bearer $token")
   echo "-- GET /api/v1/incidents/{reference}, $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "$port" $RATE $SECONDS_ '/api/v1/incidents/BENCH-{n}'
+  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents/BENCH-{n}'
   echo "-- GET /api/v1/deadlines (first page of 50), $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "$port" $RATE $SECONDS_ '/api/v1/deadlines'
+  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/deadlines'
   echo "-- GET /api/v1/incidents?overdue=true&modality=ct (filtered page), $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "$port" $RATE $SECONDS_ '/api/v1/incidents?overdue=true&modality=ct'
+  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents?overdue=true&modality=ct'
   kill "$pid"; wait "$pid" || true
   rm -f "$log"
 }

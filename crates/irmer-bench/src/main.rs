@@ -7,11 +7,16 @@
 //!   incident exactly as `irmer assess` does, without assessing or printing;
 //!   prints the time and the rate.
 //! - `irmer-bench assess FILE`: the same, plus assessing (no printing).
-//! - `irmer-bench load ADDR RATE SECONDS PATH…`: an open-loop load on a
-//!   server at ADDR (loopback only): RATE GET requests a second for SECONDS,
-//!   cycling through the PATHs (`{n}` in a path becomes a random incident
-//!   number below 100000). Latency is measured from each request's scheduled
-//!   time, so a slow server cannot hide queueing; prints p50, p99 and max.
+//! - `irmer-bench load [-H 'NAME: VALUE']… ADDR RATE SECONDS PATH…`: an
+//!   open-loop load on a server at ADDR (loopback only): RATE GET requests
+//!   a second for SECONDS, cycling through the PATHs (`{n}` in a path
+//!   becomes a random incident number below 100000), each with the given
+//!   headers (a session cookie, an API token). Latency is measured from
+//!   each request's scheduled time, so a slow server cannot hide queueing;
+//!   prints p50, p99 and max.
+//! - `irmer-bench session ADDR USER PASSWORD [NEW_PASSWORD]`: signs in
+//!   through the web form (changing a one-time password) and prints the
+//!   `Cookie:` header of the session, for `load -H`.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -33,8 +38,10 @@ fn main() -> ExitCode {
         ["generate", n, seed] => generate(n, seed),
         ["parse", file] => time(file, false),
         ["assess", file] => time(file, true),
-        ["load", addr, rate, seconds, paths @ ..] if !paths.is_empty() => load(addr, rate, seconds, paths),
-        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load ADDR RATE SECONDS PATH...".to_owned()),
+        ["load", rest @ ..] => load_args(rest),
+        ["session", addr, user, password] => session(addr, user, password, None),
+        ["session", addr, user, password, new] => session(addr, user, password, Some(new)),
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -266,7 +273,68 @@ fn time(file: &str, with_assessment: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn load(addr: &str, rate: &str, seconds: &str, paths: &[&str]) -> Result<(), String> {
+/// `load`'s arguments: `-H 'NAME: VALUE'` options, then ADDR RATE SECONDS
+/// PATH….
+fn load_args(args: &[&str]) -> Result<(), String> {
+    let mut headers = Vec::new();
+    let mut rest = args;
+    while let ["-H", header, tail @ ..] = rest {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| format!("-H wants 'NAME: VALUE', found {header:?}"))?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        rest = tail;
+    }
+    match rest {
+        [addr, rate, seconds, paths @ ..] if !paths.is_empty() => {
+            load(addr, rate, seconds, paths, headers)
+        }
+        _ => Err("usage: irmer-bench load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH...".into()),
+    }
+}
+
+/// Signs USER in through the web form (changing a one-time password to
+/// NEW_PASSWORD when the server asks for it) and prints the Cookie header
+/// that carries the session, for `load -H`.
+fn session(addr: &str, user: &str, password: &str, new: Option<&str>) -> Result<(), String> {
+    use irmer_web::testclient::Browser;
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("ADDR must be ip:port, found {addr:?}"))?;
+    if !addr.ip().is_loopback() {
+        return Err("sessions are only made on loopback addresses".into());
+    }
+    let mut b = Browser::sign_in(addr, user, password)?;
+    if b.get("/").header("location") == Some("/account/password") {
+        let new = new.ok_or("the server asks for a new password: give NEW_PASSWORD")?;
+        let r = b.post(
+            "/account/password",
+            &[
+                ("current_password", password),
+                ("new_password", new),
+                ("confirm_password", new),
+            ],
+        );
+        if r.status != 303 {
+            return Err(format!("password change refused: {} {}", r.status, r.body));
+        }
+    }
+    let home = b.get("/");
+    if home.status != 200 {
+        return Err(format!("the dashboard answered {}", home.status));
+    }
+    println!("Cookie: {}", b.cookie_header());
+    Ok(())
+}
+
+fn load(
+    addr: &str,
+    rate: &str,
+    seconds: &str,
+    paths: &[&str],
+    headers: Vec<(String, String)>,
+) -> Result<(), String> {
+    let headers = std::sync::Arc::new(headers);
     use std::net::SocketAddr;
     use std::sync::mpsc;
     use std::time::Duration;
@@ -292,7 +360,12 @@ fn load(addr: &str, rate: &str, seconds: &str, paths: &[&str]) -> Result<(), Str
     for _ in 0..workers {
         let rx = std::sync::Arc::clone(&rx);
         let done = done_tx.clone();
+        let headers = std::sync::Arc::clone(&headers);
         handles.push(std::thread::spawn(move || {
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
             loop {
                 let job = rx
                     .lock()
@@ -303,7 +376,8 @@ fn load(addr: &str, rate: &str, seconds: &str, paths: &[&str]) -> Result<(), Str
                 if scheduled > now {
                     std::thread::sleep(scheduled - now);
                 }
-                let result = match irmer_web::testclient::request(addr, "GET", &path, &[], "") {
+                let result = match irmer_web::testclient::request(addr, "GET", &path, &headers, "")
+                {
                     Ok(r) if r.status == 200 => Ok(scheduled.elapsed()),
                     Ok(r) => Err(format!("{} {}", r.status, path)),
                     Err(e) => Err(e.to_string()),

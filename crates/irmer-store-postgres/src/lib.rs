@@ -337,10 +337,10 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
     push_any(q, "modality", filter.modality.iter().map(|m| m.as_str()));
     push_any(q, "outcome", filter.outcome.iter().map(|o| o.as_str()));
     if let Some(code) = &filter.code {
-        // Whole codes only: "2" must not match "2.2".
-        q.push(" AND position(")
-            .push_bind(format!(" {code} "))
-            .push(" in ' ' || codes || ' ') > 0");
+        // Whole codes only ("2" does not match "2.2"), by their own index.
+        q.push(" AND id IN (SELECT incident_id FROM incident_codes WHERE code = ")
+            .push_bind(code.clone())
+            .push(")");
     }
     if let Some(from) = filter.discovered_from {
         q.push(" AND discovered >= ").push_bind(from.date());
@@ -527,6 +527,37 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    async fn count_by_status(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<(IncidentStatus, u64)>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT status, COUNT(*) FROM incidents");
+        push_filter(&mut q, filter);
+        q.push(" GROUP BY status");
+        let rows: Vec<(String, i64)> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.into_iter()
+            .map(|(status, n)| {
+                IncidentStatus::parse(&status)
+                    .map(|s| (s, u64::try_from(n).unwrap_or(0)))
+                    .ok_or_else(|| corrupt("status", &status))
+            })
+            .collect()
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        // Autovacuum analyses in its own time; after an import the lists
+        // should not wait for it.
+        sqlx::query("ANALYZE incidents, incident_codes")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn backup(&self, _path: &Path) -> Result<(), StoreError> {

@@ -314,6 +314,20 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// every matching index entry, so lists ask for it only when wanted).
     fn count(&self, filter: &Filter) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// How many incidents of each status the filter selects, in one read
+    /// (the dashboard's counts); statuses with none are left out.
+    fn count_by_status(
+        &self,
+        filter: &Filter,
+    ) -> impl Future<Output = Result<Vec<(IncidentStatus, u64)>, StoreError>> + Send;
+
     /// A consistent copy of the whole register to `path`, while it is in use.
     fn backup(&self, path: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Refreshes the statistics by which the database's planner chooses
+    /// indexes, after a change of size such as an import. Where the
+    /// backend keeps them itself, nothing to do.
+    fn refresh_statistics(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        std::future::ready(Ok(()))
+    }
 }

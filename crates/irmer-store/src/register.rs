@@ -568,6 +568,22 @@ impl<S: Store> Register<S> {
         Ok(self.store.count(filter).await?)
     }
 
+    /// How many incidents of each status the filter selects, every status
+    /// listed (in lifecycle order), zero where there are none.
+    pub async fn count_by_status(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<(IncidentStatus, u64)>, RegisterError> {
+        let found = self.store.count_by_status(filter).await?;
+        Ok(IncidentStatus::ALL
+            .iter()
+            .map(|s| {
+                let n = found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n);
+                (*s, n)
+            })
+            .collect())
+    }
+
     /// Summaries, as a list page shows them.
     pub async fn summaries(
         &self,
@@ -658,6 +674,9 @@ impl<S: Store> Register<S> {
         if !batch.news.is_empty() {
             let outcomes = self.store.create_many(&batch.news).await?;
             tally(&batch, outcomes, &mut report);
+        }
+        if report.created > 0 {
+            self.store.refresh_statistics().await?;
         }
         report.refused.sort_by_key(|(line, _)| *line);
         Ok(report)

@@ -451,6 +451,15 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
         .await,
         Vec::<String>::new()
     );
+    // Soonest deadline first, incidents without one (the near miss) last.
+    let (by_due, _) = r
+        .list(&Filter::default(), Sort::NextDue, 100, 0)
+        .await
+        .expect("list");
+    assert_eq!(
+        refs(&by_due),
+        ["CT-L0", "CT-L1", "CT-L2", "PET-L", "CT-L3", "NM-L"]
+    );
     assert_eq!(
         by(Filter {
             discovered_from: Some(d("2026-01-20")),
@@ -480,6 +489,26 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
     r.transition("CT-L0", 1, &Transition::StartInvestigation, None, "lead")
         .await
         .expect("start");
+    let counts = r.count_by_status(&Filter::default()).await.expect("counts");
+    assert_eq!(
+        counts,
+        [
+            (IncidentStatus::Reported, 5),
+            (IncidentStatus::Investigating, 1),
+            (IncidentStatus::Notified, 0),
+            (IncidentStatus::ReportSent, 0),
+            (IncidentStatus::Closed, 0),
+            (IncidentStatus::ClosedLocally, 0),
+        ]
+    );
+    let pet_only = Filter {
+        modality: vec![Modality::Pet],
+        ..Filter::default()
+    };
+    assert_eq!(
+        r.count_by_status(&pet_only).await.expect("counts")[0],
+        (IncidentStatus::Reported, 1)
+    );
     assert_eq!(
         by(Filter {
             status: vec![IncidentStatus::Investigating],
@@ -492,6 +521,25 @@ pub async fn lists_filter_sort_and_page<S: Store>(store: S) {
     let soonest = r.deadlines(None, None).await.expect("deadlines");
     let soonest: Vec<&str> = soonest.iter().map(|s| s.reference.as_str()).collect();
     assert_eq!(soonest, ["CT-L0", "CT-L1", "CT-L2", "PET-L", "CT-L3"]);
+
+    // A change of facts that changes the codes changes what the code filter
+    // finds.
+    let code = |c: &str| Filter {
+        code: Some(c.into()),
+        ..Filter::default()
+    };
+    r.amend(
+        "PET-L",
+        1,
+        &json!({"dose": {"received": 7.5}}),
+        "the dose was as intended",
+        "lead",
+    )
+    .await
+    .expect("amend");
+    assert_eq!(by(code("2.3")).await, Vec::<String>::new());
+    assert_eq!(r.count(&code("2.3")).await.expect("count"), 0);
+    assert_eq!(by(code("2.2")).await, ["CT-L0", "CT-L1", "CT-L2", "CT-L3"]);
     let due = r
         .deadlines(Some(d("2026-02-24")), None)
         .await

@@ -517,15 +517,13 @@ async fn dashboard<S: Store + AccountStore>(
     let scope = Some(p.user.scope());
     let r = &app.register;
     let today = r.today();
-    let mut counts = Vec::new();
-    for status in IncidentStatus::ALL {
-        let filter = Filter {
-            status: vec![status],
+    let counts = r
+        .count_by_status(&Filter {
             scope,
             ..Filter::default()
-        };
-        counts.push((status, r.count(&filter).await.for_page(&p)?));
-    }
+        })
+        .await
+        .for_page(&p)?;
     let overdue = r
         .count(&Filter {
             due_before: Some(today),

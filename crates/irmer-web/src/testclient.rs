@@ -92,6 +92,106 @@ pub fn request(
     })
 }
 
+/// A person with a browser: keeps cookies, sends forms (panics if the
+/// server cannot be reached: a helper for tests and benchmarks).
+pub struct Browser {
+    pub addr: SocketAddr,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn new(addr: SocketAddr) -> Self {
+        Browser {
+            addr,
+            cookies: Vec::new(),
+        }
+    }
+
+    /// The Cookie header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        let cookie = self.cookie_header();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut headers = vec![("Cookie", cookie.as_str())];
+        if method == "POST" {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+        }
+        let r = request(self.addr, method, path, &headers, &body).expect("request");
+        for (name, value) in &r.headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or_default();
+                if let Some((n, v)) = pair.split_once('=') {
+                    self.cookies.retain(|(k, _)| k != n);
+                    if !v.is_empty() {
+                        self.cookies.push((n.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    pub fn get(&mut self, path: &str) -> Response {
+        self.send("GET", path, &[])
+    }
+
+    /// Posts a form with this session's CSRF token.
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(form);
+        self.send("POST", path, &all)
+    }
+
+    /// This session's CSRF token (read from the password page's form).
+    pub fn csrf(&mut self) -> String {
+        let page = self.get("/account/password");
+        hidden(&page.body, "csrf").unwrap_or_default()
+    }
+
+    /// Signs in through the sign-in form; fails with the page's status and
+    /// body unless the server answers with the redirect that follows a
+    /// sign-in (to `/`, or to the password page after a one-time password).
+    pub fn sign_in(addr: SocketAddr, user: &str, password: &str) -> Result<Browser, String> {
+        let mut b = Browser::new(addr);
+        let page = b.get("/sign-in");
+        let csrf = hidden(&page.body, "csrf")
+            .ok_or_else(|| format!("no sign-in form: {} {}", page.status, page.body))?;
+        let r = b.send(
+            "POST",
+            "/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("next", "/"),
+                ("username", user),
+                ("password", password),
+            ],
+        );
+        match (r.status, r.header("location")) {
+            (303, Some("/" | "/account/password")) => Ok(b),
+            _ => Err(format!("sign-in refused: {} {}", r.status, r.body)),
+        }
+    }
+}
+
+/// The value of the first hidden input called `name`.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+}
+
 /// A server for tests, on its own thread and runtime, with an organisation
 /// set up: one site, departments 1 (Radiology) and 2 (Radiotherapy), and a
 /// user of each kind, each with the password `password-NAME` and an API

@@ -2,102 +2,16 @@
 //! permission rule (role and scope), with the test organisation of
 //! `Server::start` (departments 1 and 2, a user of each role).
 
-use irmer_web::testclient::{Response, Server, request};
+use irmer_web::testclient::{self, Browser, Server, request};
 
-/// A person with a browser: keeps cookies, sends forms.
-struct Browser<'a> {
-    server: &'a Server,
-    cookies: Vec<(String, String)>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(server: &'a Server) -> Self {
-        Browser {
-            server,
-            cookies: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Response {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let mut headers = vec![("Cookie", cookie.as_str())];
-        if method == "POST" {
-            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
-        }
-        let r = request(self.server.addr, method, path, &headers, &body).expect("request");
-        for (name, value) in &r.headers {
-            if name == "set-cookie" {
-                let pair = value.split(';').next().unwrap_or_default();
-                if let Some((n, v)) = pair.split_once('=') {
-                    self.cookies.retain(|(k, _)| k != n);
-                    if !v.is_empty() {
-                        self.cookies.push((n.to_owned(), v.to_owned()));
-                    }
-                }
-            }
-        }
-        r
-    }
-
-    fn get(&mut self, path: &str) -> Response {
-        self.send("GET", path, &[])
-    }
-
-    /// Posts a form with this session's CSRF token (read from `page`).
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
-        let csrf = self.csrf();
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(form);
-        self.send("POST", path, &all)
-    }
-
-    fn csrf(&mut self) -> String {
-        let page = self.get("/account/password");
-        hidden(&page.body, "csrf")
-    }
-
-    fn sign_in(server: &'a Server, user: &str) -> Self {
-        let mut b = Browser::new(server);
-        let page = b.get("/sign-in");
-        assert_eq!(page.status, 200);
-        let csrf = hidden(&page.body, "csrf");
-        let password = format!("password-{user}");
-        let r = b.send(
-            "POST",
-            "/sign-in",
-            &[
-                ("csrf", &csrf),
-                ("next", "/"),
-                ("username", user),
-                ("password", &password),
-            ],
-        );
-        assert_eq!(
-            (r.status, r.header("location")),
-            (303, Some("/")),
-            "{}",
-            r.body
-        );
-        b
-    }
-}
-
-/// The value of the first hidden input called `name`.
+/// The value of the first hidden input called `name` (panics without one).
 fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    html.split(&marker)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("no {name} in the page"))
-        .to_owned()
+    testclient::hidden(html, name).unwrap_or_else(|| panic!("no {name} in the page"))
+}
+
+/// Signs `user` of the test organisation in (password `password-USER`).
+fn signed_in(server: &Server, user: &str) -> Browser {
+    Browser::sign_in(server.addr, user, &format!("password-{user}")).expect("signed in")
 }
 
 const CT: &[(&str, &str)] = &[
@@ -128,7 +42,7 @@ fn report(b: &mut Browser) -> String {
 
 fn pages_suite(server: &Server) {
     // Nothing without signing in: pages redirect, the API says 401.
-    let mut anon = Browser::new(server);
+    let mut anon = Browser::new(server.addr);
     let r = anon.get("/incidents");
     assert_eq!(
         (r.status, r.header("location")),
@@ -182,7 +96,7 @@ fn pages_suite(server: &Server) {
     assert_eq!(r.header("location"), Some("/"));
 
     // A reporter records an incident through the form.
-    let mut rep = Browser::sign_in(server, "rep");
+    let mut rep = signed_in(server, "rep");
     let form = rep.get("/report/form?modality=ct");
     assert_eq!(form.status, 200);
     assert!(form.body.contains("name=\"dose.received\""));
@@ -238,10 +152,10 @@ fn pages_suite(server: &Server) {
     assert_eq!(rep.get("/admin").status, 403);
 
     // Scope: another reporter and another department see nothing of it.
-    let mut rep2 = Browser::sign_in(server, "rep2");
+    let mut rep2 = signed_in(server, "rep2");
     assert_eq!(rep2.get(&format!("/incidents/{reference}")).status, 404);
     assert!(!rep2.get("/incidents").body.contains(&reference));
-    let mut inv2 = Browser::sign_in(server, "inv2");
+    let mut inv2 = signed_in(server, "inv2");
     assert_eq!(inv2.get(&format!("/incidents/{reference}")).status, 404);
     assert_eq!(
         server
@@ -263,7 +177,7 @@ fn pages_suite(server: &Server) {
     );
 
     // The department's investigator edits it; the history shows who and why.
-    let mut inv = Browser::sign_in(server, "inv");
+    let mut inv = signed_in(server, "inv");
     assert_eq!(inv.get(&format!("/incidents/{reference}/edit")).status, 200);
     let mut change: Vec<(&str, &str)> = CT
         .iter()
@@ -294,7 +208,7 @@ fn pages_suite(server: &Server) {
     assert_eq!(r.status, 409);
 
     // The adviser comments; a forged or missing CSRF token is refused.
-    let mut adv = Browser::sign_in(server, "adv");
+    let mut adv = signed_in(server, "adv");
     let r = adv.send(
         "POST",
         &format!("/incidents/{reference}/comments"),
@@ -320,7 +234,7 @@ fn pages_suite(server: &Server) {
     assert_eq!(adv.get(&format!("/incidents/{reference}/edit")).status, 403);
 
     // The auditor reads everything and changes nothing.
-    let mut aud = Browser::sign_in(server, "aud");
+    let mut aud = signed_in(server, "aud");
     assert_eq!(aud.get(&format!("/incidents/{reference}")).status, 200);
     assert_eq!(aud.get("/report").status, 403);
     assert_eq!(aud.post("/report", CT).status, 403);
@@ -420,7 +334,7 @@ fn pages_suite(server: &Server) {
     );
 
     // Administration: only an administrator; a new user gets a one-time password.
-    let mut admin = Browser::sign_in(server, "admin");
+    let mut admin = signed_in(server, "admin");
     let r = admin.post(
         "/admin/users",
         &[
@@ -449,7 +363,7 @@ fn pages_suite(server: &Server) {
     );
     assert_eq!(r.status, 403);
     // The new user must choose a password first.
-    let mut newbie = Browser::new(server);
+    let mut newbie = Browser::new(server.addr);
     let page = newbie.get("/sign-in");
     let csrf = hidden(&page.body, "csrf");
     let r = newbie.send(
