@@ -13,6 +13,15 @@ use crate::{SqliteStore, backend, corrupt, read_time, timestamp};
 const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
     must_change_password, failed_attempts, locked_until, disabled, created_at";
 
+/// The user columns of `users u` in a join (names unchanged).
+static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
 fn read_user(row: &SqliteRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role").map_err(backend)?;
     let locked: Option<String> = row.try_get("locked_until").map_err(backend)?;
@@ -136,24 +145,31 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn session(&self, id_digest: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row: Option<(String, i64, String, String, String)> = sqlx::query_as(
-            "SELECT id_digest, user_id, csrf, created_at, expires_at FROM sessions WHERE id_digest = $1",
-        )
+    async fn session(&self, id_digest: &str) -> Result<Option<(SessionRow, User)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT s.id_digest AS s_digest, s.csrf AS s_csrf, s.created_at AS s_created,
+                    s.expires_at AS s_expires, {}
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_digest = $1",
+            *USER_COLUMNS_OF_U
+        ))
         .bind(id_digest)
         .fetch_optional(&self.reader)
         .await
         .map_err(backend)?;
-        row.map(|(id_digest, user_id, csrf, created, expires)| {
-            Ok(SessionRow {
-                id_digest,
-                user_id,
-                csrf,
-                created_at: read_time(&created)?,
-                expires_at: read_time(&expires)?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = read_user(&row)?;
+        let created: String = row.try_get("s_created").map_err(backend)?;
+        let expires: String = row.try_get("s_expires").map_err(backend)?;
+        let session = SessionRow {
+            id_digest: row.try_get("s_digest").map_err(backend)?,
+            user_id: user.id,
+            csrf: row.try_get("s_csrf").map_err(backend)?,
+            created_at: read_time(&created)?,
+            expires_at: read_time(&expires)?,
+        };
+        Ok(Some((session, user)))
     }
 
     async fn delete_session(&self, id_digest: &str) -> Result<(), StoreError> {
@@ -188,25 +204,17 @@ impl AccountStore for SqliteStore {
         .map_err(backend)
     }
 
-    async fn token(&self, digest: &str) -> Result<Option<TokenRow>, StoreError> {
-        let row: Option<(i64, String, i64, String, String, bool)> = sqlx::query_as(
-            "SELECT id, digest, user_id, name, created_at, revoked FROM api_tokens WHERE digest = $1",
-        )
+    async fn token_holder(&self, digest: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.digest = $1 AND NOT t.revoked",
+            *USER_COLUMNS_OF_U
+        ))
         .bind(digest)
         .fetch_optional(&self.reader)
         .await
         .map_err(backend)?;
-        row.map(|(id, digest, user_id, name, created, revoked)| {
-            Ok(TokenRow {
-                id,
-                digest,
-                user_id,
-                name,
-                created_at: read_time(&created)?,
-                revoked,
-            })
-        })
-        .transpose()
+        row.as_ref().map(read_user).transpose()
     }
 
     async fn sites(&self) -> Result<Vec<Site>, StoreError> {

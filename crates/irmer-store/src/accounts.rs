@@ -253,7 +253,7 @@ pub trait AccountStore: Clone + Send + Sync + 'static {
     fn session(
         &self,
         id_digest: &str,
-    ) -> impl Future<Output = Result<Option<SessionRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<(SessionRow, User)>, StoreError>> + Send;
     fn delete_session(
         &self,
         id_digest: &str,
@@ -269,10 +269,12 @@ pub trait AccountStore: Clone + Send + Sync + 'static {
         &self,
         token: &TokenRow,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    fn token(
+    /// The user a token belongs to, unless the token was revoked (one
+    /// read: it runs on every API request).
+    fn token_holder(
         &self,
         digest: &str,
-    ) -> impl Future<Output = Result<Option<TokenRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
     fn sites(&self) -> impl Future<Output = Result<Vec<Site>, StoreError>> + Send;
     fn create_site(&self, name: &str) -> impl Future<Output = Result<Site, StoreError>> + Send;
@@ -539,6 +541,19 @@ impl<A: AccountStore> Accounts<A> {
         Ok((user, password))
     }
 
+    /// Gives `user` a new one-time password (returned, to hand over once):
+    /// they must choose their own at the next sign-in, any lock-out is
+    /// lifted and their sessions end. The caller saves the user.
+    pub async fn reset_password(&self, user: &mut User) -> Result<String, AccountError> {
+        let password = one_time_password()?;
+        user.password_hash = Some(hash_password(&password)?);
+        user.must_change_password = true;
+        user.failed_attempts = 0;
+        user.locked_until = None;
+        self.store.delete_sessions_of(user.id).await?;
+        Ok(password)
+    }
+
     /// Checks a password; counts failures and locks after [`LOCK_AFTER`].
     pub async fn sign_in(
         &self,
@@ -611,19 +626,14 @@ impl<A: AccountStore> Accounts<A> {
         now: OffsetDateTime,
     ) -> Result<Option<(SessionRow, User)>, StoreError> {
         let d = digest(id);
-        let Some(session) = self.store.session(&d).await? else {
+        let Some((session, user)) = self.store.session(&d).await? else {
             return Ok(None);
         };
         if session.expires_at <= now {
             self.store.delete_session(&d).await?;
             return Ok(None);
         }
-        Ok(self
-            .store
-            .user(session.user_id)
-            .await?
-            .filter(|u| !u.disabled)
-            .map(|u| (session, u)))
+        Ok((!user.disabled).then_some((session, user)))
     }
 
     pub async fn sign_out(&self, id: &str) -> Result<(), StoreError> {
@@ -697,13 +707,11 @@ impl<A: AccountStore> Accounts<A> {
 
     /// The user a bearer token stands for, if the token is live.
     pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
-        let Some(row) = self.store.token(&digest(token)).await? else {
-            return Ok(None);
-        };
-        if row.revoked {
-            return Ok(None);
-        }
-        Ok(self.store.user(row.user_id).await?.filter(|u| !u.disabled))
+        Ok(self
+            .store
+            .token_holder(&digest(token))
+            .await?
+            .filter(|u| !u.disabled))
     }
 
     pub async fn audit(

@@ -919,6 +919,25 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
             .expect("read")
             .is_none()
     );
+    // A revoked token finds no one.
+    store
+        .create_token(&crate::accounts::TokenRow {
+            id: 0,
+            digest: crate::accounts::digest("irmer_revoked"),
+            user_id: who.id,
+            name: "old bridge".into(),
+            created_at: t0,
+            revoked: true,
+        })
+        .await
+        .expect("a revoked token");
+    assert!(
+        accounts
+            .token_user("irmer_revoked")
+            .await
+            .expect("read")
+            .is_none()
+    );
     let mut disabled = who.clone();
     disabled.disabled = true;
     store.update_user(&disabled).await.expect("disable");

@@ -383,15 +383,12 @@ async fn show<S: Store + AccountStore>(
 fn version_of(body: &Value, headers: &HeaderMap) -> Result<i64, Problem> {
     if let Some(v) = body.get("version") {
         return v.as_i64().filter(|n| *n >= 1).ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-input",
-                "The input is not valid",
+            Problem::invalid(
+                "version",
                 format!(
                     "version: expected the version you read (a whole number, 1 or more), found {v}"
                 ),
             )
-            .field("version")
         });
     }
     let header = headers
@@ -411,25 +408,17 @@ fn version_of(body: &Value, headers: &HeaderMap) -> Result<i64, Problem> {
 
 fn only_fields(body: &Value, allowed: &[&str]) -> Result<(), Problem> {
     let Some(map) = body.as_object() else {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-input",
-            "The input is not valid",
-            "expected a JSON object",
-        ));
+        return Err(Problem::invalid("", "expected a JSON object"));
     };
     for key in map.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-input",
-                "The input is not valid",
+            return Err(Problem::invalid(
+                key.clone(),
                 format!(
                     "{key}: unknown field; expected one of {}",
                     allowed.join(", ")
                 ),
-            )
-            .field(key.clone()));
+            ));
         }
     }
     Ok(())
@@ -453,13 +442,10 @@ async fn amend<S: Store + AccountStore>(
         .and_then(Value::as_str)
         .unwrap_or_default();
     let patch = body.get("patch").ok_or_else(|| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-input",
-            "The input is not valid",
+        Problem::invalid(
+            "patch",
             "patch: required, but missing (a JSON merge patch of the incident)",
         )
-        .field("patch")
     })?;
     let record = register
         .amend(&reference, version, patch, reason, &user.username)
@@ -492,13 +478,7 @@ async fn step<S: Store + AccountStore>(
     }
     let step: Transition = serde_json::from_value(body).map_err(|e| {
         let message = e.to_string();
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-input",
-            "The input is not valid",
-            format!("expected a step: {message}"),
-        )
-        .field(step_field(&message))
+        Problem::invalid(step_field(&message), format!("expected a step: {message}"))
     })?;
     let record = register
         .transition(
@@ -543,15 +523,10 @@ async fn comment<S: Store + AccountStore>(
     app.incident_for(&user, &reference).await?;
     let body = json_body(&body)?;
     only_fields(&body, &["comment"])?;
-    let text = body.get("comment").and_then(Value::as_str).ok_or_else(|| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-input",
-            "The input is not valid",
-            "comment: required (text)",
-        )
-        .field("comment")
-    })?;
+    let text = body
+        .get("comment")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Problem::invalid("comment", "comment: required (text)"))?;
     let record = app
         .register
         .comment(&reference, text, &user.username)

@@ -1960,6 +1960,36 @@ async fn admin_again<S: Store + AccountStore>(
     ))
 }
 
+/// The administration page again with one field's error.
+async fn admin_error<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    field: &str,
+    message: impl Into<String>,
+) -> PageResult {
+    admin_again(app, p, None, vec![(field.to_owned(), message.into())]).await
+}
+
+/// The end of adding a site or a department: the audit entry and the
+/// notice, or the name's error when it is taken.
+async fn added<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    created: Result<String, StoreError>,
+    (action, kind, field, taken): (&str, &str, &str, String),
+) -> PageResult {
+    match created {
+        Ok(name) => {
+            app.accounts
+                .audit(app.register.now(), &p.user.username, action, &name)
+                .await?;
+            admin_again(app, p, Some(format!("{kind} {name} added.")), Vec::new()).await
+        }
+        Err(StoreError::Duplicate(_)) => admin_error(app, p, field, taken).await,
+        Err(e) => Err(PageError::from(e).for_user(p)),
+    }
+}
+
 async fn add_user<S: Store + AccountStore>(
     State(app): State<App<S>>,
     p: PageUser,
@@ -1969,13 +1999,7 @@ async fn add_user<S: Store + AccountStore>(
     check_csrf(&a, &p)?;
     allow(&p, Action::Administer)?;
     let Some(role) = a.get("role").and_then(Role::parse) else {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![("role".into(), "Choose a role".into())],
-        )
-        .await;
+        return admin_error(&app, &p, "role", "Choose a role").await;
     };
     let department = match department_of(&a) {
         Ok(d) => d,
@@ -2013,18 +2037,16 @@ async fn change_user<S: Store + AccountStore>(
     let action = a.get("action").unwrap_or("save");
     let mut notice = format!("User {} saved.", user.username);
     match action {
-        "disable" if user.id != p.user.id => {
+        "disable" if user.id == p.user.id => {
+            return admin_error(&app, &p, "action", "You cannot disable your own account").await;
+        }
+        "disable" => {
             user.disabled = true;
             store.delete_sessions_of(user.id).await?;
         }
         "enable" => user.disabled = false,
         "reset" => {
-            let password = irmer_store::accounts::one_time_password()?;
-            user.password_hash = Some(irmer_store::accounts::hash_password(&password)?);
-            user.must_change_password = true;
-            user.failed_attempts = 0;
-            user.locked_until = None;
-            store.delete_sessions_of(user.id).await?;
+            let password = app.accounts.reset_password(&mut user).await?;
             notice = format!(
                 "New one-time password for {}: {password} (shown only now).",
                 user.username
@@ -2032,23 +2054,14 @@ async fn change_user<S: Store + AccountStore>(
         }
         _ => {
             let Some(role) = a.get("role").and_then(Role::parse) else {
-                return admin_again(
-                    &app,
-                    &p,
-                    None,
-                    vec![("role".into(), "Choose a role".into())],
-                )
-                .await;
+                return admin_error(&app, &p, "role", "Choose a role").await;
             };
             if user.id == p.user.id && role != Role::Administrator {
-                return admin_again(
+                return admin_error(
                     &app,
                     &p,
-                    None,
-                    vec![(
-                        "role".into(),
-                        "You cannot take the administrator role from yourself".into(),
-                    )],
+                    "role",
+                    "You cannot take the administrator role from yourself",
                 )
                 .await;
             }
@@ -2085,46 +2098,22 @@ async fn add_site<S: Store + AccountStore>(
     check_csrf(&a, &p)?;
     allow(&p, Action::Administer)?;
     let Some(name) = a.get("name") else {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![("site_name".into(), "Enter the site's name".into())],
-        )
-        .await;
+        return admin_error(&app, &p, "site_name", "Enter the site's name").await;
     };
-    match app.accounts.store().create_site(name).await {
-        Ok(site) => {
-            app.accounts
-                .audit(
-                    app.register.now(),
-                    &p.user.username,
-                    "create-site",
-                    &site.name,
-                )
-                .await?;
-            admin_again(
-                &app,
-                &p,
-                Some(format!("Site {} added.", site.name)),
-                Vec::new(),
-            )
-            .await
-        }
-        Err(StoreError::Duplicate(_)) => {
-            admin_again(
-                &app,
-                &p,
-                None,
-                vec![(
-                    "site_name".into(),
-                    format!("There is already a site called {name}"),
-                )],
-            )
-            .await
-        }
-        Err(e) => Err(PageError::from(e).for_user(&p)),
-    }
+    let created = app
+        .accounts
+        .store()
+        .create_site(name)
+        .await
+        .map(|site| site.name);
+    let taken = format!("There is already a site called {name}");
+    added(
+        &app,
+        &p,
+        created,
+        ("create-site", "Site", "site_name", taken),
+    )
+    .await
 }
 
 async fn add_department<S: Store + AccountStore>(
@@ -2136,69 +2125,26 @@ async fn add_department<S: Store + AccountStore>(
     check_csrf(&a, &p)?;
     allow(&p, Action::Administer)?;
     let store = app.accounts.store();
-    let site = a.get("site").and_then(|s| s.parse::<i64>().ok());
+    let sites = store.sites().await?;
+    let site = a
+        .get("site")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|id| sites.iter().any(|s| s.id == *id));
     let Some(site) = site else {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![("site".into(), "Choose a site".into())],
-        )
-        .await;
+        return admin_error(&app, &p, "site", "Choose a site").await;
     };
-    if !store.sites().await?.iter().any(|s| s.id == site) {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![("site".into(), "Choose a site".into())],
-        )
-        .await;
-    }
     let Some(name) = a.get("name") else {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![(
-                "department_name".into(),
-                "Enter the department's name".into(),
-            )],
-        )
-        .await;
+        return admin_error(&app, &p, "department_name", "Enter the department's name").await;
     };
-    match store.create_department(site, name).await {
-        Ok(d) => {
-            app.accounts
-                .audit(
-                    app.register.now(),
-                    &p.user.username,
-                    "create-department",
-                    &d.name,
-                )
-                .await?;
-            admin_again(
-                &app,
-                &p,
-                Some(format!("Department {} added.", d.name)),
-                Vec::new(),
-            )
-            .await
-        }
-        Err(StoreError::Duplicate(_)) => {
-            admin_again(
-                &app,
-                &p,
-                None,
-                vec![(
-                    "department_name".into(),
-                    format!("That site already has a department called {name}"),
-                )],
-            )
-            .await
-        }
-        Err(e) => Err(PageError::from(e).for_user(&p)),
-    }
+    let created = store.create_department(site, name).await.map(|d| d.name);
+    let taken = format!("That site already has a department called {name}");
+    added(
+        &app,
+        &p,
+        created,
+        ("create-department", "Department", "department_name", taken),
+    )
+    .await
 }
 
 async fn change_settings<S: Store + AccountStore>(
@@ -2215,18 +2161,15 @@ async fn change_settings<S: Store + AccountStore>(
         .and_then(|v| v.parse::<u8>().ok())
         .filter(|v| range.contains(v));
     let Some(age) = age else {
-        return admin_again(
+        return admin_error(
             &app,
             &p,
-            None,
-            vec![(
-                "child_age_under".into(),
-                format!(
-                    "Child age cut-off: enter a whole number of years from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )],
+            "child_age_under",
+            format!(
+                "Child age cut-off: enter a whole number of years from {} to {}",
+                range.start(),
+                range.end()
+            ),
         )
         .await;
     };
@@ -2234,13 +2177,7 @@ async fn change_settings<S: Store + AccountStore>(
         .get("default_nation")
         .filter(|n| form::NATIONS.iter().any(|(v, _)| v == n))
     else {
-        return admin_again(
-            &app,
-            &p,
-            None,
-            vec![("default_nation".into(), "Choose a nation".into())],
-        )
-        .await;
+        return admin_error(&app, &p, "default_nation", "Choose a nation").await;
     };
     let store = app.accounts.store();
     store

@@ -44,6 +44,18 @@ impl Problem {
         self
     }
 
+    /// A valid JSON document whose content is not valid input (422),
+    /// naming the field (none when `field` is empty).
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+            "The input is not valid",
+            detail,
+        )
+        .field(field)
+    }
+
     /// An input error: 400 for malformed JSON, 422 for a valid document
     /// that is not a valid incident.
     pub fn input(error: &InputError) -> Self {
@@ -54,13 +66,7 @@ impl Problem {
                 "The body is not valid JSON",
                 format!("line {}, column {}: {error}", p.line, p.column),
             ),
-            None => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-input",
-                "The input is not valid",
-                error.to_string(),
-            )
-            .field(&error.field),
+            None => Problem::invalid(&error.field, error.to_string()),
         }
     }
 }

@@ -390,6 +390,34 @@ fn pages_suite(server: &Server) {
     );
     assert_eq!(r.status, 303);
     assert_eq!(newbie.get("/").status, 200);
+    // A reset gives a new one-time password and ends the user's sessions.
+    let user_path = |page: &str, name: &str| {
+        page.split(&format!("<td>{name}</td>"))
+            .nth(1)
+            .and_then(|row| row.split("action=\"/admin/users/").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .map(|id| format!("/admin/users/{id}"))
+            .expect("the user's form")
+    };
+    let listing = admin.get("/admin").body;
+    let r = admin.post(&user_path(&listing, "newbie"), &[("action", "reset")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reset = r
+        .body
+        .split("New one-time password for newbie: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("a new one-time password")
+        .to_owned();
+    assert_ne!(newbie.get("/").status, 200, "the session ended");
+    assert!(Browser::sign_in(server.addr, "newbie", "a long new phrase").is_err());
+    let mut again = Browser::sign_in(server.addr, "newbie", &reset).expect("signed in");
+    assert_eq!(again.get("/").header("location"), Some("/account/password"));
+    // An administrator cannot disable their own account.
+    let r = admin.post(&user_path(&listing, "admin"), &[("action", "disable")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("You cannot disable your own account"));
+    assert_eq!(admin.get("/").status, 200);
     // Settings change the next assessment.
     let r = admin.post(
         "/admin/settings",
