@@ -215,6 +215,39 @@ impl AccountStore for PgStore {
         row.as_ref().map(read_user).transpose()
     }
 
+    async fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenRow>, StoreError> {
+        let rows: Vec<(i64, i64, String, OffsetDateTime, bool)> = sqlx::query_as(
+            "SELECT id, user_id, name, created_at, revoked FROM api_tokens
+             WHERE $1::bigint IS NULL OR user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(id, user_id, name, created_at, revoked)| {
+                Ok(TokenRow {
+                    id,
+                    digest: String::new(),
+                    user_id,
+                    name,
+                    created_at,
+                    revoked,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE id = $1 AND NOT revoked")
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn sites(&self) -> Result<Vec<Site>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM sites ORDER BY name")
             .fetch_all(&self.pool)

@@ -103,7 +103,7 @@ impl Role {
 }
 
 /// Which incidents a user sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Every incident of the organisation.
     Organisation,
@@ -275,6 +275,15 @@ pub trait AccountStore: Clone + Send + Sync + 'static {
         &self,
         digest: &str,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The tokens of one user, or of everyone; live and revoked, newest
+    /// first (never the tokens themselves: only their digests are kept).
+    fn tokens(
+        &self,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<TokenRow>, StoreError>> + Send;
+    /// Revokes a token; false when there is no live token with that id.
+    fn revoke_token(&self, id: i64) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     fn sites(&self) -> impl Future<Output = Result<Vec<Site>, StoreError>> + Send;
     fn create_site(&self, name: &str) -> impl Future<Output = Result<Site, StoreError>> + Send;
@@ -703,6 +712,30 @@ impl<A: AccountStore> Accounts<A> {
         )
         .await?;
         Ok(token)
+    }
+
+    /// Revokes a token (audited); false when it was already revoked.
+    pub async fn revoke_token(
+        &self,
+        actor: &str,
+        token: &TokenRow,
+        now: OffsetDateTime,
+    ) -> Result<bool, AccountError> {
+        if !self.store.revoke_token(token.id).await? {
+            return Ok(false);
+        }
+        let holder = match self.store.user(token.user_id).await? {
+            Some(u) => u.username,
+            None => format!("user {}", token.user_id),
+        };
+        self.audit(
+            now,
+            actor,
+            "revoke-token",
+            &format!("of {holder} ({}, id {})", token.name, token.id),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// The user a bearer token stands for, if the token is live.

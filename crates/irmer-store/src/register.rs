@@ -18,6 +18,7 @@ use irmer_core::{GuidanceVersion, Outcome, Settings, assess};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::counts::{COUNTS_FRESH_FOR, CountCache, StatusCounts};
 use crate::{
     Change, Event, EventKind, Filter, Index, NewIncident, Owner, Sort, State, Store, StoreError,
     Stored,
@@ -227,6 +228,8 @@ pub struct Register<S> {
     /// next assessment made anywhere.
     settings: Arc<std::sync::RwLock<Settings>>,
     clock: Clock,
+    /// The dashboard's counts, shared by every clone (see `counts`).
+    counts: Arc<CountCache>,
 }
 
 impl<S: Store> Register<S> {
@@ -236,7 +239,15 @@ impl<S: Store> Register<S> {
             guidance,
             settings: Arc::new(std::sync::RwLock::new(settings)),
             clock: Arc::new(OffsetDateTime::now_utc),
+            counts: Arc::new(CountCache::new(COUNTS_FRESH_FOR)),
         }
+    }
+
+    /// The same register, reusing its dashboard counts for at most
+    /// `fresh_for` when this process has written nothing (tests).
+    pub fn with_counts_fresh_for(mut self, fresh_for: std::time::Duration) -> Self {
+        self.counts = Arc::new(CountCache::new(fresh_for));
+        self
     }
 
     /// The same register with another clock (tests).
@@ -307,6 +318,7 @@ impl<S: Store> Register<S> {
         owner: Owner,
     ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
+        let _writing = self.counts.writing();
         let mut incident = irmer_core::parse_incident(submitted)?;
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
@@ -370,6 +382,7 @@ impl<S: Store> Register<S> {
                 "the reference identifies the incident and cannot be changed",
             ));
         }
+        let _writing = self.counts.writing();
         let current = self.at_version(reference, expected_version).await?;
         let (incident, changes) = apply_patch(&current.incident, patch)?;
         if changes.is_empty() {
@@ -414,6 +427,7 @@ impl<S: Store> Register<S> {
             Some(r) => Some(reason_text(r)?.to_owned()),
             None => None,
         };
+        let _writing = self.counts.writing();
         let current = self.at_version(reference, expected_version).await?;
         // The engine runs again on every change: the stored decision is
         // always the current guidance's.
@@ -473,6 +487,7 @@ impl<S: Store> Register<S> {
         if text.chars().count() > 10_000 {
             return Err(invalid("comment", "at most 10,000 characters"));
         }
+        let _writing = self.counts.writing();
         for _ in 0..5 {
             let current = self.get(reference).await?;
             let state = state(
@@ -584,6 +599,35 @@ impl<S: Store> Register<S> {
             .collect())
     }
 
+    /// The dashboard's counts for a scope: incidents by status and those
+    /// overdue today. Kept between loads until the next write through this
+    /// register, and for at most a few seconds (see `counts`).
+    pub async fn status_counts(
+        &self,
+        scope: Option<crate::accounts::Scope>,
+    ) -> Result<StatusCounts, RegisterError> {
+        let today = self.today();
+        let key = (scope, today);
+        if let Some(kept) = self.counts.get(&key) {
+            return Ok(kept);
+        }
+        let generation = self.counts.generation();
+        let all = Filter {
+            scope,
+            ..Filter::default()
+        };
+        let overdue = Filter {
+            due_before: Some(today),
+            scope,
+            ..Filter::default()
+        };
+        let (by_status, overdue) =
+            tokio::try_join!(self.count_by_status(&all), self.count(&overdue))?;
+        let counts = StatusCounts { overdue, by_status };
+        self.counts.put(key, generation, counts.clone());
+        Ok(counts)
+    }
+
     /// Summaries, as a list page shows them.
     pub async fn summaries(
         &self,
@@ -632,6 +676,7 @@ impl<S: Store> Register<S> {
         actor: &str,
     ) -> Result<ImportReport, RegisterError> {
         let actor = actor_name(actor)?;
+        let _writing = self.counts.writing();
         let mut report = ImportReport::default();
         let mut batch = Batch::default();
         // One batch is written (on the database's thread) while the next is

@@ -942,6 +942,49 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     disabled.disabled = true;
     store.update_user(&disabled).await.expect("disable");
     assert!(accounts.token_user(&token).await.expect("read").is_none());
+    disabled.disabled = false;
+    store.update_user(&disabled).await.expect("enable");
+    assert!(accounts.token_user(&token).await.expect("read").is_some());
+    // Listing (no token or digest in it) and revoking.
+    let listed = store.tokens(Some(who.id)).await.expect("tokens");
+    let names: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|t| (t.name.as_str(), t.revoked))
+        .collect();
+    assert_eq!(names, [("old bridge", true), ("pacs bridge", false)]);
+    assert!(
+        listed
+            .iter()
+            .all(|t| t.digest.is_empty() && t.user_id == who.id)
+    );
+    assert!(
+        store
+            .tokens(Some(rita.id))
+            .await
+            .expect("tokens")
+            .is_empty()
+    );
+    assert_eq!(store.tokens(None).await.expect("tokens").len(), 2);
+    let live = listed[1].id;
+    assert!(
+        accounts
+            .revoke_token("admin", &listed[1], t0)
+            .await
+            .expect("revoke")
+    );
+    assert!(accounts.token_user(&token).await.expect("read").is_none());
+    assert!(
+        !accounts
+            .revoke_token("admin", &listed[1], t0)
+            .await
+            .expect("again")
+    );
+    assert!(
+        !store
+            .revoke_token(live + 1000)
+            .await
+            .expect("no such token")
+    );
 
     // Settings, drafts.
     assert_eq!(store.setting("child_age_under").await.expect("read"), None);
@@ -995,6 +1038,7 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     assert_eq!(
         actions,
         [
+            "revoke-token",
             "create-token",
             "change-password",
             "locked-out",
@@ -1118,6 +1162,84 @@ pub async fn comments_are_events<S: Store>(store: S) {
     assert_eq!(facts, serde_json::to_value(&after.incident).expect("facts"));
 }
 
+/// The dashboard's counts are kept between loads, follow every write made
+/// through the same register at once, and another process's writes within
+/// the freshness window.
+pub async fn dashboard_counts_follow_writes<S: Store>(store: S) {
+    use std::time::Duration;
+    let here = register(store.clone()).with_counts_fresh_for(Duration::from_secs(3600));
+    let elsewhere = register(store.clone());
+    let fresh = register(store).with_counts_fresh_for(Duration::ZERO);
+    let counted = |r: &Register<S>, scope: Option<Scope>| {
+        let r = r.clone();
+        async move {
+            let c = r.status_counts(scope).await.expect("counts");
+            let n = |s| c.by_status.iter().find(|(f, _)| *f == s).map(|(_, n)| *n);
+            (
+                c.overdue,
+                n(IncidentStatus::Reported),
+                n(IncidentStatus::Investigating),
+            )
+        }
+    };
+    // Today is 2026-03-01: notification was due on 02-15 for the first (overdue)
+    // and is due on 03-13 for the second.
+    here.report_as(
+        &ct("C-1", "2026-02-01").to_string(),
+        "a",
+        Owner {
+            department: Some(1),
+            reported_by: Some(7),
+        },
+    )
+    .await
+    .expect("report");
+    here.report(&ct("C-2", "2026-02-27"), "a")
+        .await
+        .expect("report");
+    assert_eq!(counted(&here, None).await, (1, Some(2), Some(0)));
+    let own = Some(Scope::OwnReports { user: 7 });
+    assert_eq!(counted(&here, own).await, (1, Some(1), Some(0)));
+
+    // Another process writes: this register keeps what it counted (within
+    // its window); one that keeps nothing sees the write at once.
+    elsewhere
+        .report(&ct("C-3", "2026-01-01"), "b")
+        .await
+        .expect("report");
+    assert_eq!(counted(&here, None).await, (1, Some(2), Some(0)));
+    assert_eq!(counted(&fresh, None).await, (2, Some(3), Some(0)));
+
+    // A write through this register shows on the next count, in every scope.
+    here.transition("C-2", 1, &Transition::StartInvestigation, None, "lead")
+        .await
+        .expect("start");
+    assert_eq!(counted(&here, None).await, (2, Some(2), Some(1)));
+    assert_eq!(counted(&here, own).await, (1, Some(1), Some(0)));
+    // Another process moves C-1 on; unseen here until this register writes,
+    // even a write that is refused (it may have reached the database).
+    elsewhere
+        .comment("C-1", "checked", "b")
+        .await
+        .expect("comment");
+    elsewhere
+        .transition("C-1", 2, &Transition::StartInvestigation, None, "b")
+        .await
+        .expect("start");
+    assert_eq!(counted(&here, None).await, (2, Some(2), Some(1)));
+    let stale = here
+        .transition("C-1", 1, &Transition::StartInvestigation, None, "lead")
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(RegisterError::Store(StoreError::Conflict { .. }))
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(counted(&here, None).await, (2, Some(1), Some(2)));
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -1131,7 +1253,8 @@ macro_rules! backend_tests {
             a_changed_decision_is_recorded_on_any_change,
             accounts_sign_in_lock_out_sessions_and_tokens,
             scopes_limit_what_lists_show,
-            comments_are_events);
+            comments_are_events,
+            dashboard_counts_follow_writes);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

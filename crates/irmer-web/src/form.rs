@@ -55,13 +55,6 @@ pub struct Question {
     pub when: When,
 }
 
-impl Question {
-    /// Whether the form asks this question for the modality.
-    pub fn when_applies(&self, modality: Modality) -> bool {
-        self.when.applies(modality)
-    }
-}
-
 pub struct Group {
     pub legend: &'static str,
     pub questions: &'static [Question],
@@ -599,6 +592,59 @@ fn number_text(text: &str) -> Option<&str> {
     ok.then_some(text)
 }
 
+/// Copies into `new` (an incident built from the form) every fact of `old`
+/// that the form does not ask for this modality: an import's or the API's
+/// extra fields, a third radiotherapy delivery. Leaf by leaf, so that
+/// editing the facts the form shows never drops one it does not.
+pub fn keep_unasked(old: &Value, new: &mut Value, modality: Modality) {
+    let asked: Vec<&str> = questions()
+        .filter(|q| q.when.applies(modality))
+        .map(|q| q.name)
+        .collect();
+    let covered = |path: &str| {
+        path == "modality"
+            || asked.iter().any(|q| {
+                path == *q
+                    || path
+                        .strip_prefix(q)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+    };
+    let mut leaves = Vec::new();
+    leaves_of(old, String::new(), &mut leaves);
+    let Value::Object(root) = new else { return };
+    for (path, value) in leaves {
+        if !covered(&path) {
+            set_path(root, &path, value.clone());
+        }
+    }
+}
+
+/// Every leaf of a JSON value with its dotted path (array items by index;
+/// an empty array or object is a leaf of its own).
+fn leaves_of<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, item) in m {
+                leaves_of(item, join(k), out);
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            for (i, item) in a.iter().enumerate() {
+                leaves_of(item, join(&i.to_string()), out);
+            }
+        }
+        _ => out.push((path, v)),
+    }
+}
+
 /// Puts `value` at a dotted path; a number segment is an array index.
 fn set_path(root: &mut Map<String, Value>, path: &str, value: Value) {
     let parts: Vec<&str> = path.split('.').collect();
@@ -928,6 +974,59 @@ mod tests {
         assert_eq!(json["errors"], serde_json::json!([]));
         assert_eq!(json["therapy"]["deliveries"][0]["structure"], "ptv");
         assert_eq!(json["therapy"]["deliveries"][1]["structure"], "oar");
+    }
+
+    #[test]
+    fn an_edit_keeps_the_facts_the_form_does_not_ask() {
+        let old = serde_json::json!({"nation": "england", "discovered": "2026-09-14",
+            "modality": "external-beam", "exposure": "unintended", "errors": ["human"],
+            "therapy": {"deliveries": [
+                {"structure": "ptv", "scope": "course", "intended_gy": 48, "delivered_gy": 52.8},
+                {"structure": "oar", "scope": "course", "intended_gy": 20, "delivered_gy": 21},
+                {"structure": "oar", "scope": "fraction", "intended_gy": 2, "delivered_gy": 2.4}],
+                "geographical_miss": "none"},
+            "description": "Prescription transcribed wrongly."});
+        let mut form = Answers::from_facts(&old);
+        // The investigator changes an asked fact and clears another.
+        for (k, v) in &mut form.0 {
+            if k == "therapy.deliveries.0.delivered_gy" {
+                *v = "50".into();
+            }
+        }
+        form.0.retain(|(k, _)| k != "therapy.geographical_miss");
+        let mut new: Value =
+            serde_json::from_str(&to_incident_json(&form).expect("valid")).expect("json");
+        assert_eq!(
+            new["therapy"]["deliveries"].as_array().map(Vec::len),
+            Some(2),
+            "the form has two"
+        );
+        keep_unasked(&old, &mut new, Modality::ExternalBeam);
+        let deliveries = &new["therapy"]["deliveries"];
+        assert_eq!(
+            deliveries[2], old["therapy"]["deliveries"][2],
+            "the third is kept"
+        );
+        assert_eq!(deliveries[1], old["therapy"]["deliveries"][1]);
+        assert_eq!(
+            deliveries[0]["delivered_gy"].to_string(),
+            "50",
+            "the change stands"
+        );
+        assert!(
+            new["therapy"].get("geographical_miss").is_none(),
+            "a cleared answer stays cleared"
+        );
+        assert_eq!(new["errors"], serde_json::json!(["human"]));
+        // A fact no question of this modality asks (an activity, for
+        // external beam) is kept whole.
+        let mut with_activity = old.clone();
+        with_activity["activity"] = serde_json::json!({"intended_mbq": 400, "delivered_mbq": 800});
+        let mut new2: Value =
+            serde_json::from_str(&to_incident_json(&form).expect("valid")).expect("json");
+        keep_unasked(&with_activity, &mut new2, Modality::ExternalBeam);
+        assert_eq!(new2["activity"], with_activity["activity"]);
+        irmer_core::parse_incident(&new.to_string()).expect("the contract accepts it");
     }
 
     #[test]

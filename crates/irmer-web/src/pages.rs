@@ -25,6 +25,8 @@ use serde_json::Value;
 
 use crate::app::{App, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE, action_words, cookie, set_cookie};
 use crate::form::{self, Answers};
+mod tokens;
+
 use crate::html::{
     Section, assessment_panel, clocks, csrf_field, error_summary, field_id, outcome_tag,
     outcome_words, page, respond,
@@ -45,6 +47,14 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/account/password",
             get(password_page::<S>).post(change_password::<S>),
+        )
+        .route(
+            "/account/tokens",
+            get(tokens::tokens_page::<S>).post(tokens::make_token::<S>),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(tokens::revoke_token::<S>),
         )
         .route("/", get(dashboard::<S>))
         .route("/report", get(choose_modality::<S>).post(report::<S>))
@@ -409,6 +419,7 @@ fn password_form(p: &PageUser, errors: &[(String, String)], status: StatusCode) 
             (field("confirm_password", "New password again", "", "new-password"))
             button type="submit" { "Change password" }
         }
+        p { a href="/account/tokens" { "Your API tokens" } }
     };
     respond(
         status,
@@ -517,34 +528,17 @@ async fn dashboard<S: Store + AccountStore>(
     let scope = Some(p.user.scope());
     let r = &app.register;
     let today = r.today();
-    let counts = r
-        .count_by_status(&Filter {
-            scope,
-            ..Filter::default()
-        })
-        .await
-        .for_page(&p)?;
-    let overdue = r
-        .count(&Filter {
-            due_before: Some(today),
-            scope,
-            ..Filter::default()
-        })
-        .await
-        .for_page(&p)?;
-    let open = r
-        .summaries(
-            &Filter {
-                status: OPEN.to_vec(),
-                scope,
-                ..Filter::default()
-            },
-            Sort::NextDue,
-            50,
-            0,
-        )
-        .await
-        .for_page(&p)?;
+    let open = Filter {
+        status: OPEN.to_vec(),
+        scope,
+        ..Filter::default()
+    };
+    let (counts, open) = tokio::try_join!(
+        r.status_counts(scope),
+        r.summaries(&open, Sort::NextDue, 50, 0)
+    )
+    .for_page(&p)?;
+    let drafts = app.accounts.store().drafts(p.user.id).await?;
     let changed = raw.as_deref() == Some("changed=password");
     let reporter = p.user.role == Role::Reporter;
     let body = html! {
@@ -553,10 +547,11 @@ async fn dashboard<S: Store + AccountStore>(
         @if p.user.may(Action::Report) {
             p { a class="button" href="/report" { "Report an incident" } }
         }
+        (drafts_notice(&drafts))
         h2 { "Incidents by status" }
         ul class="counts" {
-            li { strong { (overdue) } a href="/incidents?overdue=true" { "Overdue" } }
-            @for (status, n) in &counts {
+            li { strong { (counts.overdue) } a href="/incidents?overdue=true" { "Overdue" } }
+            @for (status, n) in &counts.by_status {
                 li { strong { (n) } a href={ "/incidents?status=" (status.as_str()) } { (status_words(*status)) } }
             }
         }
@@ -622,17 +617,10 @@ async fn choose_modality<S: Store + AccountStore>(
     ))
 }
 
-fn modality_question(
-    p: &PageUser,
-    drafts: &[irmer_store::accounts::Draft],
-    error: Option<&str>,
-) -> Markup {
-    let errors: Vec<(String, String)> = error
-        .map(|e| ("modality".to_owned(), e.to_owned()))
-        .into_iter()
-        .collect();
+/// The user's saved, unsent reports, each a link back to its form
+/// (nothing when there are none).
+fn drafts_notice(drafts: &[irmer_store::accounts::Draft]) -> Markup {
     html! {
-        (error_summary(&errors))
         @if !drafts.is_empty() {
             div class="notice" {
                 h2 { "Your saved drafts" }
@@ -650,6 +638,21 @@ fn modality_question(
                 }
             }
         }
+    }
+}
+
+fn modality_question(
+    p: &PageUser,
+    drafts: &[irmer_store::accounts::Draft],
+    error: Option<&str>,
+) -> Markup {
+    let errors: Vec<(String, String)> = error
+        .map(|e| ("modality".to_owned(), e.to_owned()))
+        .into_iter()
+        .collect();
+    html! {
+        (error_summary(&errors))
+        (drafts_notice(drafts))
         form method="get" action="/report/form" novalidate {
             div class={ "field" @if error.is_some() { " error" } } {
                 fieldset aria-describedby="modality-hint" {
@@ -881,7 +884,7 @@ async fn report<S: Store + AccountStore>(
                     &a,
                     &[],
                     Some(
-                        "Draft saved. You can come back to it from \u{201c}Report an incident\u{201d}.",
+                        "Draft saved. You can come back to it from your dashboard or from \u{201c}Report an incident\u{201d}.",
                     ),
                     None,
                 ),
@@ -1380,18 +1383,11 @@ async fn edit<S: Store + AccountStore>(
     let mut new: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
     // The form asks what this modality needs: facts it does not ask (an
     // import's, say) are kept as they are. The reference never changes.
-    if let (Value::Object(o), Value::Object(n)) = (&mut old, &mut new) {
-        let asked: Vec<&str> = form::questions()
-            .filter(|q| q.when_applies(modality))
-            .map(|q| q.name.split('.').next().unwrap_or(q.name))
-            .collect();
-        for (k, v) in o.iter() {
-            if !asked.contains(&k.as_str()) && k != "modality" {
-                n.insert(k.clone(), v.clone());
-            }
+    form::keep_unasked(&old, &mut new, modality);
+    for v in [&mut old, &mut new] {
+        if let Value::Object(m) = v {
+            m.remove("reference");
         }
-        o.remove("reference");
-        n.remove("reference");
     }
     let version = a
         .get("version")
@@ -1794,6 +1790,12 @@ async fn admin_body<S: Store + AccountStore>(
     let sites = store.sites().await?;
     let departments = store.departments().await?;
     let log = store.audit_log(30).await?;
+    let live_tokens: Vec<_> = store
+        .tokens(None)
+        .await?
+        .into_iter()
+        .filter(|t| !t.revoked)
+        .collect();
     let nation = default_nation(app).await?;
     let now = app.register.now();
     let dept_name = |id: Option<i64>| match id {
@@ -1883,6 +1885,13 @@ async fn admin_body<S: Store + AccountStore>(
             div class="field" { label for=(field_id("department")) { "Department" } (dept_select(field_id("department"), None)) }
             button type="submit" { "Add user" }
         }
+        h2 { "API tokens" }
+        @if live_tokens.is_empty() {
+            p { "No live tokens." }
+        } @else {
+            (tokens::token_table(p, &live_tokens, Some(&|id| users.iter().find(|u| u.id == id).map_or(format!("user {id}"), |u| u.username.clone()))))
+        }
+        p class="hint" { "Each user makes their own tokens on their account page; " code { "irmer token create NAME" } " makes one from the command line." }
         h2 { "Sites and departments" }
         ul {
             @for s in &sites {

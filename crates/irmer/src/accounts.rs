@@ -40,6 +40,14 @@ pub enum TokenCommand {
         #[arg(long, default_value = "api")]
         label: String,
     },
+    /// The tokens of one user, or of everyone: id, user, label, created,
+    /// state (never the token itself, which is not kept).
+    List {
+        /// Only this user's tokens.
+        name: Option<String>,
+    },
+    /// Revoke a token, by the id `irmer token list` shows.
+    Revoke { id: i64 },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -155,7 +163,25 @@ pub async fn token<A: AccountStore>(
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
     let accounts = Accounts::new(store.clone());
-    let TokenCommand::Create { name, label } = command;
+    let (name, label) = match command {
+        TokenCommand::Create { name, label } => (name, label),
+        TokenCommand::List { name } => return list_tokens(&store, name.as_deref()).await,
+        TokenCommand::Revoke { id } => {
+            let tokens = store.tokens(None).await?;
+            let Some(token) = tokens.iter().find(|t| t.id == id) else {
+                bail!("no token with id {id} (see `irmer token list`)");
+            };
+            if !accounts
+                .revoke_token(actor, token, time::OffsetDateTime::now_utc())
+                .await
+                .context("cannot revoke the token")?
+            {
+                bail!("token {id} ({}) was already revoked", token.name);
+            }
+            println!("revoked token {id} ({})", token.name);
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let Some(user) = store.user_by_name(&name).await? else {
         bail!("no user {name:?} (see `irmer user list`)");
     };
@@ -170,5 +196,40 @@ pub async fn token<A: AccountStore>(
         user.username,
         user.role.as_str()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list_tokens<A: AccountStore>(store: &A, name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let users = store.users().await?;
+    let user_id = match name {
+        Some(name) => match users.iter().find(|u| u.username == name) {
+            Some(u) => Some(u.id),
+            None => bail!("no user {name:?} (see `irmer user list`)"),
+        },
+        None => None,
+    };
+    println!(
+        "{:<6} {:<20} {:<24} {:<20} STATE",
+        "ID", "USER", "LABEL", "CREATED (UTC)"
+    );
+    for t in store.tokens(user_id).await? {
+        let holder = users
+            .iter()
+            .find(|u| u.id == t.user_id)
+            .map_or_else(|| t.user_id.to_string(), |u| u.username.clone());
+        println!(
+            "{:<6} {:<20} {:<24} {:<20} {}",
+            t.id,
+            holder,
+            t.name,
+            format!(
+                "{} {:02}:{:02}",
+                t.created_at.date(),
+                t.created_at.hour(),
+                t.created_at.minute()
+            ),
+            if t.revoked { "revoked" } else { "live" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -598,7 +598,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "notification summary",
         &mut seen,
     );
-    at("admin", "Users", "administration", &mut seen);
+    at("account/tokens", "Make a token", "API tokens", &mut seen);
+    browser.type_into("#f-label", "a script");
+    browser.click("form[action='/account/tokens'] button[type=submit]");
+    browser.wait_for("Copy it now");
+    check(&browser, &engine, "API tokens, one just made", &mut seen);
+    at("admin", "Users", "administration (with a token)", &mut seen);
 
     let mut report = String::new();
     for s in &seen {

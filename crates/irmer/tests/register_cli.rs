@@ -327,3 +327,38 @@ fn deadlines_export_and_backup() {
         "never overwrites"
     );
 }
+
+#[test]
+fn tokens_are_listed_without_the_token_and_revoked() {
+    let reg = Register::new("tokens");
+    reg.ok(&["user", "add", "bridge", "--role", "investigator"]);
+    let token = reg.ok(&["token", "create", "bridge", "--label", "pacs bridge"]);
+    let token = token.trim();
+    assert!(token.starts_with("irmer_"), "{token}");
+    let listed = reg.ok(&["token", "list"]);
+    assert!(!listed.contains(token), "{listed}");
+    let row = listed
+        .lines()
+        .find(|l| l.contains("pacs bridge"))
+        .expect("the token's row");
+    assert!(row.contains("bridge") && row.ends_with("live"), "{row}");
+    let id = row.split_whitespace().next().expect("id").to_owned();
+    reg.ok(&["user", "add", "other", "--role", "reporter"]);
+    assert_eq!(
+        reg.ok(&["token", "list", "other"]).lines().count(),
+        1,
+        "only the header"
+    );
+    let out = reg.run(&["token", "list", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user \"nobody\""));
+
+    assert!(reg.ok(&["token", "revoke", &id]).contains("revoked token"));
+    let row = reg.ok(&["token", "list", "bridge"]);
+    assert!(row.trim_end().ends_with("revoked"), "{row}");
+    let again = reg.run(&["token", "revoke", &id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+    let none = reg.run(&["token", "revoke", "9999"]);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no token with id 9999"));
+}
