@@ -17,6 +17,10 @@
 //! - `irmer-bench session ADDR USER PASSWORD [NEW_PASSWORD]`: signs in
 //!   through the web form (changing a one-time password) and prints the
 //!   `Cookie:` header of the session, for `load -H`.
+//! - `irmer-bench scan MB`: the identifier scanner's throughput on MB
+//!   megabytes of report-like text (clinical sentences, one identifier in
+//!   about 1 KB), on one thread: with no rules, and with 2 hospital number
+//!   masks and 3 recorded people. Prints the median and best of 7 runs.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -41,7 +45,8 @@ fn main() -> ExitCode {
         ["load", rest @ ..] => load_args(rest),
         ["session", addr, user, password] => session(addr, user, password, None),
         ["session", addr, user, password, new] => session(addr, user, password, Some(new)),
-        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD]".to_owned()),
+        ["scan", mb] => scan_bench(mb),
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD] | scan MB".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -431,6 +436,80 @@ fn load(
     );
     if let Some(e) = errors.first() {
         println!("first error: {e}");
+    }
+    Ok(())
+}
+
+/// Sentences a report is made of; the last few carry identifiers.
+const REPORT_SENTENCES: &[&str] = &[
+    "CT head repeated on 2026-03-02 because the wrong protocol was selected: 0.5 mSv intended, 6 mSv received. ",
+    "Code 2.2 applies (12x intended, at least 10x); 4.2b for the verification images; M and E were considered. ",
+    "Notified to CQC on 12/03/2026; the report is due by 2026-05-25. Discovered on 3 March 2026 by the IR(ME)R lead. ",
+    "The prescription of 2 Gy x 24 was transcribed as 2.2 Gy x 24: 52.8 Gy against 48 Gy (1.1x) to the PTV. ",
+    "A geographical miss of 12 mm was found on fraction 3 of 20 on Linac 4 (Elekta Versa HD). ",
+    "Equipment: Siemens Somatom Force in CT2 and GE Discovery 710 in Room 3; the MR scanner 2 was not involved. ",
+    "DLP 1234 mGy cm, CTDIvol 12.5 mGy, 120 kV, 250 mAs. I-131 3700 MBq was given instead of 400 MBq. ",
+    "The radiographer checked the request at 14:35 and the registrar reviewed the images at 15:10. ",
+    "Learning was shared at the departmental meeting and the protocol names were changed on the scanner. ",
+    "The patient, aged 45, was informed under the duty of candour; the referrer and practitioner were told. ",
+    "Similar previous incidents: two in the last year on the same scanner, both closed locally. ",
+    "The patient Jane Smith (NHS 943 476 5919) was scanned by Dr A. Khan. ",
+    "Call the ward on 01632 960123 or e-mail jane.smith@nhs.net; hospital number RXH1234567. ",
+];
+
+fn scan_bench(mb: &str) -> Result<(), String> {
+    let mb: usize = mb
+        .parse()
+        .map_err(|_| format!("MB: not a number: {mb:?}"))?;
+    let want = mb * 1_000_000;
+    let mut text = String::with_capacity(want + 200);
+    let mut rng = Rng(11);
+    let clean = REPORT_SENTENCES.len() - 2;
+    while text.len() < want {
+        // About one sentence in ten with identifiers.
+        let i = if rng.below(10) == 0 {
+            clean + rng.below(2) as usize
+        } else {
+            rng.below(clean as u64) as usize
+        };
+        text.push_str(REPORT_SENTENCES[i]);
+        if rng.below(6) == 0 {
+            text.push('\n');
+        }
+    }
+    let with_rules = irmer_scan::Rules {
+        hospital_numbers: vec!["RXH#######".into(), "@@######".into()],
+        people: ["Jane Smith", "TWIST, Oliver", "Ada Lovelace"]
+            .iter()
+            .map(|n| irmer_scan::Person {
+                role: "patient".into(),
+                name: (*n).into(),
+                date_of_birth: Some((1958, 2, 3)),
+            })
+            .collect(),
+    };
+    for (label, rules) in [
+        ("no rules", irmer_scan::Rules::default()),
+        ("2 masks, 3 people", with_rules),
+    ] {
+        let scanner = irmer_scan::Scanner::new(&rules).map_err(|e| e.to_string())?;
+        let mut times = Vec::new();
+        let mut found = 0;
+        for _ in 0..7 {
+            let t = Instant::now();
+            found = scanner.scan(&text).len();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let mbps = |secs: f64| text.len() as f64 / 1e6 / secs;
+        println!(
+            "{label}: {:.1} MB scanned, {found} findings; median {:.1} ms ({:.0} MB/s), best {:.1} ms ({:.0} MB/s)",
+            text.len() as f64 / 1e6,
+            times[3] * 1e3,
+            mbps(times[3]),
+            times[0] * 1e3,
+            mbps(times[0])
+        );
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod csv_import;
 mod database;
 mod explain;
 mod register;
+mod scan;
 mod text;
 
 /// Record, assess and report accidental and unintended exposures under
@@ -106,6 +107,24 @@ enum Command {
         #[arg(long)]
         insecure_cookies: bool,
     },
+    /// Find what identifies a person in a text (NHS, CHI and H&C numbers,
+    /// dates of birth, postcodes, telephone numbers, e-mail addresses,
+    /// hospital numbers, names after a title, the names given).
+    ///
+    /// Prints each finding as `LINE:COLUMN KIND TEXT`. Exit status 1 when
+    /// anything was found, 0 when nothing was, 2 when the text or a rule
+    /// cannot be read.
+    Scan {
+        /// The file to read; `-` or nothing for standard input.
+        file: Option<std::path::PathBuf>,
+        /// A local hospital number's mask: `#` a digit, `@` a letter,
+        /// anything else itself (e.g. RXH#######). Repeatable.
+        #[arg(long = "hospital-number", value_name = "MASK")]
+        hospital_numbers: Vec<String>,
+        /// A person's name to find in any case or order. Repeatable.
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+    },
     /// Users and their roles.
     #[command(subcommand)]
     User(accounts::UserCommand),
@@ -166,7 +185,7 @@ async fn run_register(
         } => serve(register, &bind, database, insecure_cookies).await,
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
-        Command::Assess { .. } | Command::Explain { .. } =>
+        Command::Assess { .. } | Command::Explain { .. } | Command::Scan { .. } =>
             unreachable!("handled without a register"),
     })
 }
@@ -215,6 +234,11 @@ fn main() -> ExitCode {
             assess::run(file.as_deref(), json, cli.guidance, &settings)
         }
         Command::Explain { code } => explain::run(code.as_deref(), cli.guidance, &settings),
+        Command::Scan {
+            file,
+            hospital_numbers,
+            names,
+        } => return scan::run(file.as_deref(), &hospital_numbers, &names),
         command => {
             let actor = cli.actor.clone().unwrap_or_else(default_actor);
             runtime().and_then(|rt| {
