@@ -479,6 +479,7 @@ fn scan_bench(mb: &str) -> Result<(), String> {
     }
     let with_rules = irmer_scan::Rules {
         hospital_numbers: vec!["RXH#######".into(), "@@######".into()],
+        known_numbers: Vec::new(),
         people: ["Jane Smith", "TWIST, Oliver", "Ada Lovelace"]
             .iter()
             .map(|n| irmer_scan::Person {

@@ -108,7 +108,8 @@ pub struct Person {
     /// "patient", or the member of staff's role ("radiographer",
     /// "referrer"…): what a redaction writes.
     pub role: String,
-    /// The name as recorded ("Jane Q. Smith", "SMITH, Jane").
+    /// The name as recorded ("Jane Q. Smith", "SMITH, Jane"); may be empty
+    /// when a date of birth is given.
     pub name: String,
     /// (year, month, day).
     pub date_of_birth: Option<(i32, u8, u8)>,
@@ -120,6 +121,9 @@ pub struct Rules {
     /// Local hospital number masks: `#` a digit, `@` a letter, anything
     /// else itself (letters in any case). For example `RXH#######`.
     pub hospital_numbers: Vec<String>,
+    /// Hospital numbers known exactly (the patient's, as recorded): found
+    /// as written, letters in any case.
+    pub known_numbers: Vec<String>,
     pub people: Vec<Person>,
 }
 
@@ -218,13 +222,28 @@ impl Scanner {
             }
             s.masks.push(Mask(m.as_bytes().to_vec()));
         }
+        for (i, n) in rules.known_numbers.iter().enumerate() {
+            let n = n.trim();
+            if n.len() < 4 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(RuleError {
+                    field: format!("known_numbers[{i}]"),
+                    message: format!("{n:?}: a hospital number is at least 4 letters and digits"),
+                });
+            }
+            // Letters and digits only: as a mask, each matches itself.
+            s.masks.push(Mask(n.as_bytes().to_vec()));
+        }
         for (i, p) in rules.people.iter().enumerate() {
             let words = name_words(&p.name);
-            if words.is_empty() {
+            if words.is_empty() && p.date_of_birth.is_none() {
                 return Err(RuleError {
                     field: format!("people[{i}].name"),
                     message: "a recorded name needs at least one word of 2 letters or more".into(),
                 });
+            }
+            if words.is_empty() {
+                // A date of birth alone.
+                continue;
             }
             let family = family_word(&p.name, &words);
             for w in &words {

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 fn rules() -> Rules {
     Rules {
         hospital_numbers: vec!["RXH#######".into(), "@@######".into()],
+        known_numbers: Vec::new(),
         people: vec![
             Person {
                 role: "patient".into(),
@@ -340,6 +341,7 @@ fn rules_that_would_match_everything_are_refused() {
     for mask in ["#", "RX", "R##", "ab#"] {
         let e = Scanner::new(&Rules {
             hospital_numbers: vec![mask.into()],
+            known_numbers: Vec::new(),
             people: vec![],
         })
         .expect_err("refused");
@@ -347,6 +349,7 @@ fn rules_that_would_match_everything_are_refused() {
     }
     let e = Scanner::new(&Rules {
         hospital_numbers: vec![],
+        known_numbers: Vec::new(),
         people: vec![Person {
             role: "patient".into(),
             name: "J.".into(),

@@ -434,6 +434,17 @@ impl Store for PgStore {
         .await
         .map_err(backend)?;
         write_documents(&mut tx, id, None, s).await?;
+        if let Some(identity) = &change.identity {
+            sqlx::query(
+                "INSERT INTO incident_identity (incident_id, document) VALUES ($1, $2)
+                 ON CONFLICT (incident_id) DO UPDATE SET document = excluded.document",
+            )
+            .bind(id)
+            .bind(identity)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)
     }
 
@@ -446,6 +457,21 @@ impl Store for PgStore {
         .await
         .map_err(backend)?;
         row.as_ref().map(read_stored).transpose()
+    }
+
+    async fn identity(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT d.document FROM incidents i LEFT JOIN incident_identity d ON d.incident_id = i.id
+             WHERE i.reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        match row {
+            None => Err(StoreError::NotFound(reference.to_owned())),
+            Some((document,)) => Ok(document),
+        }
     }
 
     async fn history(&self, reference: &str) -> Result<Option<Vec<Event>>, StoreError> {

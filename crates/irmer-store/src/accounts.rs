@@ -53,6 +53,9 @@ pub enum Action {
     Investigate,
     /// Users, sites, departments, settings.
     Administer,
+    /// Read and change who an incident is about (the patient, the staff
+    /// involved), kept apart from the facts.
+    HandleIdentity,
 }
 
 impl Role {
@@ -94,7 +97,9 @@ impl Role {
         use Action::*;
         match self {
             Role::Reporter => matches!(action, Report),
-            Role::Investigator => matches!(action, Report | Comment | Investigate),
+            Role::Investigator => {
+                matches!(action, Report | Comment | Investigate | HandleIdentity)
+            }
             Role::Adviser => matches!(action, Report | Comment),
             Role::Administrator => true,
             Role::Auditor => false,

@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 
 pub mod accounts;
 pub mod counts;
+pub mod identity;
 pub mod register;
 pub mod testsuite;
 
@@ -99,10 +100,13 @@ pub enum EventKind {
     CloseLocally,
     /// A comment; facts and assessment unchanged.
     Comment,
+    /// The identity (patient, staff) changed: the event names the fields,
+    /// never their values.
+    IdentityChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -111,6 +115,7 @@ impl EventKind {
         EventKind::Close,
         EventKind::CloseLocally,
         EventKind::Comment,
+        EventKind::IdentityChanged,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -123,6 +128,7 @@ impl EventKind {
             EventKind::Close => "close",
             EventKind::CloseLocally => "close-locally",
             EventKind::Comment => "comment",
+            EventKind::IdentityChanged => "identity-changed",
         }
     }
 
@@ -185,6 +191,9 @@ pub struct Change {
     pub expected_version: i64,
     pub state: State,
     pub event: Event,
+    /// A new identity (JSON), written in the same transaction; `None`
+    /// leaves it as it is.
+    pub identity: Option<String>,
 }
 
 /// An incident as stored.
@@ -286,6 +295,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send;
+
+    /// The identity kept apart (JSON), if one was recorded; `NotFound`
+    /// when there is no such incident.
+    fn identity(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Every event of an incident, oldest first (`None`: no such incident).
     fn history(

@@ -19,6 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::counts::{COUNTS_FRESH_FOR, CountCache, StatusCounts};
+use crate::identity::Identity;
 use crate::{
     Change, Event, EventKind, Filter, Index, NewIncident, Owner, Sort, State, Store, StoreError,
     Stored,
@@ -407,6 +408,7 @@ impl<S: Store> Register<S> {
                 assessment: None,
             },
             state,
+            identity: None,
         };
         self.store.append(&change).await?;
         self.get(reference).await
@@ -464,6 +466,7 @@ impl<S: Store> Register<S> {
                 assessment: None,
             },
             state,
+            identity: None,
         };
         self.store.append(&change).await?;
         self.get(reference).await
@@ -487,6 +490,80 @@ impl<S: Store> Register<S> {
         if text.chars().count() > 10_000 {
             return Err(invalid("comment", "at most 10,000 characters"));
         }
+        let data = serde_json::json!({ "comment": text }).to_string();
+        self.append_aside(
+            reference,
+            actor,
+            EventKind::Comment,
+            data,
+            "[]".into(),
+            None,
+        )
+        .await
+    }
+
+    /// The identity kept apart (patient, staff), if one was recorded.
+    pub async fn identity(&self, reference: &str) -> Result<Option<Identity>, RegisterError> {
+        match self.store.identity(reference).await? {
+            None => Ok(None),
+            Some(text) => {
+                serde_json::from_str(&text)
+                    .map(Some)
+                    .map_err(|e| RegisterError::Corrupt {
+                        reference: reference.to_owned(),
+                        why: format!("identity: {e}"),
+                    })
+            }
+        }
+    }
+
+    /// Replaces the identity with the one given (its JSON; see
+    /// `Identity::from_json`). The history records which fields changed,
+    /// never their values; an identity that changes nothing writes nothing.
+    pub async fn set_identity(
+        &self,
+        reference: &str,
+        identity: &Value,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let actor = actor_name(actor)?;
+        let new = Identity::from_json(identity)?;
+        let old = self.identity(reference).await?.unwrap_or_default();
+        let fields = old.changed_fields(&new);
+        if fields.is_empty() {
+            return self.get(reference).await;
+        }
+        let changes: Vec<FieldChange> = fields
+            .iter()
+            .map(|f| FieldChange {
+                field: (*f).to_owned(),
+                old: None,
+                new: None,
+            })
+            .collect();
+        self.append_aside(
+            reference,
+            actor,
+            EventKind::IdentityChanged,
+            "{}".into(),
+            to_json(&changes),
+            Some(to_json(&new)),
+        )
+        .await
+    }
+
+    /// Appends an event that changes neither facts nor status (a comment,
+    /// an identity change). It does not depend on what it follows, so it
+    /// goes after the latest version, whichever that is.
+    async fn append_aside(
+        &self,
+        reference: &str,
+        actor: &str,
+        kind: EventKind,
+        data: String,
+        changes: String,
+        identity: Option<String>,
+    ) -> Result<IncidentRecord, RegisterError> {
         let _writing = self.counts.writing();
         for _ in 0..5 {
             let current = self.get(reference).await?;
@@ -503,14 +580,15 @@ impl<S: Store> Register<S> {
                     seq: current.version + 1,
                     at: self.now(),
                     actor: actor.to_owned(),
-                    kind: EventKind::Comment,
+                    kind,
                     reason: None,
-                    data: serde_json::json!({ "comment": text }).to_string(),
-                    changes: "[]".into(),
+                    data: data.clone(),
+                    changes: changes.clone(),
                     facts: None,
                     assessment: None,
                 },
                 state,
+                identity: identity.clone(),
             };
             match self.store.append(&change).await {
                 Err(StoreError::Conflict { .. }) => continue,
@@ -518,7 +596,7 @@ impl<S: Store> Register<S> {
             }
             return self.get(reference).await;
         }
-        Err(StoreError::Backend("the incident kept changing; try the comment again".into()).into())
+        Err(StoreError::Backend("the incident kept changing; try again".into()).into())
     }
 
     /// The incident, if it is still at the version the writer saw
@@ -960,7 +1038,10 @@ pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milest
             .and_then(CivilDate::parse)
             .ok_or("the history does not start with the reported facts")?;
         match entry.kind {
-            EventKind::Reported | EventKind::FactsChanged | EventKind::Comment => {}
+            EventKind::Reported
+            | EventKind::FactsChanged
+            | EventKind::Comment
+            | EventKind::IdentityChanged => {}
             _ => {
                 let step: Transition =
                     serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;

@@ -1240,6 +1240,137 @@ pub async fn dashboard_counts_follow_writes<S: Store>(store: S) {
     assert_eq!(counted(&here, None).await, (2, Some(1), Some(2)));
 }
 
+/// The identity is kept apart: validated, stored beside the incident, in
+/// no record, summary or history entry; a change names its fields only.
+pub async fn identity_is_kept_apart<S: Store>(store: S) {
+    let r = register(store);
+    r.report(&ct("ID-1", "2026-02-20"), "rep")
+        .await
+        .expect("report");
+    assert_eq!(r.identity("ID-1").await.expect("read"), None);
+    let refused = |field: &'static str| {
+        move |e: RegisterError| match e {
+            RegisterError::Invalid(e) if e.field == field => e.message,
+            other => panic!("expected {field} refused, got {other:?}"),
+        }
+    };
+    let bad = r
+        .set_identity(
+            "ID-1",
+            &json!({"patient": {"health_number": "943 476 5918"}}),
+            "lead",
+        )
+        .await
+        .map_err(refused("patient.health_number"))
+        .expect_err("a wrong check digit");
+    assert!(bad.contains("check digit"), "{bad}");
+    r.set_identity("ID-1", &json!({"patient": {"nhs": "9434765919"}}), "lead")
+        .await
+        .map_err(refused("patient.nhs"))
+        .expect_err("an unknown field");
+    r.set_identity(
+        "ID-1",
+        &json!({"staff": [{"role": " ", "name": "Oliver Twist"}]}),
+        "lead",
+    )
+    .await
+    .map_err(refused("staff[0].role"))
+    .expect_err("an empty role");
+    assert!(matches!(
+        r.set_identity("NO-SUCH", &json!({}), "lead").await,
+        Err(RegisterError::Store(StoreError::NotFound(_)))
+    ));
+
+    let identity = json!({
+        "patient": {"name": "Jane Smith", "health_number": "943 476 5919",
+                    "date_of_birth": "1958-02-03", "hospital_number": "RXH 1234567"},
+        "staff": [{"role": "Radiographer", "name": "Oliver Twist"}]});
+    let before = r.get("ID-1").await.expect("read");
+    let after = r
+        .set_identity("ID-1", &identity, "lead")
+        .await
+        .expect("set");
+    assert_eq!(after.version, before.version + 1);
+    assert_eq!(after.incident, before.incident, "facts unchanged");
+    assert_eq!(after.status, before.status);
+    let kept = r
+        .identity("ID-1")
+        .await
+        .expect("read")
+        .expect("an identity");
+    assert_eq!(kept.patient.health_number.as_deref(), Some("9434765919"));
+    assert_eq!(kept.patient.hospital_number.as_deref(), Some("RXH1234567"));
+    assert_eq!(kept.staff[0].role, "radiographer");
+
+    // Nowhere else: not in the record, a summary or the history.
+    let history = r.history("ID-1").await.expect("history");
+    let last = history.last().expect("an event");
+    assert_eq!(last.kind, EventKind::IdentityChanged);
+    let fields: Vec<&str> = last.changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "patient.name",
+            "patient.health_number",
+            "patient.date_of_birth",
+            "patient.hospital_number",
+            "staff"
+        ]
+    );
+    let summaries = r
+        .summaries(&Filter::default(), Sort::Reference, 50, 0)
+        .await
+        .expect("summaries");
+    let shown = format!(
+        "{} {} {}",
+        serde_json::to_string(&history).expect("json"),
+        serde_json::to_string(&after.view(r.today())).expect("json"),
+        serde_json::to_string(
+            &summaries
+                .items
+                .iter()
+                .map(|s| crate::register::summary_view(s, r.today()))
+                .collect::<Vec<_>>()
+        )
+        .expect("json"),
+    );
+    for secret in [
+        "Jane",
+        "Smith",
+        "9434765919",
+        "943 476",
+        "1958-02-03",
+        "RXH",
+        "Oliver",
+        "Twist",
+    ] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
+    // The same identity again writes nothing; one field changed names one.
+    let again = r
+        .set_identity("ID-1", &identity, "lead")
+        .await
+        .expect("same");
+    assert_eq!(again.version, after.version);
+    let mut changed = identity.clone();
+    changed["staff"] = json!([]);
+    r.set_identity("ID-1", &changed, "lead")
+        .await
+        .expect("change");
+    let history = r.history("ID-1").await.expect("history");
+    let fields: Vec<&str> = history
+        .last()
+        .expect("event")
+        .changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["staff"]);
+    let (facts, status, _) = replay(&history).expect("replay");
+    assert_eq!(status, after.status);
+    assert_eq!(facts, serde_json::to_value(&after.incident).expect("facts"));
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -1254,7 +1385,8 @@ macro_rules! backend_tests {
             accounts_sign_in_lock_out_sessions_and_tokens,
             scopes_limit_what_lists_show,
             comments_are_events,
-            dashboard_counts_follow_writes);
+            dashboard_counts_follow_writes,
+            identity_is_kept_apart);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

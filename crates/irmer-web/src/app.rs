@@ -156,6 +156,7 @@ pub const fn action_words(action: Action) -> &'static str {
         Action::Comment => "comment on incidents",
         Action::Investigate => "change incidents or record their steps",
         Action::Administer => "administer users, departments or settings",
+        Action::HandleIdentity => "see or change who an incident is about",
     }
 }
 

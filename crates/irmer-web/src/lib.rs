@@ -47,6 +47,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/incidents/{reference}/history"),
     ("post", "/api/v1/incidents/{reference}/steps"),
     ("post", "/api/v1/incidents/{reference}/comments"),
+    ("get", "/api/v1/incidents/{reference}/identity"),
+    ("put", "/api/v1/incidents/{reference}/identity"),
     ("get", "/api/v1/deadlines"),
     ("get", "/api/v1/deadlines.ics"),
     ("get", "/api/v1/openapi.json"),
@@ -67,6 +69,10 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
         .route("/api/v1/incidents/{reference}/history", get(history::<S>))
         .route("/api/v1/incidents/{reference}/steps", post(step::<S>))
         .route("/api/v1/incidents/{reference}/comments", post(comment::<S>))
+        .route(
+            "/api/v1/incidents/{reference}/identity",
+            get(identity::<S>).put(set_identity::<S>),
+        )
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/deadlines.ics", get(calendar::<S>))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -535,6 +541,35 @@ async fn comment<S: Store + AccountStore>(
         StatusCode::CREATED,
         &record.view(app.register.today()),
     ))
+}
+
+/// Who the incident is about: investigators and administrators only,
+/// within their scope (anyone else out of scope is told it does not exist).
+async fn identity<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    app.incident_for(&user, &reference).await?;
+    allow(&user, Action::HandleIdentity)?;
+    let identity = app.register.identity(&reference).await?.unwrap_or_default();
+    Ok(json_response(StatusCode::OK, &identity))
+}
+
+async fn set_identity<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    app.incident_for(&user, &reference).await?;
+    allow(&user, Action::HandleIdentity)?;
+    let body = json_body(&body)?;
+    app.register
+        .set_identity(&reference, &body, &user.username)
+        .await?;
+    let identity = app.register.identity(&reference).await?.unwrap_or_default();
+    Ok(json_response(StatusCode::OK, &identity))
 }
 
 async fn history<S: Store + AccountStore>(

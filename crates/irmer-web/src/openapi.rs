@@ -259,6 +259,28 @@ pub fn document() -> Value {
                     "422": problem("An empty or too long comment.")
                 }
             }},
+            "/api/v1/incidents/{reference}/identity": {
+                "get": {
+                    "summary": "Who the incident is about (the patient, the staff involved), kept apart from the facts. Investigators and administrators only; never in a record, list, history or export.",
+                    "parameters": [reference_param()],
+                    "responses": {
+                        "200": ok("The identity ({} when none is recorded).", "Identity"),
+                        "403": problem("The role may not see who an incident is about."),
+                        "404": problem("No such incident in the caller's scope.")
+                    }
+                },
+                "put": {
+                    "summary": "Replace the identity. The history records which fields changed, never their values; the same identity again writes nothing.",
+                    "parameters": [reference_param()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Identity"}}}},
+                    "responses": {
+                        "200": ok("The identity as kept (numbers without spaces, roles in small letters).", "Identity"),
+                        "403": problem("The role may not change who an incident is about."),
+                        "404": problem("No such incident in the caller's scope."),
+                        "422": problem("An invalid identity (a health number with a wrong check digit, an unknown field); names the field.")
+                    }
+                }
+            },
             "/api/v1/deadlines": {"get": {
                 "summary": "Every incident with a deadline still to meet, soonest first",
                 "parameters": [
@@ -365,6 +387,18 @@ pub fn document() -> Value {
                 "version": {"type": "integer", "minimum": 1, "description": "The version read (or send If-Match)."},
                 "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},
                 "patch": {"type": "object", "description": "A JSON merge patch (RFC 7386) of the incident; null removes a field."}}},
+            "Identity": {"type": "object", "additionalProperties": false, "properties": {
+                "patient": {"type": "object", "additionalProperties": false, "properties": {
+                    "name": {"type": "string", "maxLength": 200},
+                    "health_number": {"type": "string", "description": "NHS, CHI or Health and Care number: ten digits, any spacing, a valid modulus-11 check digit."},
+                    "date_of_birth": {"type": "string", "format": "date"},
+                    "hospital_number": {"type": "string", "description": "4 to 20 letters and digits (spaces and hyphens are dropped)."}
+                }},
+                "staff": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["role", "name"], "additionalProperties": false, "properties": {
+                    "role": {"type": "string", "description": "radiographer, referrer, practitioner…: what a redaction writes in their place."},
+                    "name": {"type": "string", "maxLength": 200}
+                }}}
+            }},
             "Step": {"type": "object", "required": ["action"], "properties": {
                 "action": {"enum": ["start-investigation", "record-notification", "record-report-sent", "close", "close-locally"]},
                 "version": {"type": "integer", "minimum": 1},

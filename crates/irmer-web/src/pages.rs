@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::app::{App, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE, action_words, cookie, set_cookie};
 use crate::form::{self, Answers};
+mod identity;
 mod tokens;
 
 use crate::html::{
@@ -66,6 +67,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/edit",
             get(edit_page::<S>).post(edit::<S>),
+        )
+        .route(
+            "/incidents/{reference}/identity",
+            get(identity::identity_page::<S>).post(identity::save_identity::<S>),
         )
         .route("/incidents/{reference}/steps", post(step::<S>))
         .route("/incidents/{reference}/comments", post(comment::<S>))
@@ -224,10 +229,18 @@ fn allow(p: &PageUser, action: Action) -> Result<(), PageError> {
 }
 
 fn show(p: &PageUser, title: &str, section: Section, body: Markup) -> Response {
-    respond(
-        StatusCode::OK,
-        page(title, section, Some((&p.user, &p.csrf)), body),
-    )
+    show_as(p, StatusCode::OK, title, section, body)
+}
+
+/// A page for the signed-in user with another status (422 with errors).
+fn show_as(
+    p: &PageUser,
+    status: StatusCode,
+    title: &str,
+    section: Section,
+    body: Markup,
+) -> Response {
+    respond(status, page(title, section, Some((&p.user, &p.csrf)), body))
 }
 
 fn see_other(to: &str) -> Response {
@@ -421,15 +434,7 @@ fn password_form(p: &PageUser, errors: &[(String, String)], status: StatusCode) 
         }
         p { a href="/account/tokens" { "Your API tokens" } }
     };
-    respond(
-        status,
-        page(
-            "Change your password",
-            Section::Account,
-            Some((&p.user, &p.csrf)),
-            body,
-        ),
-    )
+    show_as(p, status, "Change your password", Section::Account, body)
 }
 
 async fn change_password<S: Store + AccountStore>(
@@ -711,14 +716,12 @@ async fn report_form<S: Store + AccountStore>(
     };
     let Some(modality) = form::modality(&answers) else {
         let drafts = app.accounts.store().drafts(p.user.id).await?;
-        return Ok(respond(
+        return Ok(show_as(
+            &p,
             StatusCode::UNPROCESSABLE_ENTITY,
-            page(
-                "Report an incident",
-                Section::Report,
-                Some((&p.user, &p.csrf)),
-                modality_question(&p, &drafts, Some("Choose what was being done")),
-            ),
+            "Report an incident",
+            Section::Report,
+            modality_question(&p, &drafts, Some("Choose what was being done")),
         ));
     };
     if answers.get("nation").is_none() {
@@ -897,14 +900,12 @@ async fn report<S: Store + AccountStore>(
             report_body(&app, &p, modality, &a, &[], None, None),
         )),
         _ => match incident_from(&a) {
-            Err(errors) => Ok(respond(
+            Err(errors) => Ok(show_as(
+                &p,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page(
-                    "Report an incident",
-                    Section::Report,
-                    Some((&p.user, &p.csrf)),
-                    report_body(&app, &p, modality, &a, &errors, None, None),
-                ),
+                "Report an incident",
+                Section::Report,
+                report_body(&app, &p, modality, &a, &errors, None, None),
             )),
             Ok((_, json)) => {
                 let owner = Owner {
@@ -915,14 +916,12 @@ async fn report<S: Store + AccountStore>(
                     Ok(r) => r,
                     Err(RegisterError::Invalid(e)) => {
                         let errors = vec![(form::field_for(&e.field), e.to_string())];
-                        return Ok(respond(
+                        return Ok(show_as(
+                            &p,
                             StatusCode::UNPROCESSABLE_ENTITY,
-                            page(
-                                "Report an incident",
-                                Section::Report,
-                                Some((&p.user, &p.csrf)),
-                                report_body(&app, &p, modality, &a, &errors, None, None),
-                            ),
+                            "Report an incident",
+                            Section::Report,
+                            report_body(&app, &p, modality, &a, &errors, None, None),
                         ));
                     }
                     Err(RegisterError::Store(StoreError::Duplicate(r))) => {
@@ -932,14 +931,12 @@ async fn report<S: Store + AccountStore>(
                                 "Your own reference: {r:?} is already in the register; use another or leave it blank"
                             ),
                         )];
-                        return Ok(respond(
+                        return Ok(show_as(
+                            &p,
                             StatusCode::UNPROCESSABLE_ENTITY,
-                            page(
-                                "Report an incident",
-                                Section::Report,
-                                Some((&p.user, &p.csrf)),
-                                report_body(&app, &p, modality, &a, &errors, None, None),
-                            ),
+                            "Report an incident",
+                            Section::Report,
+                            report_body(&app, &p, modality, &a, &errors, None, None),
                         ));
                     }
                     Err(e) => return Err(PageError::from(e).for_user(&p)),
@@ -971,6 +968,7 @@ async fn incident_page<S: Store + AccountStore>(
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
         Some("commented=1") => Some("Comment added."),
+        Some("identity=1") => Some("Who is involved: saved, apart from the facts."),
         _ => None,
     };
     Ok(show(
@@ -1006,6 +1004,7 @@ fn incident_body<S: Store>(
         p { (clocks(rec.deadline_status(today).as_ref())) }
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
+            @if p.user.may(Action::HandleIdentity) { a class="button secondary" href={ "/incidents/" (r) "/identity" } { "Who is involved" } }
             @if matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
                 a class="button secondary" href={ "/incidents/" (r) "/notification" } { "Notification summary" }
             }
@@ -1036,7 +1035,11 @@ fn incident_body<S: Store>(
                             @if !changes.is_empty() {
                                 ul {
                                     @for c in changes {
-                                        li { code { (c.field) } ": " (json_words(c.old.as_ref())) " → " (json_words(c.new.as_ref())) }
+                                        @if h.kind == irmer_store::EventKind::IdentityChanged {
+                                            li { code { (c.field) } " (the values are kept apart)" }
+                                        } @else {
+                                            li { code { (c.field) } ": " (json_words(c.old.as_ref())) " → " (json_words(c.new.as_ref())) }
+                                        }
                                     }
                                 }
                             }
@@ -1089,6 +1092,7 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         Close => "Closed",
         CloseLocally => "Closed locally",
         Comment => "Comment",
+        IdentityChanged => "Identity changed",
     }
 }
 
@@ -1356,14 +1360,12 @@ async fn edit<S: Store + AccountStore>(
     let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let modality = rec.incident.modality;
     let again = |errors: Vec<(String, String)>, status: StatusCode| {
-        respond(
+        show_as(
+            &p,
             status,
-            page(
-                &format!("Change incident {reference}"),
-                Section::Register,
-                Some((&p.user, &p.csrf)),
-                report_body(&app, &p, modality, &a, &errors, None, Some(&rec)),
-            ),
+            &format!("Change incident {reference}"),
+            Section::Register,
+            report_body(&app, &p, modality, &a, &errors, None, Some(&rec)),
         )
     };
     if a.get("action") == Some("preview") {
@@ -1673,18 +1675,16 @@ async fn register_page<S: Store + AccountStore>(
             }
         }
     };
-    Ok(respond(
+    Ok(show_as(
+        &p,
         if errors.is_empty() {
             StatusCode::OK
         } else {
             StatusCode::BAD_REQUEST
         },
-        page(
-            "Register",
-            Section::Register,
-            Some((&p.user, &p.csrf)),
-            body,
-        ),
+        "Register",
+        Section::Register,
+        body,
     ))
 }
 
@@ -1958,14 +1958,12 @@ async fn admin_again<S: Store + AccountStore>(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(respond(
+    Ok(show_as(
+        p,
         status,
-        page(
-            "Administration",
-            Section::Admin,
-            Some((&p.user, &p.csrf)),
-            admin_body(app, p, notice, &errors).await?,
-        ),
+        "Administration",
+        Section::Admin,
+        admin_body(app, p, notice, &errors).await?,
     ))
 }
 

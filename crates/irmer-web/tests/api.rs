@@ -379,6 +379,46 @@ fn api_suite(addr: &Server) {
         404,
         "no-route",
     );
+
+    // Who the incident is about: investigators and administrators only,
+    // and nowhere else in the API.
+    let identity = json!({"patient": {"name": "Jane Smith", "health_number": "943-476-5919",
+        "date_of_birth": "1958-02-03"}, "staff": [{"role": "Referrer", "name": "Dr Oliver Twist"}]});
+    let path = "/api/v1/incidents/API-1/identity";
+    let put = call(addr, "PUT", path, &identity.to_string());
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(put.json()["patient"]["health_number"], "9434765919");
+    assert_eq!(put.json()["staff"][0]["role"], "referrer");
+    assert_eq!(call(addr, "GET", path, "").json(), put.json());
+    assert_eq!(addr.api("admin", "GET", path, "").status, 200);
+    problem(&addr.api("aud", "GET", path, ""), 403, "forbidden");
+    problem(&addr.api("aud", "PUT", path, "{}"), 403, "forbidden");
+    problem(&addr.api("rep", "GET", path, ""), 404, "not-found");
+    let bad = json!({"patient": {"health_number": "943 476 5918"}});
+    assert_eq!(
+        problem(
+            &call(addr, "PUT", path, &bad.to_string()),
+            422,
+            "invalid-input"
+        )["field"],
+        "patient.health_number"
+    );
+    for other in [
+        "/api/v1/incidents/API-1",
+        "/api/v1/incidents/API-1/history",
+        "/api/v1/incidents",
+        "/api/v1/deadlines",
+    ] {
+        let body = call(addr, "GET", other, "").body;
+        for secret in ["Jane", "9434765919", "1958-02-03", "Twist"] {
+            assert!(!body.contains(secret), "{secret} in {other}: {body}");
+        }
+    }
+    assert!(
+        call(addr, "GET", "/api/v1/incidents/API-1/history", "")
+            .body
+            .contains("identity-changed")
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub fn run(file: Option<&Path>, masks: &[String], names: &[String]) -> ExitCode 
 fn scan(file: Option<&Path>, masks: &[String], names: &[String]) -> std::io::Result<usize> {
     let rules = Rules {
         hospital_numbers: masks.to_vec(),
+        known_numbers: Vec::new(),
         people: names
             .iter()
             .map(|n| Person {

@@ -340,11 +340,12 @@ pub fn write_record(
             let show = |v: &Option<serde_json::Value>| {
                 v.as_ref().map_or("(none)".to_owned(), |v| v.to_string())
             };
-            write_item(
-                out,
-                "   ",
-                &format!("{}: {} -> {}", c.field, show(&c.old), show(&c.new)),
-            )?;
+            let line = if e.kind == irmer_store::EventKind::IdentityChanged {
+                format!("{} (the values are kept apart)", c.field)
+            } else {
+                format!("{}: {} -> {}", c.field, show(&c.old), show(&c.new))
+            };
+            write_item(out, "   ", &line)?;
         }
     }
     Ok(())

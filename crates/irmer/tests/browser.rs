@@ -593,6 +593,21 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     at(
+        "incidents/AXE-1/identity",
+        "Who is involved",
+        "who is involved",
+        &mut seen,
+    );
+    browser.type_into("#f-patient-health-number", "943 476 5918");
+    browser.click("form[action='/incidents/AXE-1/identity'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "who is involved, a wrong check digit",
+        &mut seen,
+    );
+    at(
         "incidents/AXE-1/notification",
         "AXE-1",
         "notification summary",

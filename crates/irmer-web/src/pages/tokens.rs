@@ -11,7 +11,7 @@ use maud::{Markup, html};
 
 use super::{
     PageError, PageResult, admin_again, check_csrf, csrf_field, error_summary, field_id, minute,
-    page, respond, see_other,
+    see_other, show_as,
 };
 use crate::app::{App, PageUser};
 use crate::form::Answers;
@@ -67,14 +67,12 @@ async fn tokens_again<S: Store + AccountStore>(
         }
         p { a href="/account/password" { "Change your password" } }
     };
-    Ok(respond(
+    Ok(show_as(
+        p,
         status,
-        page(
-            "Your API tokens",
-            Section::Account,
-            Some((&p.user, &p.csrf)),
-            body,
-        ),
+        "Your API tokens",
+        Section::Account,
+        body,
     ))
 }
 
