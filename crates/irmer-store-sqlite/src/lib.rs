@@ -14,6 +14,7 @@ use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::Scope;
+use irmer_store::report::ReportRow;
 use irmer_store::{
     Change, Event, EventKind, Filter, Index, NewIncident, Owner, Page, Sort, State, Store,
     StoreError, Stored, Summary, SummaryPage,
@@ -621,6 +622,77 @@ impl Store for SqliteStore {
             None => Err(StoreError::NotFound(reference.to_owned())),
             Some((document,)) => Ok(document),
         }
+    }
+
+    async fn reports(&self, reference: &str) -> Result<Vec<ReportRow>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend)?;
+        let id = id.ok_or_else(|| StoreError::NotFound(reference.to_owned()))?;
+        let rows: Vec<(i64, String, bool, String, String)> = sqlx::query_as(
+            "SELECT version, document, final, at, actor FROM incident_reports
+             WHERE incident_id = $1 ORDER BY version",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(version, document, is_final, at, actor)| {
+                Ok(ReportRow {
+                    version,
+                    document,
+                    is_final,
+                    at: read_time(&at)?,
+                    actor,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_report(
+        &self,
+        reference: &str,
+        expected: i64,
+        row: &ReportRow,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let id = id.ok_or_else(|| StoreError::NotFound(reference.to_owned()))?;
+        let latest: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM incident_reports WHERE incident_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if latest != expected {
+            return Err(StoreError::Conflict {
+                reference: reference.to_owned(),
+                expected,
+                current: latest,
+            });
+        }
+        sqlx::query(
+            "INSERT INTO incident_reports (incident_id, version, document, final, at, actor)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(expected + 1)
+        .bind(&row.document)
+        .bind(row.is_final)
+        .bind(timestamp(row.at))
+        .bind(&row.actor)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn history(&self, reference: &str) -> Result<Option<Vec<Event>>, StoreError> {

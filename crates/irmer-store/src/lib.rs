@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod counts;
 pub mod identity;
 pub mod register;
+pub mod report;
 pub mod testsuite;
 
 /// What can go wrong in a backend.
@@ -337,6 +338,22 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         filter: &Filter,
     ) -> impl Future<Output = Result<Vec<(IncidentStatus, u64)>, StoreError>> + Send;
+
+    /// Every saved version of the incident's investigation report, oldest
+    /// first; `NotFound` when there is no such incident.
+    fn reports(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Vec<report::ReportRow>, StoreError>> + Send;
+
+    /// Adds a version, numbered `expected + 1`: `Conflict` when the latest
+    /// is not `expected` (0 for none yet).
+    fn save_report(
+        &self,
+        reference: &str,
+        expected: i64,
+        row: &report::ReportRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A consistent copy of the whole register to `path`, while it is in use.
     fn backup(&self, path: &Path) -> impl Future<Output = Result<(), StoreError>> + Send;

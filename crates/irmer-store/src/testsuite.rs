@@ -1371,6 +1371,120 @@ pub async fn identity_is_kept_apart<S: Store>(store: S) {
     assert_eq!(facts, serde_json::to_value(&after.incident).expect("facts"));
 }
 
+/// Reports: prefilled from the register, every save a version, final only
+/// when no section is empty; similar incidents found for confirmation.
+pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store: S) {
+    use crate::report::ReportDocument;
+    let r = register(store);
+    r.report(&ct("RP-A", "2026-02-20"), "rep")
+        .await
+        .expect("report");
+    r.report(&ct("RP-B", "2026-01-10"), "rep")
+        .await
+        .expect("report");
+    r.report(&ct("RP-OLD", "2024-01-10"), "rep")
+        .await
+        .expect("report");
+    let mut nm = ct("RP-NM", "2026-02-01");
+    nm["modality"] = json!("nuclear-medicine");
+    nm["errors"] = json!(["equipment"]);
+    r.report(&nm, "rep").await.expect("report");
+    assert!(r.reports("RP-A").await.expect("none yet").is_empty());
+    assert!(matches!(
+        r.reports("NO-SUCH").await,
+        Err(RegisterError::Store(StoreError::NotFound(_)))
+    ));
+
+    let rec = r.get("RP-A").await.expect("read");
+    let mut doc = ReportDocument::prefilled(&rec);
+    assert_eq!(
+        doc.text("what_happened"),
+        "CT repeated with the wrong protocol."
+    );
+    assert_eq!(doc.text("doses"), "Dose: intended 0.5 mSv, received 6 mSv.");
+    assert_eq!(doc.text("causes"), "Errors recorded: human.");
+    assert!(
+        doc.text("csaue_procedure")
+            .contains("not judged clinically significant")
+    );
+    let missing: Vec<&str> = doc.missing().iter().map(|s| s.key).collect();
+    assert_eq!(missing, ["previous_incidents", "learning"]);
+
+    let refused = r.save_report("RP-A", 0, &doc, true, "lead").await;
+    match refused {
+        Err(RegisterError::Invalid(e)) => {
+            assert_eq!(e.field, "sections.previous_incidents");
+            assert!(
+                e.message.contains("Learning, corrective measures"),
+                "{}",
+                e.message
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let v1 = r
+        .save_report("RP-A", 0, &doc, false, "lead")
+        .await
+        .expect("draft");
+    assert_eq!((v1.version, v1.is_final), (1, false));
+    assert!(matches!(
+        r.save_report("RP-A", 0, &doc, false, "lead").await,
+        Err(RegisterError::Store(StoreError::Conflict { .. }))
+    ));
+    let mut odd = doc.clone();
+    odd.sections.insert("gossip".into(), "x".into());
+    assert!(matches!(
+        r.save_report("RP-A", 1, &odd, false, "lead").await,
+        Err(RegisterError::Invalid(e)) if e.field == "sections.gossip"
+    ));
+    let mut wrong = doc.clone();
+    wrong.similar = vec!["NOPE".into()];
+    assert!(matches!(
+        r.save_report("RP-A", 1, &wrong, false, "lead").await,
+        Err(RegisterError::Invalid(e)) if e.field == "similar[0]"
+    ));
+
+    // Similar: within the year before, sharing something; not itself, not
+    // the one two years before; the one sharing most first.
+    let found = r
+        .similar_candidates("RP-A", 365, None)
+        .await
+        .expect("similar");
+    let refs: Vec<&str> = found.iter().map(|c| c.reference.as_str()).collect();
+    assert_eq!(refs, ["RP-B", "RP-NM"]);
+    assert!(
+        found[0].shared.contains(&"same modality".to_owned()),
+        "{:?}",
+        found[0].shared
+    );
+    assert!(
+        found[0].shared.contains(&"errors: human".to_owned()),
+        "{:?}",
+        found[0].shared
+    );
+    assert!(!found[1].shared.contains(&"same modality".to_owned()));
+
+    doc.similar = vec!["RP-B".into()];
+    doc.sections.insert(
+        "previous_incidents".into(),
+        "One similar incident (RP-B) in January.".into(),
+    );
+    doc.sections.insert(
+        "learning".into(),
+        "Protocol names changed; shared at the team meeting.".into(),
+    );
+    let v2 = r
+        .save_report("RP-A", 1, &doc, true, "lead")
+        .await
+        .expect("final");
+    assert_eq!((v2.version, v2.is_final), (2, true));
+    let all = r.reports("RP-A").await.expect("versions");
+    let kept: Vec<(i64, bool)> = all.iter().map(|v| (v.version, v.is_final)).collect();
+    assert_eq!(kept, [(1, false), (2, true)]);
+    assert_eq!(all[1].document, doc);
+    assert_eq!(all[0].actor, "lead");
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -1386,7 +1500,8 @@ macro_rules! backend_tests {
             scopes_limit_what_lists_show,
             comments_are_events,
             dashboard_counts_follow_writes,
-            identity_is_kept_apart);
+            identity_is_kept_apart,
+            reports_are_versioned_and_final_only_when_complete);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(
