@@ -105,6 +105,31 @@ impl ExposureCategory {
 }
 
 impl Modality {
+    /// Its name for people.
+    pub const fn label(self) -> &'static str {
+        use Modality::*;
+        match self {
+            Radiography => "Radiography (plain X-ray)",
+            Fluoroscopy => "Fluoroscopy",
+            Ct => "CT",
+            Mammography => "Mammography",
+            Dental => "Dental",
+            Dxa => "DXA (bone densitometry)",
+            NuclearMedicine => "Nuclear medicine (diagnostic)",
+            Pet => "PET",
+            InterventionalRadiology => "Interventional radiology",
+            InterventionalCardiology => "Interventional cardiology",
+            InterventionalCt => "Interventional CT",
+            RtPlanningScan => "Radiotherapy planning scan",
+            RtVerificationImaging => "Radiotherapy verification imaging",
+            ExternalBeam => "External beam radiotherapy",
+            Brachytherapy => "Brachytherapy",
+            IntraoperativeRadiotherapy => "Intraoperative radiotherapy",
+            Sirt => "SIRT (selective internal radiation therapy)",
+            NuclearMedicineTherapy => "Nuclear medicine therapy",
+        }
+    }
+
     pub const fn category(self) -> ExposureCategory {
         use Modality::*;
         match self {

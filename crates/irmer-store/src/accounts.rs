@@ -375,7 +375,12 @@ pub fn secret() -> Result<String, StoreError> {
 
 /// The SHA-256 digest, as hex, of a session id or token: what is stored.
 pub fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    digest_bytes(secret.as_bytes())
+}
+
+/// The SHA-256 digest of any bytes, as hex.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Compares two secrets in constant time.

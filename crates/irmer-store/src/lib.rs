@@ -104,10 +104,13 @@ pub enum EventKind {
     /// The identity (patient, staff) changed: the event names the fields,
     /// never their values.
     IdentityChanged,
+    /// The investigation report left irmer (a file, a download): which
+    /// version, in which format, what was redacted, and its digest.
+    ReportExported,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -117,6 +120,7 @@ impl EventKind {
         EventKind::CloseLocally,
         EventKind::Comment,
         EventKind::IdentityChanged,
+        EventKind::ReportExported,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -130,6 +134,7 @@ impl EventKind {
             EventKind::CloseLocally => "close-locally",
             EventKind::Comment => "comment",
             EventKind::IdentityChanged => "identity-changed",
+            EventKind::ReportExported => "report-exported",
         }
     }
 

@@ -555,7 +555,7 @@ impl<S: Store> Register<S> {
     /// Appends an event that changes neither facts nor status (a comment,
     /// an identity change). It does not depend on what it follows, so it
     /// goes after the latest version, whichever that is.
-    async fn append_aside(
+    pub(crate) async fn append_aside(
         &self,
         reference: &str,
         actor: &str,
@@ -1041,7 +1041,8 @@ pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milest
             EventKind::Reported
             | EventKind::FactsChanged
             | EventKind::Comment
-            | EventKind::IdentityChanged => {}
+            | EventKind::IdentityChanged
+            | EventKind::ReportExported => {}
             _ => {
                 let step: Transition =
                     serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;

@@ -193,6 +193,15 @@ pub struct ReportRow {
     pub actor: String,
 }
 
+/// A report as it left, for the history.
+#[derive(Clone, Copy, Debug)]
+pub struct Export<'a> {
+    pub report_version: i64,
+    pub format: &'a str,
+    pub redacted: usize,
+    pub bytes: &'a [u8],
+}
+
 /// The most characters a section may hold.
 const LONGEST_SECTION: usize = 50_000;
 /// The most similar incidents confirmed on one report.
@@ -324,6 +333,33 @@ impl<S: Store> Register<S> {
             at: row.at,
             actor: row.actor,
         })
+    }
+
+    /// Records in the history that the report left: the version, the
+    /// format, how many identifiers were redacted and the SHA-256 digest of
+    /// what was written.
+    pub async fn record_export(
+        &self,
+        reference: &str,
+        export: &Export<'_>,
+        actor: &str,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let data = serde_json::json!({
+            "report_version": export.report_version,
+            "format": export.format,
+            "redacted": export.redacted,
+            "bytes": export.bytes.len(),
+            "sha256": crate::accounts::digest_bytes(export.bytes),
+        });
+        self.append_aside(
+            reference,
+            actor,
+            crate::EventKind::ReportExported,
+            data.to_string(),
+            "[]".into(),
+            None,
+        )
+        .await
     }
 
     /// Incidents discovered in the `days` before this one (and on its

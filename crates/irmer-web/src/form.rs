@@ -896,27 +896,7 @@ pub fn modality_groups() -> Vec<(ExposureCategory, Vec<Modality>)> {
 
 /// A modality's name for people.
 pub fn modality_label(m: Modality) -> &'static str {
-    use Modality::*;
-    match m {
-        Radiography => "Radiography (plain X-ray)",
-        Fluoroscopy => "Fluoroscopy",
-        Ct => "CT",
-        Mammography => "Mammography",
-        Dental => "Dental",
-        Dxa => "DXA (bone densitometry)",
-        NuclearMedicine => "Nuclear medicine (diagnostic)",
-        Pet => "PET",
-        InterventionalRadiology => "Interventional radiology",
-        InterventionalCardiology => "Interventional cardiology",
-        InterventionalCt => "Interventional CT",
-        RtPlanningScan => "Radiotherapy planning scan",
-        RtVerificationImaging => "Radiotherapy verification imaging",
-        ExternalBeam => "External beam radiotherapy",
-        Brachytherapy => "Brachytherapy",
-        IntraoperativeRadiotherapy => "Intraoperative radiotherapy",
-        Sirt => "SIRT (selective internal radiation therapy)",
-        NuclearMedicineTherapy => "Nuclear medicine therapy",
-    }
+    m.label()
 }
 
 #[cfg(test)]

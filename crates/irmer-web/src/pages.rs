@@ -1028,6 +1028,12 @@ fn incident_body<S: Store>(
                         li {
                             strong { (event_words(h)) } " by " (h.actor) ", " (minute(h.at))
                             @if let Some(reason) = &h.reason { br; "Reason: " (reason) }
+                            @if h.kind == irmer_store::EventKind::ReportExported {
+                                br; "Version " (h.data.get("report_version").map(Value::to_string).unwrap_or_default())
+                                " as " (h.data.get("format").and_then(Value::as_str).unwrap_or_default())
+                                ", " (h.data.get("redacted").map(Value::to_string).unwrap_or_default()) " identifiers redacted, SHA-256 "
+                                code { (h.data.get("sha256").and_then(Value::as_str).unwrap_or_default()) }
+                            }
                             @if h.kind == irmer_store::EventKind::Comment {
                                 br; q { (h.data.get("comment").and_then(Value::as_str).unwrap_or_default()) }
                             }
@@ -1093,6 +1099,7 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         CloseLocally => "Closed locally",
         Comment => "Comment",
         IdentityChanged => "Identity changed",
+        ReportExported => "Investigation report exported",
     }
 }
 

@@ -11,6 +11,7 @@ mod csv_import;
 mod database;
 mod explain;
 mod register;
+mod report;
 mod scan;
 mod text;
 
@@ -125,6 +126,11 @@ enum Command {
         #[arg(long = "name", value_name = "NAME")]
         names: Vec<String>,
     },
+    /// The investigation report: export it through the identifier gate
+    /// (`--format html|text -o FILE`, `--redact`), save a version from a
+    /// JSON file (`--save FILE [--final]`), or list similar incidents
+    /// (`--similar DAYS`). Exit status 1 when identifiers block the export.
+    Report(report::ReportArgs),
     /// Users and their roles.
     #[command(subcommand)]
     User(accounts::UserCommand),
@@ -179,6 +185,7 @@ async fn run_register(
             output,
         } => register::export(&register, format, &filter, output.as_deref()).await,
         Command::Backup { path } => register::backup(&register, &path).await,
+        Command::Report(args) => report::run(&register, args, actor).await,
         Command::Serve {
             bind,
             insecure_cookies,

@@ -362,3 +362,63 @@ fn tokens_are_listed_without_the_token_and_revoked() {
     let none = reg.run(&["token", "revoke", "9999"]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("no token with id 9999"));
 }
+
+#[test]
+fn a_report_is_saved_gated_exported_and_recorded() {
+    let reg = Register::new("report");
+    reg.ok(&["incident", "add", &reg.file("ct.json", CT)]);
+    // Before any save: a prefilled draft, missing sections shown as such.
+    let draft = reg.ok(&["report", "CT-9", "--format", "text"]);
+    assert!(draft.contains("Version 0, draft"), "{draft}");
+    assert!(draft.contains("5. Clinically significant"), "{draft}");
+    assert!(draft.contains("Not written yet."), "{draft}");
+
+    let sections = |extra: &str| {
+        format!(
+            r#"{{"sections": {{"what_happened": "The wrong protocol was chosen.{extra}", "doses": "0.5 mSv intended, 6 mSv received.",
+               "causes": "Similar protocol names.", "previous_incidents": "None in the last year.",
+               "csaue_procedure": "Not clinically significant.", "learning": "Protocols renamed; shared at the team meeting."}}}}"#
+        )
+    };
+    let partial = reg.file("partial.json", r#"{"sections": {"what_happened": "x"}}"#);
+    let refused = reg.run(&["report", "CT-9", "--save", &partial, "--final"]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("sections.doses") && why.contains("Learning"),
+        "{why}"
+    );
+    let with_name = reg.file("named.json", &sections(" Dr Khan was told."));
+    let saved = reg.ok(&["report", "CT-9", "--save", &with_name, "--final"]);
+    assert!(saved.contains("saved report version 1 (final)"), "{saved}");
+
+    // An identifier blocks the export and writes nothing.
+    let out = reg.dir.join("report.html");
+    let out_s = out.to_string_lossy().into_owned();
+    let blocked = reg.run(&["report", "CT-9", "-o", &out_s]);
+    assert_eq!(blocked.status.code(), Some(1));
+    let why = String::from_utf8_lossy(&blocked.stderr);
+    assert!(
+        why.contains("What happened, line 1, column 32: name after a title \"Dr Khan\""),
+        "{why}"
+    );
+    assert!(!out.exists());
+    // Redacted, it is written, and the history says so.
+    reg.ok(&["report", "CT-9", "-o", &out_s, "--redact"]);
+    let html = std::fs::read_to_string(&out).expect("written");
+    assert!(
+        html.contains("[person 1] was told.") && !html.contains("Khan"),
+        "{html}"
+    );
+    let shown = reg.ok(&["incident", "show", "CT-9"]);
+    assert!(shown.contains("report-exported by tester"), "{shown}");
+    // Clean, it is written as is.
+    let clean = reg.file("clean.json", &sections(""));
+    reg.ok(&["report", "CT-9", "--save", &clean, "--final"]);
+    let text = reg.ok(&["report", "CT-9", "--format", "text"]);
+    assert!(
+        text.contains("Version 2, final") && text.contains("Protocols renamed"),
+        "{text}"
+    );
+    assert!(reg.run(&["report", "CT-9", "--version", "7"]).status.code() == Some(1));
+}
