@@ -13,6 +13,21 @@ use irmer_core::parse::InputError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The setting holding the administrator's local hospital number masks,
+/// one a line (`#` a digit, `@` a letter).
+pub const MASKS_SETTING: &str = "hospital_number_masks";
+
+/// The masks in the setting's text.
+pub fn masks_of(setting: Option<&str>) -> Vec<String> {
+    setting
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The longest name or number kept (characters).
 const LONGEST: usize = 200;
 /// The most members of staff recorded on one incident.

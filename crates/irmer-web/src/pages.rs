@@ -84,6 +84,7 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/admin/sites", post(add_site::<S>))
         .route("/admin/departments", post(add_department::<S>))
         .route("/admin/settings", post(change_settings::<S>))
+        .route("/admin/hospital-numbers", post(change_masks::<S>))
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -1804,6 +1805,12 @@ async fn admin_body<S: Store + AccountStore>(
         .filter(|t| !t.revoked)
         .collect();
     let nation = default_nation(app).await?;
+    let masks = irmer_store::identity::masks_of(
+        store
+            .setting(irmer_store::identity::MASKS_SETTING)
+            .await?
+            .as_deref(),
+    );
     let now = app.register.now();
     let dept_name = |id: Option<i64>| match id {
         None => "Whole organisation".to_owned(),
@@ -1937,6 +1944,16 @@ async fn admin_body<S: Store + AccountStore>(
                 }
             }
             button class="secondary" type="submit" { "Save settings" }
+        }
+        h2 { "Hospital numbers" }
+        form method="post" action="/admin/hospital-numbers" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("masks")) { "Patterns of your local hospital numbers" }
+                span class="hint" id="masks-hint" { "One a line: # for a digit, @ for a letter, anything else as itself; for example RXH#######. irmer looks for them in every report before it leaves." }
+                textarea id=(field_id("masks")) name="masks" rows="3" aria-describedby="masks-hint" { (masks.join("\n")) }
+            }
+            button class="secondary" type="submit" { "Save patterns" }
         }
         h2 { "Audit log" }
         p class="hint" { "Administration and sign-in events, newest first. Changes to incidents are in each incident's history." }
@@ -2210,4 +2227,48 @@ async fn change_settings<S: Store + AccountStore>(
         )
         .await?;
     admin_again(&app, &p, Some("Settings saved.".into()), Vec::new()).await
+}
+
+async fn change_masks<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    body: Bytes,
+) -> PageResult {
+    let a = Answers::parse(&body);
+    check_csrf(&a, &p)?;
+    allow(&p, Action::Administer)?;
+    let masks = irmer_store::identity::masks_of(a.get("masks"));
+    let rules = irmer_scan::Rules {
+        hospital_numbers: masks.clone(),
+        ..irmer_scan::Rules::default()
+    };
+    if let Err(e) = irmer_scan::Scanner::new(&rules) {
+        let line = e
+            .field
+            .trim_start_matches("hospital_numbers[")
+            .trim_end_matches(']')
+            .parse::<usize>()
+            .map_or(0, |i| i + 1);
+        return admin_error(&app, &p, "masks", format!("Line {line}: {}", e.message)).await;
+    }
+    let text = masks.join("\n");
+    app.accounts
+        .store()
+        .set_setting(irmer_store::identity::MASKS_SETTING, &text)
+        .await?;
+    app.accounts
+        .audit(
+            app.register.now(),
+            &p.user.username,
+            "change-hospital-number-masks",
+            &masks.join(", "),
+        )
+        .await?;
+    admin_again(
+        &app,
+        &p,
+        Some("Hospital number patterns saved.".into()),
+        Vec::new(),
+    )
+    .await
 }

@@ -613,6 +613,25 @@ fn pages_suite(server: &Server) {
         401
     );
 
+    // Hospital number patterns: each line checked, the bad one named.
+    let r = admin.post("/admin/hospital-numbers", &[("masks", "RXH#######\nR#")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Line 2: &quot;R#&quot;"), "{}", r.body);
+    let r = admin.post(
+        "/admin/hospital-numbers",
+        &[("masks", " RXH#######\n\n@@######\n")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("RXH#######\n@@######</textarea>"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        inv.post("/admin/hospital-numbers", &[("masks", "")]).status,
+        403
+    );
+
     // Sign-out ends the session.
     let r = rep.post("/sign-out", &[]);
     assert_eq!(r.status, 303);

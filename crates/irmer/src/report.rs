@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use irmer_store::Store;
 use irmer_store::accounts::AccountStore;
+use irmer_store::identity::{MASKS_SETTING, masks_of};
 use irmer_store::register::Register;
 use irmer_store::report::{Export, ReportDocument, ReportVersion};
 
@@ -62,9 +63,6 @@ impl Format {
         }
     }
 }
-
-/// The administrator's hospital number masks (one a line).
-pub const MASKS_SETTING: &str = "hospital_number_masks";
 
 pub async fn run<S: Store + AccountStore>(
     register: &Register<S>,
@@ -132,16 +130,8 @@ pub async fn run<S: Store + AccountStore>(
     for r in &version.document.similar {
         similar.push(irmer_report::SimilarRow::of(&register.get(r).await?));
     }
-    let mut masks: Vec<String> = register
-        .store()
-        .setting(MASKS_SETTING)
-        .await?
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let setting = register.store().setting(MASKS_SETTING).await?;
+    let mut masks = masks_of(setting.as_deref());
     masks.extend(args.hospital_numbers.iter().cloned());
     let identity = register.identity(reference).await?.unwrap_or_default();
     let scanner = irmer_scan::Scanner::new(&identity.scan_rules(&masks))
