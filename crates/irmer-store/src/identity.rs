@@ -100,6 +100,17 @@ impl Identity {
                 return Err(invalid(field, format!("at most {LONGEST} characters")));
             }
         }
+        // A name must be findable: a word of two letters or more.
+        let findable = |name: &str| {
+            name.split(|c: char| !c.is_alphabetic())
+                .any(|w| w.chars().count() >= 2)
+        };
+        if p.name.as_deref().is_some_and(|n| !findable(n)) {
+            return Err(invalid(
+                "patient.name",
+                "needs a word of 2 letters or more (initials alone cannot be looked for)",
+            ));
+        }
         if let Some(n) = &p.health_number {
             let digits: String = n.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
             let ten: Option<[u8; 10]> = (digits.len() == 10
@@ -156,6 +167,14 @@ impl Identity {
         }
         if id.staff.len() > MOST_STAFF {
             return Err(invalid("staff", format!("at most {MOST_STAFF} people")));
+        }
+        for (i, s) in id.staff.iter().enumerate() {
+            if !s.name.trim().is_empty() && !findable(&s.name) {
+                return Err(invalid(
+                    format!("staff[{i}].name"),
+                    "needs a word of 2 letters or more (initials alone cannot be looked for)",
+                ));
+            }
         }
         for (i, s) in id.staff.iter_mut().enumerate() {
             s.role = s.role.trim().to_lowercase();

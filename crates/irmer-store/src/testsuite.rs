@@ -1276,6 +1276,10 @@ pub async fn identity_is_kept_apart<S: Store>(store: S) {
     .await
     .map_err(refused("staff[0].role"))
     .expect_err("an empty role");
+    r.set_identity("ID-1", &json!({"patient": {"name": "J. K."}}), "lead")
+        .await
+        .map_err(refused("patient.name"))
+        .expect_err("initials alone cannot be looked for");
     assert!(matches!(
         r.set_identity("NO-SUCH", &json!({}), "lead").await,
         Err(RegisterError::Store(StoreError::NotFound(_)))

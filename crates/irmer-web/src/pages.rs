@@ -1435,6 +1435,52 @@ async fn notification<S: Store + AccountStore>(
 ) -> PageResult {
     let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     let rows = notification_rows(&rec, app.register.settings());
+    // What leaves goes through the identifier scanner, with the incident's
+    // recorded people and numbers: a reference typed as a name, say.
+    let identity = app
+        .register
+        .identity(&reference)
+        .await
+        .for_page(&p)?
+        .unwrap_or_default();
+    let masks = irmer_store::identity::masks_of(
+        app.accounts
+            .store()
+            .setting(irmer_store::identity::MASKS_SETTING)
+            .await?
+            .as_deref(),
+    );
+    let scanner = irmer_scan::Scanner::new(&identity.scan_rules(&masks)).map_err(|e| {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "There is a problem",
+            format!("The summary cannot be checked for identifiers ({e}); correct the incident's people or the hospital number patterns."),
+        )
+        .for_user(&p)
+    })?;
+    let blocked: Vec<(&str, irmer_scan::Kind)> = rows
+        .iter()
+        .flat_map(|(k, v)| scanner.scan(v).into_iter().map(move |f| (*k, f.kind)))
+        .collect();
+    if !blocked.is_empty() {
+        let body = html! {
+            span class="caption" { "Incident " (rec.reference) }
+            h1 { "Notification summary" }
+            div class="notice warning" role="alert" {
+                p { "This summary is not shown: irmer found what may identify a person in it." }
+                ul { @for (row, kind) in &blocked { li { (row) ": " (kind.describe()) } } }
+                p { "Change the incident so that it identifies no one (for example its reference), then come back." }
+            }
+            p { a href={ "/incidents/" (enc(&rec.reference)) } { "Back to the incident" } }
+        };
+        return Ok(show_as(
+            &p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Notification summary",
+            Section::Register,
+            body,
+        ));
+    }
     let text: String = rows.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
     let body = html! {
         span class="caption" { "Incident " (rec.reference) }

@@ -497,6 +497,20 @@ fn pages_suite(server: &Server) {
         }
     }
 
+    // The notification summary goes through the scanner: a reference that
+    // is a telephone number stops it.
+    let mut phone: Vec<(&str, &str)> = CT.to_vec();
+    phone.push(("reference", "T-0161-496-0160"));
+    assert_eq!(inv.post("/report", &phone).status, 303);
+    let r = inv.get("/incidents/T-0161-496-0160/notification");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Your reference: telephone number"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("notification-text"));
+
     // A draft: saved, listed on the dashboard and the report page for its
     // author only, opened filled in, gone once the report is sent.
     let mut half: Vec<(&str, &str)> = CT.iter().filter(|(k, _)| *k != "action").copied().collect();
