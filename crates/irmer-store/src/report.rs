@@ -253,6 +253,54 @@ impl<S: Store> Register<S> {
             .collect()
     }
 
+    /// The latest saved version, or (numbered 0) the first draft from the
+    /// register when none is saved.
+    pub async fn report_or_draft(
+        &self,
+        reference: &str,
+        actor: &str,
+    ) -> Result<ReportVersion, RegisterError> {
+        let rec = self.get(reference).await?;
+        Ok(self
+            .reports(reference)
+            .await?
+            .into_iter()
+            .last()
+            .unwrap_or_else(|| ReportVersion {
+                version: 0,
+                document: ReportDocument::prefilled(&rec),
+                is_final: false,
+                at: self.now(),
+                actor: actor.to_owned(),
+            }))
+    }
+
+    /// The identifier scanner for what leaves about this incident: its
+    /// recorded people and numbers, the administrator's hospital number
+    /// masks and any `extra` masks.
+    pub async fn scanner_for(
+        &self,
+        reference: &str,
+        extra: &[String],
+    ) -> Result<irmer_scan::Scanner, RegisterError>
+    where
+        S: crate::accounts::AccountStore,
+    {
+        let identity = self.identity(reference).await?.unwrap_or_default();
+        let setting = self.store().setting(crate::identity::MASKS_SETTING).await?;
+        let mut masks = crate::identity::masks_of(setting.as_deref());
+        masks.extend(extra.iter().cloned());
+        irmer_scan::Scanner::new(&identity.scan_rules(&masks)).map_err(|e| {
+            invalid(
+                e.field,
+                format!(
+                    "{}: the text cannot be checked for identifiers with this rule",
+                    e.message
+                ),
+            )
+        })
+    }
+
     /// Saves a new version of the report over version `expected` (0 for
     /// the first). Final only when no required section is empty: the
     /// refusal names the first and lists them all.

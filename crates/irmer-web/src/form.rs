@@ -503,7 +503,7 @@ impl Answers {
             .filter(|v| !v.is_empty())
     }
 
-    fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)

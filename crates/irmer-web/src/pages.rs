@@ -26,6 +26,7 @@ use serde_json::Value;
 use crate::app::{App, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE, action_words, cookie, set_cookie};
 use crate::form::{self, Answers};
 mod identity;
+mod report;
 mod tokens;
 
 use crate::html::{
@@ -71,6 +72,14 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/identity",
             get(identity::identity_page::<S>).post(identity::save_identity::<S>),
+        )
+        .route(
+            "/incidents/{reference}/report",
+            get(report::report_page::<S>).post(report::save_report::<S>),
+        )
+        .route(
+            "/incidents/{reference}/report.html",
+            get(report::report_html::<S>),
         )
         .route("/incidents/{reference}/steps", post(step::<S>))
         .route("/incidents/{reference}/comments", post(comment::<S>))
@@ -1006,6 +1015,9 @@ fn incident_body<S: Store>(
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
             @if p.user.may(Action::HandleIdentity) { a class="button secondary" href={ "/incidents/" (r) "/identity" } { "Who is involved" } }
+            @if p.user.may(Action::Investigate) && matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
+                a class="button secondary" href={ "/incidents/" (r) "/report" } { "Investigation report" }
+            }
             @if matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
                 a class="button secondary" href={ "/incidents/" (r) "/notification" } { "Notification summary" }
             }
@@ -1437,27 +1449,11 @@ async fn notification<S: Store + AccountStore>(
     let rows = notification_rows(&rec, app.register.settings());
     // What leaves goes through the identifier scanner, with the incident's
     // recorded people and numbers: a reference typed as a name, say.
-    let identity = app
+    let scanner = app
         .register
-        .identity(&reference)
+        .scanner_for(&reference, &[])
         .await
-        .for_page(&p)?
-        .unwrap_or_default();
-    let masks = irmer_store::identity::masks_of(
-        app.accounts
-            .store()
-            .setting(irmer_store::identity::MASKS_SETTING)
-            .await?
-            .as_deref(),
-    );
-    let scanner = irmer_scan::Scanner::new(&identity.scan_rules(&masks)).map_err(|e| {
-        PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "There is a problem",
-            format!("The summary cannot be checked for identifiers ({e}); correct the incident's people or the hospital number patterns."),
-        )
-        .for_user(&p)
-    })?;
+        .for_page(&p)?;
     let blocked: Vec<(&str, irmer_scan::Kind)> = rows
         .iter()
         .flat_map(|(k, v)| scanner.scan(v).into_iter().map(move |f| (*k, f.kind)))

@@ -497,6 +497,73 @@ fn pages_suite(server: &Server) {
         }
     }
 
+    // The investigation report: investigators only; a first draft from
+    // the register; final only when complete; out through the gate.
+    let rp = format!("/incidents/{reference}/report");
+    assert_eq!(rep.get(&rp).status, 403);
+    assert_eq!(inv2.get(&rp).status, 404);
+    let page = inv.get(&rp).body;
+    assert!(
+        page.contains("Not saved yet")
+            && page.contains("CT head repeated: wrong protocol selected."),
+        "{page}"
+    );
+    let sections = |what: &'static str| {
+        vec![
+            ("version", "0"),
+            ("sections.what_happened", what),
+            ("sections.doses", "0.5 mSv intended, 6 mSv received."),
+            ("sections.causes", "Protocol names alike."),
+            ("sections.previous_incidents", "None."),
+            ("sections.csaue_procedure", "Not clinically significant."),
+            ("sections.learning", "Protocols renamed and shared."),
+            ("action", "final"),
+        ]
+    };
+    let mut partial = sections("Protocol chosen wrongly.");
+    partial.retain(|(k, _)| *k != "sections.learning");
+    let r = inv.post(&rp, &partial);
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("href=\"#f-sections-learning\""),
+        "{}",
+        r.body
+    );
+    let r = inv.post(
+        &rp,
+        &sections("Jane Smith was scanned with the wrong protocol."),
+    );
+    assert_eq!(r.header("location"), Some(format!("{rp}?saved=1").as_str()));
+    assert_eq!(
+        inv.post(&rp, &sections("Again.")).status,
+        409,
+        "a stale version"
+    );
+    let blocked = inv.get(&format!("{rp}.html"));
+    assert_eq!(blocked.status, 422);
+    assert!(
+        blocked.body.contains("name recorded on the incident"),
+        "{}",
+        blocked.body
+    );
+    let made = inv.get(&format!("{rp}.html?redact=1&download=1"));
+    assert_eq!(made.status, 200);
+    assert!(
+        made.header("content-disposition")
+            .is_some_and(|d| d.contains("attachment"))
+    );
+    assert!(
+        made.body.contains("[patient] was scanned") && !made.body.contains("Jane"),
+        "{}",
+        made.body
+    );
+    let incident = inv.get(&format!("/incidents/{reference}")).body;
+    assert_eq!(
+        incident.matches("Investigation report exported").count(),
+        1,
+        "the blocked one is not"
+    );
+
     // The notification summary goes through the scanner: a reference that
     // is a telephone number stops it.
     let mut phone: Vec<(&str, &str)> = CT.to_vec();

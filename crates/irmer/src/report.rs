@@ -9,9 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use irmer_store::Store;
 use irmer_store::accounts::AccountStore;
-use irmer_store::identity::{MASKS_SETTING, masks_of};
 use irmer_store::register::Register;
-use irmer_store::report::{Export, ReportDocument, ReportVersion};
+use irmer_store::report::{Export, ReportDocument};
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -115,27 +114,15 @@ pub async fn run<S: Store + AccountStore>(
             .into_iter()
             .find(|v| v.version == n)
             .with_context(|| format!("{reference} has no report version {n} (latest: {latest})"))?,
-        None => versions
-            .into_iter()
-            .last()
-            .unwrap_or_else(|| ReportVersion {
-                version: 0,
-                document: ReportDocument::prefilled(&rec),
-                is_final: false,
-                at: register.now(),
-                actor: actor.to_owned(),
-            }),
+        None => register.report_or_draft(reference, actor).await?,
     };
     let mut similar = Vec::new();
     for r in &version.document.similar {
         similar.push(irmer_report::SimilarRow::of(&register.get(r).await?));
     }
-    let setting = register.store().setting(MASKS_SETTING).await?;
-    let mut masks = masks_of(setting.as_deref());
-    masks.extend(args.hospital_numbers.iter().cloned());
-    let identity = register.identity(reference).await?.unwrap_or_default();
-    let scanner = irmer_scan::Scanner::new(&identity.scan_rules(&masks))
-        .map_err(|e| anyhow::anyhow!("cannot scan with these rules: {e}"))?;
+    let scanner = register
+        .scanner_for(reference, &args.hospital_numbers)
+        .await?;
     let content = irmer_report::content(&rec, &version, &similar);
     let cleared = match irmer_report::gate(content, &scanner, args.redact) {
         Ok(c) => c,

@@ -608,6 +608,27 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     at(
+        "incidents/AXE-1/report",
+        "Investigation report",
+        "investigation report",
+        &mut seen,
+    );
+    browser.type_into("#f-sections-what-happened", "Dr Khan was told at once.");
+    browser.click("button[name=action][value=draft]");
+    browser.wait_for("Report saved");
+    at(
+        "incidents/AXE-1/report.html",
+        "identifies someone",
+        "investigation report, blocked",
+        &mut seen,
+    );
+    at(
+        "incidents/AXE-1/report.html?redact=1",
+        "[person 1] was told",
+        "investigation report, made (redacted)",
+        &mut seen,
+    );
+    at(
         "incidents/AXE-1/notification",
         "AXE-1",
         "notification summary",

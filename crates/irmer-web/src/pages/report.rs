@@ -1,0 +1,314 @@
+//! The investigation report in the browser: edit its sections (a first
+//! draft from the register when none is saved), confirm similar
+//! incidents, save versions (final only when complete), and preview or
+//! download it through the identifier gate. Investigators and
+//! administrators, within their scope.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use irmer_store::Store;
+use irmer_store::accounts::{AccountStore, Action};
+use irmer_store::register::RegisterError;
+use irmer_store::report::{Export, ReportDocument, ReportVersion, SECTIONS};
+use maud::{Markup, html};
+
+use super::{
+    ForPage, PageError, PageResult, allow, check_csrf, csrf_field, enc, error_summary, field_id,
+    minute, see_other, show, show_as,
+};
+use crate::app::{App, PageUser};
+use crate::form::Answers;
+use crate::html::Section;
+
+/// How far back similar incidents are looked for (days).
+const SIMILAR_DAYS: u16 = 365;
+
+/// The latest saved version, or a first draft from the register.
+async fn current<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    reference: &str,
+) -> Result<ReportVersion, PageError> {
+    app.register
+        .report_or_draft(reference, &p.user.username)
+        .await
+        .for_page(p)
+}
+
+pub(super) async fn report_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path(reference): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    app.incident_for(&p.user, &reference).await.for_page(&p)?;
+    allow(&p, Action::Investigate)?;
+    let version = current(&app, &p, &reference).await?;
+    let notice = match raw.as_deref() {
+        Some("saved=1") => Some("Report saved as a new version."),
+        _ => None,
+    };
+    let body = report_body(
+        &app,
+        &p,
+        &reference,
+        &version,
+        &version.document,
+        notice,
+        &[],
+    )
+    .await?;
+    Ok(show(&p, "Investigation report", Section::Register, body))
+}
+
+async fn report_body<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    reference: &str,
+    saved: &ReportVersion,
+    doc: &ReportDocument,
+    notice: Option<&str>,
+    errors: &[(String, String)],
+) -> Result<Markup, PageError> {
+    let scope = Some(p.user.scope());
+    let candidates = app
+        .register
+        .similar_candidates(reference, SIMILAR_DAYS, scope)
+        .await
+        .for_page(p)?;
+    let r = enc(reference);
+    let missing = doc.missing();
+    let error_for = |f: &str| errors.iter().find(|(n, _)| n == f).map(|(_, m)| m.clone());
+    Ok(html! {
+        (error_summary(errors))
+        @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
+        span class="caption" { "Incident " (reference) }
+        h1 { "Investigation report" }
+        p {
+            @if saved.version == 0 { "Not saved yet: a first draft from the register. Edit every section, then save." }
+            @else {
+                "Version " (saved.version) ", " @if saved.is_final { "final" } @else { "draft" }
+                ", saved by " (saved.actor) " on " (minute(saved.at)) "."
+            }
+        }
+        @if !missing.is_empty() {
+            div class="notice warning" {
+                p { "Before it can be final, write these sections:" }
+                ul { @for s in &missing { li { a href={ "#" (field_id(&format!("sections.{}", s.key))) } { (s.title) } } } }
+            }
+        }
+        p {
+            a class="button secondary" href={ "/incidents/" (r) "/report.html" } { "Preview" }
+            " "
+            a class="button secondary" href={ "/incidents/" (r) "/report.html?download=1" } { "Download (HTML)" }
+        }
+        p class="hint" { "The preview and the download are checked for names, numbers and dates of birth first; each download is recorded in the incident's history." }
+        form method="post" action={ "/incidents/" (r) "/report" } novalidate {
+            (csrf_field(&p.csrf))
+            input type="hidden" name="version" value=(saved.version);
+            @for (n, s) in SECTIONS.iter().enumerate() {
+                @let name = format!("sections.{}", s.key);
+                @let id = field_id(&name);
+                @let e = error_for(&name);
+                div class={ "field" @if e.is_some() { " error" } } {
+                    label for=(id) { (n + 1) ". " (s.title) }
+                    span class="hint" id={ (id) "-hint" } { (s.asks) " Write no names: people are replaced by their role." }
+                    @if let Some(e) = e { span class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
+                    textarea id=(id) name=(name) rows="6" aria-describedby={ (id) "-hint" } { (doc.text(s.key)) }
+                }
+                @if s.key == "previous_incidents" {
+                    fieldset class="field" {
+                        legend { "Similar incidents in the register (the " (SIMILAR_DAYS) " days before this one)" }
+                        @if candidates.is_empty() && doc.similar.is_empty() {
+                            p class="hint" { "None found with the same modality, category, codes or errors." }
+                        }
+                        div class="checks" {
+                            @for c in &candidates {
+                                @let id = format!("similar-{}", c.reference);
+                                label for=(id) {
+                                    input type="checkbox" id=(id) name="similar" value=(c.reference) checked[doc.similar.contains(&c.reference)];
+                                    span { (c.reference) ", discovered " (c.discovered) ", " (c.modality.label()) ": " (c.shared.join("; ")) }
+                                }
+                            }
+                            @for s in doc.similar.iter().filter(|s| !candidates.iter().any(|c| &c.reference == *s)) {
+                                @let id = format!("similar-{s}");
+                                label for=(id) { input type="checkbox" id=(id) name="similar" value=(s) checked; span { (s) } }
+                            }
+                        }
+                    }
+                }
+            }
+            button type="submit" name="action" value="draft" { "Save draft" }
+            " "
+            button class="secondary" type="submit" name="action" value="final" { "Save as final" }
+        }
+        p { a href={ "/incidents/" (r) } { "Back to the incident" } }
+    })
+}
+
+pub(super) async fn save_report<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let a = Answers::parse(&body);
+    check_csrf(&a, &p)?;
+    app.incident_for(&p.user, &reference).await.for_page(&p)?;
+    allow(&p, Action::Investigate)?;
+    let mut doc = ReportDocument::default();
+    for s in SECTIONS {
+        if let Some(text) = a.get(&format!("sections.{}", s.key)) {
+            doc.sections.insert(s.key.to_owned(), text.to_owned());
+        }
+    }
+    doc.similar = a.all("similar").into_iter().map(str::to_owned).collect();
+    let expected = a
+        .get("version")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let make_final = a.get("action") == Some("final");
+    match app
+        .register
+        .save_report(&reference, expected, &doc, make_final, &p.user.username)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/incidents/{}/report?saved=1",
+            enc(&reference)
+        ))),
+        Err(RegisterError::Invalid(e)) => {
+            let saved = current(&app, &p, &reference).await?;
+            let message = match SECTIONS
+                .iter()
+                .find(|s| e.field == format!("sections.{}", s.key))
+            {
+                Some(s) => format!("{}: {}", s.title, e.message),
+                None => e.to_string(),
+            };
+            let body = report_body(
+                &app,
+                &p,
+                &reference,
+                &saved,
+                &doc,
+                None,
+                &[(e.field.clone(), message)],
+            )
+            .await?;
+            Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Investigation report",
+                Section::Register,
+                body,
+            ))
+        }
+        Err(e) => Err(PageError::from(e).for_user(&p)),
+    }
+}
+
+/// The report as HTML, through the gate: shown (or downloaded), and
+/// recorded in the history; or, when it finds identifiers, a page that
+/// lists them and offers the redacted version.
+pub(super) async fn report_html<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path(reference): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
+    allow(&p, Action::Investigate)?;
+    let query: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let flag = |k: &str| query.iter().any(|(q, v)| q == k && v == "1");
+    let (download, redact) = (flag("download"), flag("redact"));
+    let version = current(&app, &p, &reference).await?;
+    let mut similar = Vec::new();
+    for r in &version.document.similar {
+        let other = app.register.get(r).await.for_page(&p)?;
+        similar.push(irmer_report::SimilarRow::of(&other));
+    }
+    let scanner = app
+        .register
+        .scanner_for(&reference, &[])
+        .await
+        .for_page(&p)?;
+    let content = irmer_report::content(&rec, &version, &similar);
+    let cleared = match irmer_report::gate(content, &scanner, redact) {
+        Ok(c) => c,
+        Err(found) => {
+            let r = enc(&reference);
+            let body = html! {
+                span class="caption" { "Incident " (reference) }
+                h1 { "The report identifies someone" }
+                div class="notice warning" role="alert" {
+                    p { "irmer found " (found.len()) " identifier" @if found.len() != 1 { "s" } " in the report, so it was not made:" }
+                    ul { @for f in &found { li { (f.place) ", line " (f.line) ": " (f.kind.describe()) ", \u{201c}" (f.text) "\u{201d}" } } }
+                }
+                p { "Take them out of the report and save it again, or make it with each one replaced by a role or a kind (\u{201c}[patient]\u{201d}, \u{201c}[radiographer 1]\u{201d})." }
+                p {
+                    a class="button" href={ "/incidents/" (r) "/report" } { "Change the report" }
+                    " "
+                    a class="button secondary" href={ "/incidents/" (r) "/report.html?redact=1" @if download { "&download=1" } } { "Make it redacted" }
+                }
+            };
+            return Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The report identifies someone",
+                Section::Register,
+                body,
+            ));
+        }
+    };
+    let page = irmer_report::html(&cleared, app.register.now());
+    app.register
+        .record_export(
+            &reference,
+            &Export {
+                report_version: version.version,
+                format: "html",
+                redacted: cleared.redacted.len(),
+                bytes: page.as_bytes(),
+            },
+            &p.user.username,
+        )
+        .await
+        .for_page(&p)?;
+    let mut response = Response::new(Body::from(page));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if download {
+        let name = format!(
+            "attachment; filename=\"investigation-report-{}-v{}.html\"",
+            safe_name(&reference),
+            version.version
+        );
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response.into_response())
+}
+
+/// A reference as a file name: letters, digits and hyphens.
+fn safe_name(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
