@@ -17,6 +17,10 @@
 //! - `irmer-bench session ADDR USER PASSWORD [NEW_PASSWORD]`: signs in
 //!   through the web form (changing a one-time password) and prints the
 //!   `Cookie:` header of the session, for `load -H`.
+//! - `irmer-bench pdf N`: the time to typeset a report of six sections
+//!   (about 13 KB of text) and 3 similar incidents as PDF, N different
+//!   ones in one process: the first (which parses the embedded fonts) and
+//!   the median of the rest.
 //! - `irmer-bench scan MB`: the identifier scanner's throughput on MB
 //!   megabytes of report-like text (clinical sentences, one identifier in
 //!   about 1 KB), on one thread: with no rules, and with 2 hospital number
@@ -46,7 +50,8 @@ fn main() -> ExitCode {
         ["session", addr, user, password] => session(addr, user, password, None),
         ["session", addr, user, password, new] => session(addr, user, password, Some(new)),
         ["scan", mb] => scan_bench(mb),
-        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD] | scan MB".to_owned()),
+        ["pdf", n] => pdf_bench(n),
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD] | scan MB | pdf N".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -512,5 +517,67 @@ fn scan_bench(mb: &str) -> Result<(), String> {
             mbps(times[0])
         );
     }
+    Ok(())
+}
+
+fn pdf_bench(n: &str) -> Result<(), String> {
+    let n: usize = n.parse().map_err(|_| format!("N: not a number: {n:?}"))?;
+    if n < 2 {
+        return Err("N: at least 2".into());
+    }
+    let paragraph = REPORT_SENTENCES[..11].concat();
+    let discovered = irmer_core::incident::CivilDate::parse("2025-11-02").ok_or("date")?;
+    let content = irmer_report::Content {
+        reference: "IR-2026-BENCH".into(),
+        version: 3,
+        is_final: true,
+        header: vec![
+            ("Incident reference", "IR-2026-BENCH".into()),
+            ("Enforcing authority", "Care Quality Commission".into()),
+            ("Notification codes", "2.2, M".into()),
+            ("Discovered", "2026-03-02".into()),
+        ],
+        sections: irmer_store::report::SECTIONS
+            .iter()
+            .map(|s| (s, format!("{paragraph}\n\n{paragraph}")))
+            .collect(),
+        similar: (0..3)
+            .map(|i| irmer_report::SimilarRow {
+                reference: format!("IR-2025-SIM{i}"),
+                discovered,
+                modality: "CT",
+                codes: "2.2".into(),
+            })
+            .collect(),
+    };
+    let text: usize = content.sections.iter().map(|(_, t)| t.len()).sum();
+    let cleared = irmer_report::gate(content, &irmer_scan::Scanner::default(), true)
+        .map_err(|f| format!("{} identifiers", f.len()))?;
+    let now = time::OffsetDateTime::UNIX_EPOCH;
+    let mut times = Vec::new();
+    let mut size = 0;
+    for i in 0..n {
+        // Every report different, so that typst's caches of earlier
+        // layouts do not make later ones look cheap.
+        let mut c = cleared.content().clone();
+        c.reference = format!("IR-2026-B{i:05}");
+        for (_, text) in &mut c.sections {
+            *text = format!("Report {i}. {text} Report {i}.").replace(". ", &format!(". ({i}) "));
+        }
+        let this = irmer_report::gate(c, &irmer_scan::Scanner::default(), true)
+            .map_err(|f| format!("{} identifiers", f.len()))?;
+        let t = Instant::now();
+        size = irmer_pdf::pdf(&this, now)?.len();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let first = times[0];
+    let mut rest = times[1..].to_vec();
+    rest.sort_by(f64::total_cmp);
+    println!(
+        "{n} PDFs of {text} bytes of text ({} redacted), {size} bytes each: first {first:.1} ms, then median {:.1} ms, max {:.1} ms",
+        cleared.redacted.len(),
+        rest[rest.len() / 2],
+        rest[rest.len() - 1]
+    );
     Ok(())
 }

@@ -81,6 +81,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             "/incidents/{reference}/report.html",
             get(report::report_html::<S>),
         )
+        .route(
+            "/incidents/{reference}/report.pdf",
+            get(report::report_pdf::<S>),
+        )
         .route("/incidents/{reference}/steps", post(step::<S>))
         .route("/incidents/{reference}/comments", post(comment::<S>))
         .route(

@@ -557,11 +557,28 @@ fn pages_suite(server: &Server) {
         "{}",
         made.body
     );
+    assert_eq!(
+        inv.get(&format!("{rp}.pdf")).status,
+        422,
+        "the PDF goes through the gate too"
+    );
+    let pdf = inv.get(&format!("{rp}.pdf?redact=1"));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+    assert!(
+        pdf.header("content-disposition")
+            .is_some_and(|d| d.ends_with(".pdf\""))
+    );
     let incident = inv.get(&format!("/incidents/{reference}")).body;
     assert_eq!(
         incident.matches("Investigation report exported").count(),
-        1,
-        "the blocked one is not"
+        2,
+        "the blocked ones are not"
+    );
+    assert!(
+        incident.contains(" as pdf, 1 identifiers redacted"),
+        "{incident}"
     );
 
     // The notification summary goes through the scanner: a reference that

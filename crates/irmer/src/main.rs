@@ -127,7 +127,7 @@ enum Command {
         names: Vec<String>,
     },
     /// The investigation report: export it through the identifier gate
-    /// (`--format html|text -o FILE`, `--redact`), save a version from a
+    /// (`--format pdf|html|text -o FILE`, `--redact`), save a version from a
     /// JSON file (`--save FILE [--final]`), or list similar incidents
     /// (`--similar DAYS`). Exit status 1 when identifiers block the export.
     Report(report::ReportArgs),

@@ -1,5 +1,5 @@
 //! `irmer report REF`: save a version of the investigation report from a
-//! JSON file, list similar incidents, or export it (HTML or text) through
+//! JSON file, list similar incidents, or export it (PDF, HTML or text) through
 //! the identifier gate, recording the export in the incident's history.
 
 use std::io::Write;
@@ -17,7 +17,7 @@ pub struct ReportArgs {
     /// The incident's reference.
     reference: String,
     /// Export format.
-    #[arg(long, value_enum, default_value = "html")]
+    #[arg(long, value_enum, default_value = "pdf")]
     format: Format,
     /// Where to write the export (`-` or nothing: standard output).
     #[arg(short = 'o', long = "output")]
@@ -50,6 +50,7 @@ pub struct ReportArgs {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
+    Pdf,
     Html,
     Text,
 }
@@ -57,6 +58,7 @@ enum Format {
 impl Format {
     fn as_str(self) -> &'static str {
         match self {
+            Format::Pdf => "pdf",
             Format::Html => "html",
             Format::Text => "text",
         }
@@ -150,10 +152,10 @@ pub async fn run<S: Store + AccountStore>(
     };
     let now = register.now();
     let bytes = match args.format {
-        Format::Html => irmer_report::html(&cleared, now),
-        Format::Text => irmer_report::text(&cleared, now),
-    }
-    .into_bytes();
+        Format::Pdf => irmer_pdf::pdf(&cleared, now).map_err(anyhow::Error::msg)?,
+        Format::Html => irmer_report::html(&cleared, now).into_bytes(),
+        Format::Text => irmer_report::text(&cleared, now).into_bytes(),
+    };
     write(args.output.as_deref(), &bytes)?;
     register
         .record_export(

@@ -395,7 +395,7 @@ fn a_report_is_saved_gated_exported_and_recorded() {
     // An identifier blocks the export and writes nothing.
     let out = reg.dir.join("report.html");
     let out_s = out.to_string_lossy().into_owned();
-    let blocked = reg.run(&["report", "CT-9", "-o", &out_s]);
+    let blocked = reg.run(&["report", "CT-9", "--format", "html", "-o", &out_s]);
     assert_eq!(blocked.status.code(), Some(1));
     let why = String::from_utf8_lossy(&blocked.stderr);
     assert!(
@@ -404,7 +404,15 @@ fn a_report_is_saved_gated_exported_and_recorded() {
     );
     assert!(!out.exists());
     // Redacted, it is written, and the history says so.
-    reg.ok(&["report", "CT-9", "-o", &out_s, "--redact"]);
+    reg.ok(&[
+        "report", "CT-9", "--format", "html", "-o", &out_s, "--redact",
+    ]);
+    let pdf = reg.dir.join("report.pdf");
+    reg.ok(&["report", "CT-9", "-o", &pdf.to_string_lossy(), "--redact"]);
+    assert!(
+        std::fs::read(&pdf).expect("written").starts_with(b"%PDF-"),
+        "PDF is the default"
+    );
     let html = std::fs::read_to_string(&out).expect("written");
     assert!(
         html.contains("[person 1] was told.") && !html.contains("Khan"),

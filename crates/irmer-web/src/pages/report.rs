@@ -102,6 +102,8 @@ async fn report_body<S: Store + AccountStore>(
         p {
             a class="button secondary" href={ "/incidents/" (r) "/report.html" } { "Preview" }
             " "
+            a class="button" href={ "/incidents/" (r) "/report.pdf" } { "Download (PDF)" }
+            " "
             a class="button secondary" href={ "/incidents/" (r) "/report.html?download=1" } { "Download (HTML)" }
         }
         p class="hint" { "The preview and the download are checked for names, numbers and dates of birth first; each download is recorded in the incident's history." }
@@ -219,13 +221,33 @@ pub(super) async fn report_html<S: Store + AccountStore>(
     Path(reference): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    report_out(app, p, reference, raw, false).await
+}
+
+/// The same as a PDF (always downloaded).
+pub(super) async fn report_pdf<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path(reference): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    report_out(app, p, reference, raw, true).await
+}
+
+async fn report_out<S: Store + AccountStore>(
+    app: App<S>,
+    p: PageUser,
+    reference: String,
+    raw: Option<String>,
+    as_pdf: bool,
+) -> PageResult {
     let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
     allow(&p, Action::Investigate)?;
     let query: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
     let flag = |k: &str| query.iter().any(|(q, v)| q == k && v == "1");
-    let (download, redact) = (flag("download"), flag("redact"));
+    let (download, redact) = (flag("download") || as_pdf, flag("redact"));
     let version = current(&app, &p, &reference).await?;
     let mut similar = Vec::new();
     for r in &version.document.similar {
@@ -253,7 +275,7 @@ pub(super) async fn report_html<S: Store + AccountStore>(
                 p {
                     a class="button" href={ "/incidents/" (r) "/report" } { "Change the report" }
                     " "
-                    a class="button secondary" href={ "/incidents/" (r) "/report.html?redact=1" @if download { "&download=1" } } { "Make it redacted" }
+                    a class="button secondary" href={ "/incidents/" (r) @if as_pdf { "/report.pdf?redact=1" } @else { "/report.html?redact=1" @if download { "&download=1" } } } { "Make it redacted" }
                 }
             };
             return Ok(show_as(
@@ -265,30 +287,59 @@ pub(super) async fn report_html<S: Store + AccountStore>(
             ));
         }
     };
-    let page = irmer_report::html(&cleared, app.register.now());
+    let now = app.register.now();
+    let (bytes, format, content_type) = if as_pdf {
+        let typeset = tokio::task::spawn_blocking(move || {
+            irmer_pdf::pdf(&cleared, now).map(|b| (b, cleared))
+        })
+        .await
+        .map_err(|e| {
+            PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                e.to_string(),
+            )
+            .for_user(&p)
+        })?
+        .map_err(|e| {
+            PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                e,
+            )
+            .for_user(&p)
+        })?;
+        let redacted = typeset.1.redacted.len();
+        ((typeset.0, redacted), "pdf", "application/pdf")
+    } else {
+        let redacted = cleared.redacted.len();
+        (
+            (irmer_report::html(&cleared, now).into_bytes(), redacted),
+            "html",
+            "text/html; charset=utf-8",
+        )
+    };
+    let ((bytes, redacted), extension) = (bytes, format);
     app.register
         .record_export(
             &reference,
             &Export {
                 report_version: version.version,
-                format: "html",
-                redacted: cleared.redacted.len(),
-                bytes: page.as_bytes(),
+                format,
+                redacted,
+                bytes: &bytes,
             },
             &p.user.username,
         )
         .await
         .for_page(&p)?;
-    let mut response = Response::new(Body::from(page));
+    let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if download {
         let name = format!(
-            "attachment; filename=\"investigation-report-{}-v{}.html\"",
+            "attachment; filename=\"investigation-report-{}-v{}.{extension}\"",
             safe_name(&reference),
             version.version
         );
