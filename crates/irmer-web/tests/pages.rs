@@ -533,7 +533,33 @@ fn pages_suite(server: &Server) {
         &rp,
         &sections("Jane Smith was scanned with the wrong protocol."),
     );
-    assert_eq!(r.header("location"), Some(format!("{rp}?saved=1").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("{rp}?saved=1&days=365").as_str())
+    );
+    // The look-back is chosen: an earlier CT incident of the department,
+    // 47 days before, is a candidate within the year, not within 2 days.
+    let earlier: Vec<(&str, &str)> = CT
+        .iter()
+        .map(|(k, v)| {
+            if *k == "discovered" {
+                (*k, "2026-01-10")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    assert_eq!(inv.post("/report", &earlier).status, 303);
+    assert!(
+        inv.get(&format!("{rp}?days=2"))
+            .body
+            .contains("None found with the same modality")
+    );
+    let year = inv.get(&format!("{rp}?days=365")).body;
+    assert!(
+        year.contains("name=\"similar\"") && year.contains("same modality"),
+        "{year}"
+    );
     assert_eq!(
         inv.post(&rp, &sections("Again.")).status,
         409,

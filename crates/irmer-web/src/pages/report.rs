@@ -22,8 +22,17 @@ use crate::app::{App, PageUser};
 use crate::form::Answers;
 use crate::html::Section;
 
-/// How far back similar incidents are looked for (days).
+/// How far back similar incidents are looked for (days), unless chosen,
+/// and the furthest that can be chosen.
 const SIMILAR_DAYS: u16 = 365;
+const MOST_DAYS: u16 = 3650;
+
+/// The look-back chosen in a query or form (`days`), within bounds.
+fn days_of(value: Option<&str>) -> u16 {
+    value
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .map_or(SIMILAR_DAYS, |d| d.clamp(1, MOST_DAYS))
+}
 
 /// The latest saved version, or a first draft from the register.
 async fn current<S: Store + AccountStore>(
@@ -46,16 +55,18 @@ pub(super) async fn report_page<S: Store + AccountStore>(
     app.incident_for(&p.user, &reference).await.for_page(&p)?;
     allow(&p, Action::Investigate)?;
     let version = current(&app, &p, &reference).await?;
-    let notice = match raw.as_deref() {
-        Some("saved=1") => Some("Report saved as a new version."),
-        _ => None,
-    };
+    let query = Answers::parse(raw.unwrap_or_default().as_bytes());
+    let notice = (query.get("saved") == Some("1")).then_some("Report saved as a new version.");
+    let days = days_of(query.get("days"));
     let body = report_body(
         &app,
         &p,
         &reference,
-        &version,
-        &version.document,
+        Shown {
+            saved: &version,
+            doc: &version.document,
+            days,
+        },
         notice,
         &[],
     )
@@ -63,19 +74,28 @@ pub(super) async fn report_page<S: Store + AccountStore>(
     Ok(show(&p, "Investigation report", Section::Register, body))
 }
 
+/// The report form's state: the latest saved version, the document shown
+/// (the saved one, or what was just sent back with an error) and the
+/// look-back for similar incidents.
+struct Shown<'a> {
+    saved: &'a ReportVersion,
+    doc: &'a ReportDocument,
+    days: u16,
+}
+
 async fn report_body<S: Store + AccountStore>(
     app: &App<S>,
     p: &PageUser,
     reference: &str,
-    saved: &ReportVersion,
-    doc: &ReportDocument,
+    shown: Shown<'_>,
     notice: Option<&str>,
     errors: &[(String, String)],
 ) -> Result<Markup, PageError> {
+    let Shown { saved, doc, days } = shown;
     let scope = Some(p.user.scope());
     let candidates = app
         .register
-        .similar_candidates(reference, SIMILAR_DAYS, scope)
+        .similar_candidates(reference, days, scope)
         .await
         .for_page(p)?;
     let r = enc(reference);
@@ -107,8 +127,17 @@ async fn report_body<S: Store + AccountStore>(
             a class="button secondary" href={ "/incidents/" (r) "/report.html?download=1" } { "Download (HTML)" }
         }
         p class="hint" { "The preview and the download are checked for names, numbers and dates of birth first; each download is recorded in the incident's history." }
+        form method="get" action={ "/incidents/" (r) "/report" } {
+            div class="field" {
+                label for=(field_id("days")) { "Look for similar incidents in the days before this one" }
+                span class="hint" id="days-hint" { "Same modality, category, codes or errors; 1 to " (MOST_DAYS) " days. Unsaved changes below are lost: save a draft first." }
+                input class="short" type="text" inputmode="numeric" id=(field_id("days")) name="days" value=(days) aria-describedby="days-hint";
+            }
+            button class="secondary" type="submit" { "Look again" }
+        }
         form method="post" action={ "/incidents/" (r) "/report" } novalidate {
             (csrf_field(&p.csrf))
+            input type="hidden" name="days" value=(days);
             input type="hidden" name="version" value=(saved.version);
             @for (n, s) in SECTIONS.iter().enumerate() {
                 @let name = format!("sections.{}", s.key);
@@ -122,7 +151,7 @@ async fn report_body<S: Store + AccountStore>(
                 }
                 @if s.key == "previous_incidents" {
                     fieldset class="field" {
-                        legend { "Similar incidents in the register (the " (SIMILAR_DAYS) " days before this one)" }
+                        legend { "Similar incidents in the register (the " (days) " days before this one)" }
                         @if candidates.is_empty() && doc.similar.is_empty() {
                             p class="hint" { "None found with the same modality, category, codes or errors." }
                         }
@@ -178,8 +207,9 @@ pub(super) async fn save_report<S: Store + AccountStore>(
         .await
     {
         Ok(_) => Ok(see_other(&format!(
-            "/incidents/{}/report?saved=1",
-            enc(&reference)
+            "/incidents/{}/report?saved=1&days={}",
+            enc(&reference),
+            days_of(a.get("days"))
         ))),
         Err(RegisterError::Invalid(e)) => {
             let saved = current(&app, &p, &reference).await?;
@@ -194,8 +224,11 @@ pub(super) async fn save_report<S: Store + AccountStore>(
                 &app,
                 &p,
                 &reference,
-                &saved,
-                &doc,
+                Shown {
+                    saved: &saved,
+                    doc: &doc,
+                    days: days_of(a.get("days")),
+                },
                 None,
                 &[(e.field.clone(), message)],
             )
