@@ -1807,6 +1807,46 @@ async fn register_csv<S: Store + AccountStore>(
             break;
         }
     }
+    // What leaves goes through the scanner (the administrator's hospital
+    // number masks and every fixed kind): the CSV has no free text, but a
+    // reference is typed by people.
+    let masks = irmer_store::identity::masks_of(
+        app.accounts
+            .store()
+            .setting(irmer_store::identity::MASKS_SETTING)
+            .await?
+            .as_deref(),
+    );
+    let rules = irmer_scan::Rules {
+        hospital_numbers: masks,
+        ..irmer_scan::Rules::default()
+    };
+    let scanner = irmer_scan::Scanner::new(&rules).map_err(|e| {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "There is a problem",
+            format!("The export cannot be checked for identifiers ({e}); correct the hospital number patterns on the Administration page."),
+        )
+        .for_user(&p)
+    })?;
+    let found = scanner.scan(&out);
+    if !found.is_empty() {
+        let body = html! {
+            h1 { "The export identifies someone" }
+            div class="notice warning" role="alert" {
+                p { "irmer found what may identify a person in the register's export, so it was not made:" }
+                ul { @for f in &found { li { "Row " (f.line - 1) ": " (f.kind.describe()) ", \u{201c}" (&out[f.range.clone()]) "\u{201d}" } } }
+                p { "Change those incidents' references, or narrow the filters to leave them out." }
+            }
+        };
+        return Ok(show_as(
+            &p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The export identifies someone",
+            Section::Register,
+            body,
+        ));
+    }
     let mut r = out.into_response();
     let h = r.headers_mut();
     h.insert(

@@ -620,6 +620,20 @@ fn pages_suite(server: &Server) {
         r.body
     );
     assert!(!r.body.contains("notification-text"));
+    // So does the register's CSV: that reference is in it.
+    let r = inv.get("/incidents.csv");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("telephone number, \u{201c}0161-496-0160\u{201d}"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        inv.get("/incidents.csv?discovered_to=2026-01-31").status,
+        200,
+        "filtered out"
+    );
 
     // A draft: saved, listed on the dashboard and the report page for its
     // author only, opened filled in, gone once the report is sent.
