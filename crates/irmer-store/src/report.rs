@@ -67,6 +67,21 @@ pub struct ReportDocument {
 }
 
 impl ReportDocument {
+    /// Reads a report document from its JSON; an error names the field
+    /// and, for malformed JSON, the line and column.
+    pub fn from_json(text: &str) -> Result<ReportDocument, irmer_core::parse::InputError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            irmer_core::parse::InputError {
+                field: if path == "." { String::new() } else { path },
+                message: inner.to_string(),
+                position: None,
+            }
+        })
+    }
+
     pub fn text(&self, key: &str) -> &str {
         self.sections.get(key).map_or("", |t| t.trim())
     }
@@ -90,13 +105,11 @@ impl ReportDocument {
                 sections.insert(key.to_owned(), text);
             }
         };
-        put(
-            "what_happened",
-            facts["description"].as_str().unwrap_or_default().to_owned(),
-        );
+        let i = &rec.incident;
+        put("what_happened", i.description.clone().unwrap_or_default());
         put("doses", doses_text(&facts));
-        if let Some(errors) = facts["errors"].as_array() {
-            let names: Vec<&str> = errors.iter().filter_map(Value::as_str).collect();
+        if let Some(errors) = &i.errors {
+            let names: Vec<&str> = errors.iter().map(|e| e.as_str()).collect();
             put(
                 "causes",
                 if names.is_empty() {
@@ -106,7 +119,7 @@ impl ReportDocument {
                 },
             );
         }
-        if facts["clinically_significant"] != Value::Bool(true) {
+        if !i.clinically_significant {
             put(
                 "csaue_procedure",
                 "The exposure was not judged clinically significant, so the procedure under regulation 8(1) did not apply.".to_owned(),
@@ -275,6 +288,15 @@ impl<S: Store> Register<S> {
             }))
     }
 
+    /// The administrator's local hospital number masks.
+    pub async fn hospital_number_masks(&self) -> Result<Vec<String>, RegisterError>
+    where
+        S: crate::accounts::AccountStore,
+    {
+        let setting = self.store().setting(crate::identity::MASKS_SETTING).await?;
+        Ok(crate::identity::masks_of(setting.as_deref()))
+    }
+
     /// The identifier scanner for what leaves about this incident: its
     /// recorded people and numbers, the administrator's hospital number
     /// masks and any `extra` masks.
@@ -287,8 +309,7 @@ impl<S: Store> Register<S> {
         S: crate::accounts::AccountStore,
     {
         let identity = self.identity(reference).await?.unwrap_or_default();
-        let setting = self.store().setting(crate::identity::MASKS_SETTING).await?;
-        let mut masks = crate::identity::masks_of(setting.as_deref());
+        let mut masks = self.hospital_number_masks().await?;
         masks.extend(extra.iter().cloned());
         irmer_scan::Scanner::new(&identity.scan_rules(&masks)).map_err(|e| {
             invalid(
@@ -334,7 +355,9 @@ impl<S: Store> Register<S> {
             }
         }
         document.sections.retain(|_, t| !t.is_empty());
-        document.similar.dedup();
+        // Each once, in the order given.
+        let mut seen = std::collections::HashSet::new();
+        document.similar.retain(|r| seen.insert(r.clone()));
         if document.similar.len() > MOST_SIMILAR {
             return Err(invalid(
                 "similar",
@@ -436,14 +459,11 @@ impl<S: Store> Register<S> {
         let (others, _) = self
             .list(&filter, Sort::DiscoveredNewest, MOST_SEARCHED, 0)
             .await?;
-        let errors = |r: &IncidentRecord| -> Vec<String> {
-            serde_json::to_value(&r.incident)
-                .ok()
-                .and_then(|f| f.get("errors").cloned())
-                .and_then(|e| e.as_array().cloned())
-                .unwrap_or_default()
+        let errors = |r: &IncidentRecord| -> Vec<&'static str> {
+            r.incident
+                .errors
                 .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
+                .flat_map(|e| e.iter().map(|k| k.as_str()))
                 .collect()
         };
         let own_errors = errors(&rec);
@@ -475,7 +495,7 @@ impl<S: Store> Register<S> {
                             .join(", ")
                     ));
                 }
-                let errs: Vec<String> = errors(o)
+                let errs: Vec<&str> = errors(o)
                     .into_iter()
                     .filter(|e| own_errors.contains(e))
                     .collect();

@@ -1468,7 +1468,7 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
     );
     assert!(!found[1].shared.contains(&"same modality".to_owned()));
 
-    doc.similar = vec!["RP-B".into()];
+    doc.similar = vec!["RP-B".into(), "RP-NM".into(), "RP-B".into()];
     doc.sections.insert(
         "previous_incidents".into(),
         "One similar incident (RP-B) in January.".into(),
@@ -1485,6 +1485,12 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
     let all = r.reports("RP-A").await.expect("versions");
     let kept: Vec<(i64, bool)> = all.iter().map(|v| (v.version, v.is_final)).collect();
     assert_eq!(kept, [(1, false), (2, true)]);
+    assert_eq!(
+        all[1].document.similar,
+        ["RP-B", "RP-NM"],
+        "each once, in order"
+    );
+    doc.similar = vec!["RP-B".into(), "RP-NM".into()];
     assert_eq!(all[1].document, doc);
     assert_eq!(all[0].actor, "lead");
 }

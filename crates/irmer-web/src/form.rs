@@ -894,11 +894,6 @@ pub fn modality_groups() -> Vec<(ExposureCategory, Vec<Modality>)> {
     groups
 }
 
-/// A modality's name for people.
-pub fn modality_label(m: Modality) -> &'static str {
-    m.label()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

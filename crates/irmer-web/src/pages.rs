@@ -608,7 +608,7 @@ fn summary_table(items: &[Summary], today: CivilDate, caption: &str) -> Markup {
                         tr {
                             td { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
                             td { (s.index.discovered) }
-                            td { (form::modality_label(s.index.modality)) }
+                            td { (s.index.modality.label()) }
                             td { (status_words(s.status)) }
                             td { (outcome_tag(s.index.outcome)) @if !s.index.codes.is_empty() { " " (s.index.codes.replace(' ', ", ")) } }
                             td { (clocks(summary_deadlines(&s.index, today).as_ref())) }
@@ -648,7 +648,7 @@ fn drafts_notice(drafts: &[irmer_store::accounts::Draft]) -> Markup {
                         @let a = Answers(form_urlencoded::parse(d.form.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
                         li {
                             a href={ "/report/form?draft=" (d.id) } {
-                                (a.get("modality").and_then(Modality::parse).map_or("Incident", form::modality_label))
+                                (a.get("modality").and_then(Modality::parse).map_or("Incident", Modality::label))
                                 @if let Some(day) = a.get("discovered") { ", discovered " (day) }
                             }
                             " (saved " (d.updated_at.date()) ")"
@@ -683,7 +683,7 @@ fn modality_question(
                         div class="choices" {
                             @for (i, m) in modalities.iter().enumerate() {
                                 @let id = if n == 0 && i == 0 { field_id("modality") } else { format!("{}-{}", field_id("modality"), m.as_str()) };
-                                label for=(id) { input type="radio" id=(id) name="modality" value=(m.as_str()); span { (form::modality_label(*m)) } }
+                                label for=(id) { input type="radio" id=(id) name="modality" value=(m.as_str()); span { (m.label()) } }
                             }
                         }
                     }
@@ -779,7 +779,7 @@ fn report_body<S: Store + AccountStore>(
     html! {
         (error_summary(errors))
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
-        span class="caption" { (form::modality_label(modality)) " · " (modality.category().describe()) }
+        span class="caption" { (modality.label()) " · " (modality.category().describe()) }
         h1 { (title) }
         div class="columns" {
             form method="post" action=(action) data-preview="/report/preview" novalidate {
@@ -1012,7 +1012,7 @@ fn incident_body<S: Store>(
     html! {
         (error_summary(errors))
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
-        span class="caption" { (form::modality_label(rec.incident.modality)) " · discovered " (rec.incident.discovered) }
+        span class="caption" { (rec.incident.modality.label()) " · discovered " (rec.incident.discovered) }
         h1 { "Incident " (rec.reference) }
         p { strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome)) }
         p { (clocks(rec.deadline_status(today).as_ref())) }
@@ -1517,7 +1517,7 @@ pub fn notification_rows(rec: &IncidentRecord, settings: Settings) -> Vec<(&'sta
         i.occurred.map_or("not known".into(), |d| d.to_string()),
     ));
     rows.push(("Date discovered", i.discovered.to_string()));
-    rows.push(("Modality", form::modality_label(i.modality).to_owned()));
+    rows.push(("Modality", i.modality.label().to_owned()));
     rows.push((
         "Exposure category",
         capital(i.modality.category().describe()),
@@ -1696,7 +1696,7 @@ async fn register_page<S: Store + AccountStore>(
         h1 { "Register" }
         form method="get" action="/incidents" class="filters" aria-label="Filter the register" {
             (select("status", "Status", IncidentStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect()))
-            (select("modality", "Modality", Modality::ALL.iter().map(|m| (m.as_str(), form::modality_label(*m))).collect()))
+            (select("modality", "Modality", Modality::ALL.iter().map(|m| (m.as_str(), m.label())).collect()))
             (select("outcome", "Outcome", Outcome::ALL.iter().map(|o| (o.as_str(), outcome_words(*o))).collect()))
             div class="field" {
                 label for=(field_id("code")) { "Code" }
@@ -1810,13 +1810,7 @@ async fn register_csv<S: Store + AccountStore>(
     // What leaves goes through the scanner (the administrator's hospital
     // number masks and every fixed kind): the CSV has no free text, but a
     // reference is typed by people.
-    let masks = irmer_store::identity::masks_of(
-        app.accounts
-            .store()
-            .setting(irmer_store::identity::MASKS_SETTING)
-            .await?
-            .as_deref(),
-    );
+    let masks = app.register.hospital_number_masks().await.for_page(&p)?;
     let rules = irmer_scan::Rules {
         hospital_numbers: masks,
         ..irmer_scan::Rules::default()
@@ -1891,12 +1885,7 @@ async fn admin_body<S: Store + AccountStore>(
         .filter(|t| !t.revoked)
         .collect();
     let nation = default_nation(app).await?;
-    let masks = irmer_store::identity::masks_of(
-        store
-            .setting(irmer_store::identity::MASKS_SETTING)
-            .await?
-            .as_deref(),
-    );
+    let masks = app.register.hospital_number_masks().await?;
     let now = app.register.now();
     let dept_name = |id: Option<i64>| match id {
         None => "Whole organisation".to_owned(),

@@ -76,8 +76,8 @@ pub async fn run<S: Store + AccountStore>(
     let latest = versions.last().map_or(0, |v| v.version);
     if let Some(file) = &args.save {
         let text = read(file)?;
-        let document: ReportDocument = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a report document", file.display()))?;
+        let document = ReportDocument::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not a report document: {e}", file.display()))?;
         let saved = register
             .save_report(reference, latest, &document, args.make_final, actor)
             .await?;

@@ -380,6 +380,11 @@ fn a_report_is_saved_gated_exported_and_recorded() {
                "csaue_procedure": "Not clinically significant.", "learning": "Protocols renamed; shared at the team meeting."}}}}"#
         )
     };
+    let wrong = reg.file("wrong.json", r#"{"sections": {}, "similar": "CT-1"}"#);
+    let refused = reg.run(&["report", "CT-9", "--save", &wrong]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("similar: invalid type: string"), "{why}");
     let partial = reg.file("partial.json", r#"{"sections": {"what_happened": "x"}}"#);
     let refused = reg.run(&["report", "CT-9", "--save", &partial, "--final"]);
     assert!(!refused.status.success());

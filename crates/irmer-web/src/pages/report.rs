@@ -321,38 +321,26 @@ async fn report_out<S: Store + AccountStore>(
         }
     };
     let now = app.register.now();
-    let (bytes, format, content_type) = if as_pdf {
-        let typeset = tokio::task::spawn_blocking(move || {
-            irmer_pdf::pdf(&cleared, now).map(|b| (b, cleared))
-        })
-        .await
-        .map_err(|e| {
-            PageError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, there is a problem with the service",
-                e.to_string(),
-            )
-            .for_user(&p)
-        })?
-        .map_err(|e| {
-            PageError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, there is a problem with the service",
-                e,
-            )
-            .for_user(&p)
-        })?;
-        let redacted = typeset.1.redacted.len();
-        ((typeset.0, redacted), "pdf", "application/pdf")
-    } else {
-        let redacted = cleared.redacted.len();
-        (
-            (irmer_report::html(&cleared, now).into_bytes(), redacted),
-            "html",
-            "text/html; charset=utf-8",
+    let redacted = cleared.redacted.len();
+    let failed = |why: String| {
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sorry, there is a problem with the service",
+            why,
         )
+        .for_user(&p)
     };
-    let ((bytes, redacted), extension) = (bytes, format);
+    let (bytes, format, content_type) = if as_pdf {
+        // Typesetting takes some milliseconds of CPU: off the async threads.
+        let bytes = tokio::task::spawn_blocking(move || irmer_pdf::pdf(&cleared, now))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(failed)?;
+        (bytes, "pdf", "application/pdf")
+    } else {
+        let page = irmer_report::html(&cleared, now).into_bytes();
+        (page, "html", "text/html; charset=utf-8")
+    };
     app.register
         .record_export(
             &reference,
@@ -372,7 +360,7 @@ async fn report_out<S: Store + AccountStore>(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if download {
         let name = format!(
-            "attachment; filename=\"investigation-report-{}-v{}.{extension}\"",
+            "attachment; filename=\"investigation-report-{}-v{}.{format}\"",
             safe_name(&reference),
             version.version
         );
