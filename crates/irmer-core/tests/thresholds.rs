@@ -461,6 +461,113 @@ fn code_9_geographical_miss() {
     );
 }
 
+/// 9.2 is three-valued: not met as soon as one condition is known to fail,
+/// undetermined only while a condition that could still hold is unknown.
+#[test]
+fn code_9_2_is_three_valued() {
+    let partial = |sizes: Value, deliveries: Vec<Value>| {
+        let mut miss = json!({"geographical_miss": "partial"});
+        for (k, v) in sizes.as_object().expect("object") {
+            miss[k] = v.clone();
+        }
+        rt(deliveries, miss)
+    };
+    let as_planned = || vec![delivery("ptv", "course", "55", "55")];
+    // Sizes unknown, complete deliveries meeting no factor: not met.
+    check(partial(json!({}), as_planned()), "9.2", Status::NotMet);
+    check(
+        partial(json!({"miss_mm": 12}), as_planned()),
+        "9.2",
+        Status::NotMet,
+    );
+    // Sizes unknown, a delivery meeting a factor: undetermined on the sizes.
+    check(
+        partial(json!({}), vec![delivery("ptv", "course", "50", "45")]),
+        "9.2",
+        Status::Undetermined,
+    );
+    // The miss exceeds the margin, no PTV whole-course delivery and no 8.1
+    // factor: the 8.2 factor cannot be known.
+    let oar_only = || vec![delivery("oar", "course", "20", "20.5")];
+    check(
+        partial(json!({"miss_mm": 12, "margin_mm": 4}), oar_only()),
+        "9.2",
+        Status::Undetermined,
+    );
+    // ... but an OAR over the 8.1 factor settles it.
+    check(
+        partial(
+            json!({"miss_mm": 12, "margin_mm": 4}),
+            vec![delivery("oar", "course", "20", "22")],
+        ),
+        "9.2",
+        Status::Met,
+    );
+    // A miss within the margin is not met whatever the doses.
+    check(
+        partial(json!({"miss_mm": 10, "margin_mm": 4}), oar_only()),
+        "9.2",
+        Status::NotMet,
+    );
+    let a = assessment_with(
+        &partial(json!({"miss_mm": 12, "margin_mm": 4}), oar_only()),
+        &Settings::default(),
+    );
+    assert!(
+        a.missing.iter().any(|m| m == "therapy.deliveries"),
+        "{:?}",
+        a.missing
+    );
+}
+
+/// The category the facts point to when nothing is met (interpretations.md,
+/// "The category code", clarified 2026-11-29).
+#[test]
+fn category_code_from_the_facts() {
+    let category = |i: Value| {
+        assessment_with(&i, &Settings::default())
+            .category_code
+            .map(|c| c.to_string())
+    };
+    let verification = |cause: &str, thematic: bool| {
+        incident(
+            "rt-verification-imaging",
+            "unintended",
+            json!({"verification": {"images_in_fraction": 1, "intended_images": 5, "additional_images": 1, "cause": cause, "thematic": thematic}}),
+        )
+    };
+    assert_eq!(
+        category(verification("equipment", false)).as_deref(),
+        Some("4.2a")
+    );
+    assert_eq!(
+        category(verification("equipment", true)).as_deref(),
+        Some("4.2c")
+    );
+    assert_eq!(
+        category(verification("set-up", false)).as_deref(),
+        Some("4.2a")
+    );
+    assert_eq!(
+        category(verification("protocol", false)).as_deref(),
+        Some("4.2b")
+    );
+    let none = || json!({});
+    assert_eq!(
+        category(rt(vec![delivery("oar", "course", "20", "17")], none())),
+        None,
+        "an organ at risk under-dosed points to no category"
+    );
+    assert_eq!(
+        category(rt(vec![delivery("ptv", "fraction", "2", "1.9")], none())).as_deref(),
+        Some("8.2")
+    );
+    assert_eq!(
+        category(rt(vec![delivery("oar", "fraction", "2", "2.1")], none())).as_deref(),
+        Some("8.1")
+    );
+}
+
 #[test]
 fn code_10_activity() {
     let a = |modality: &str, p: u32, d: u32| {

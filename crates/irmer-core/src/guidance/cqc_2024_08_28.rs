@@ -862,6 +862,9 @@ impl Judge<'_> {
         }
     }
 
+    /// 9.2 is three-valued (interpretations.md, "Radiotherapy delivery"):
+    /// not met as soon as one condition is known to fail, met when all
+    /// hold, otherwise undetermined with what would decide it.
     fn code_9_2(&mut self) {
         let code = Criterion::C9_2;
         let Some(therapy) = self
@@ -876,60 +879,90 @@ impl Judge<'_> {
                 "no partial geographical miss recorded",
             );
         };
-        let (Some(miss), Some(margin)) = (therapy.miss_mm, therapy.margin_mm) else {
-            let mut missing = Vec::new();
-            if therapy.miss_mm.is_none() {
-                missing.push("therapy.miss_mm");
+        // First condition: the miss exceeds 2.5x the margin ("exceeds" is
+        // strict). Some(true/false) when both sizes are given.
+        let size = match (therapy.miss_mm, therapy.margin_mm) {
+            (Some(miss), Some(margin)) => {
+                let limit = format!("2.5x the {margin} mm margin");
+                if miss.cmp_times(MISS_MARGIN, margin) == std::cmp::Ordering::Greater {
+                    Ok(format!("a partial miss of {miss} mm exceeds {limit}"))
+                } else {
+                    return self.push(
+                        code,
+                        Status::NotMet,
+                        format!("a partial miss of {miss} mm does not exceed {limit}"),
+                    );
+                }
             }
-            if therapy.margin_mm.is_none() {
-                missing.push("therapy.margin_mm");
+            (miss, margin) => {
+                let mut missing = Vec::new();
+                if miss.is_none() {
+                    missing.push("therapy.miss_mm");
+                }
+                if margin.is_none() {
+                    missing.push("therapy.margin_mm");
+                }
+                Err(missing)
             }
-            return self.undetermined(
+        };
+        // Second condition: a delivery meets the 8.1 or the 8.2 factor.
+        let factor = match self.deliveries() {
+            None => Err("the doses are needed to test the 8.1 and 8.2 factors".to_string()),
+            Some(deliveries) => {
+                let over = deliveries
+                    .iter()
+                    .find_map(|d| over_factor(d).map(|f| (d, f)));
+                let ptv_course: Vec<_> = deliveries
+                    .iter()
+                    .filter(|d| d.structure == Structure::Ptv && d.scope == DeliveryScope::Course)
+                    .collect();
+                let under = ptv_course
+                    .iter()
+                    .find(|d| d.delivered_gy.at_most_times(UNDER_COURSE, d.intended_gy));
+                match (over, under) {
+                    (Some((d, f)), _) => {
+                        Ok(format!("{} meets the 8.1 factor", delivery_text(d, f)))
+                    }
+                    (None, Some(d)) => Ok(format!(
+                        "{} meets the 8.2 factor",
+                        delivery_text(d, UNDER_COURSE)
+                    )),
+                    (None, None) if ptv_course.is_empty() => Err(
+                        "no delivery meets the 8.1 factor, and without a whole-course delivery to the PTV the 8.2 factor cannot be tested"
+                            .to_string(),
+                    ),
+                    (None, None) => {
+                        let size_text = match &size {
+                            Ok(text) => format!("{text}, but "),
+                            Err(_) => "a partial miss (its size not yet given), but ".to_string(),
+                        };
+                        return self.push(
+                            code,
+                            Status::NotMet,
+                            format!("{size_text}no delivery meets the 8.1 or 8.2 factor"),
+                        );
+                    }
+                }
+            }
+        };
+        match (size, factor) {
+            (Ok(size), Ok(factor)) => self.push(code, Status::Met, format!("{size}, and {factor}")),
+            (Ok(size), Err(why)) => {
+                self.undetermined(code, format!("{size}; {why}"), &["therapy.deliveries"])
+            }
+            (Err(missing), Ok(factor)) => self.undetermined(
                 code,
-                "a partial miss: the size of the miss and the local error margin (mm) are needed",
+                format!("a partial miss, and {factor}: the size of the miss and the local error margin (mm) are needed"),
                 &missing,
-            );
-        };
-        let limit = format!("2.5x the {margin} mm margin");
-        // "Exceeds" is strict.
-        if miss.cmp_times(MISS_MARGIN, margin) != std::cmp::Ordering::Greater {
-            return self.push(
-                code,
-                Status::NotMet,
-                format!("a partial miss of {miss} mm does not exceed {limit}"),
-            );
-        }
-        let Some(deliveries) = self.deliveries() else {
-            return self.undetermined(
-                code,
-                format!("a partial miss of {miss} mm exceeds {limit}; the doses are needed to test the 8.1 and 8.2 factors"),
-                &["therapy.deliveries"],
-            );
-        };
-        let over = deliveries
-            .iter()
-            .find_map(|d| over_factor(d).map(|f| (d, f)));
-        let under = deliveries.iter().find(|d| {
-            d.structure == Structure::Ptv
-                && d.scope == DeliveryScope::Course
-                && d.delivered_gy.at_most_times(UNDER_COURSE, d.intended_gy)
-        });
-        match (over, under) {
-            (Some((d, factor)), _) => self.push(
-                code,
-                Status::Met,
-                format!("a partial miss of {miss} mm exceeds {limit}, and {} meets the 8.1 factor", delivery_text(d, factor)),
             ),
-            (None, Some(d)) => self.push(
-                code,
-                Status::Met,
-                format!("a partial miss of {miss} mm exceeds {limit}, and {} meets the 8.2 factor", delivery_text(d, UNDER_COURSE)),
-            ),
-            (None, None) => self.push(
-                code,
-                Status::NotMet,
-                format!("a partial miss of {miss} mm exceeds {limit}, but no delivery meets the 8.1 or 8.2 factor"),
-            ),
+            (Err(mut missing), Err(why)) => {
+                missing.push("therapy.deliveries");
+                self.undetermined(
+                    code,
+                    format!("a partial miss: the size of the miss and the local error margin (mm) are needed; {why}"),
+                    &missing,
+                )
+            }
         }
     }
 
@@ -1232,7 +1265,15 @@ impl Judge<'_> {
                 match i.verification.and_then(|v| v.cause) {
                     Some(VerificationCause::SetUp) => Ok(Criterion::C4_2a),
                     Some(VerificationCause::Protocol) => Ok(Criterion::C4_2b),
-                    Some(VerificationCause::Equipment) => Ok(Criterion::C4_2c),
+                    // A thematic equipment fault is 4.2c; a single one is
+                    // the "hardware or software failure" of 4.2a.
+                    Some(VerificationCause::Equipment) => {
+                        Ok(if i.verification.is_some_and(|v| v.thematic) {
+                            Criterion::C4_2c
+                        } else {
+                            Criterion::C4_2a
+                        })
+                    }
                     None => Err(Some("verification.cause")),
                 }
             }
@@ -1247,13 +1288,20 @@ impl Judge<'_> {
                     GeographicalMiss::Partial => return Ok(Criterion::C9_2),
                     GeographicalMiss::None => {}
                 }
-                let deliveries = self.deliveries().unwrap_or_default();
+                let Some(deliveries) = self.deliveries() else {
+                    return Err(Some("therapy.deliveries"));
+                };
                 if deliveries.iter().any(|d| d.delivered_gy > d.intended_gy) {
                     Ok(Criterion::C8_1)
-                } else if deliveries.iter().any(|d| d.delivered_gy < d.intended_gy) {
+                } else if deliveries
+                    .iter()
+                    .any(|d| d.structure == Structure::Ptv && d.delivered_gy < d.intended_gy)
+                {
                     Ok(Criterion::C8_2)
                 } else {
-                    Err(Some("therapy.deliveries"))
+                    // An organ at risk receiving less than planned, or every
+                    // delivery as planned: nothing points to a category.
+                    Err(None)
                 }
             }
             ExposureCategory::Sirt => Ok(Criterion::C10_1),

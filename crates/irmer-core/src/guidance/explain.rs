@@ -121,7 +121,7 @@ pub fn explain(code: CriterionId) -> Explanation {
         CriterionId::Code(C9_2) => (
             "Radiotherapy geographical miss: partial",
             "Where the miss exceeds 2.5 times the locally defined error margin AND the guideline dose factors (codes 8.1 and 8.2) for the planning target volume or organs at risk are exceeded. A surrogate for the locally defined error margin might be a displacement of 2.5 times the local imaging action level.",
-            "Met when miss_mm is strictly more than 2.5 x margin_mm (\"exceeds\"; exactly 2.5x is not) and a delivery meets the 8.1 factor or the 8.2 factor.",
+            "Met when miss_mm is strictly more than 2.5 x margin_mm (\"exceeds\"; exactly 2.5x is not) and a delivery meets the 8.1 factor or the 8.2 factor. Not met as soon as one condition is known to fail (complete deliveries meeting no factor decide it even before the miss is measured); undetermined while a condition that could hold is unknown, including the 8.2 factor when no whole-course PTV delivery is given.",
             r#"{"nation":"scotland","discovered":"2026-11-16","modality":"external-beam","exposure":"unintended","errors":["human"],"therapy":{"deliveries":[{"structure":"ptv","scope":"course","intended_gy":60,"delivered_gy":57.6},{"structure":"oar","scope":"course","intended_gy":20,"delivered_gy":23}],"geographical_miss":"partial","miss_mm":8,"margin_mm":3}}"#,
         ),
         CriterionId::Code(C10_1) => (
