@@ -5,6 +5,7 @@
 use std::process::Command;
 
 use irmer_report::{SimilarRow, content, gate};
+use irmer_store::accounts::Scope;
 use irmer_store::report::{ReportDocument, SECTIONS};
 use irmer_store::testsuite::{ct, register};
 use serde_json::json;
@@ -55,7 +56,7 @@ async fn the_pdf_has_every_section_as_text_no_identifier_and_embedded_fonts() {
     );
     doc.similar = vec!["PDF-0".into()];
     let version = r
-        .save_report("PDF-1", 0, &doc, true, "lead")
+        .save_report("PDF-1", 0, &doc, true, "lead", Scope::Organisation)
         .await
         .expect("saved");
     let rec = r.get("PDF-1").await.expect("record");

@@ -3,6 +3,7 @@
 
 use irmer_report::{SimilarRow, content, gate, html, text};
 use irmer_scan::Kind;
+use irmer_store::accounts::Scope;
 use irmer_store::report::{ReportDocument, SECTIONS};
 use irmer_store::testsuite::{ct, register};
 use serde_json::json;
@@ -55,7 +56,14 @@ fn filled(extra: &str) -> ReportDocument {
 async fn saved(extra: &str, masks: &[String]) -> (irmer_report::Content, irmer_scan::Scanner) {
     let r = setup().await;
     let version = r
-        .save_report("RPT-1", 0, &filled(extra), true, "lead")
+        .save_report(
+            "RPT-1",
+            0,
+            &filled(extra),
+            true,
+            "lead",
+            Scope::Organisation,
+        )
         .await
         .expect("saved");
     let rec = r.get("RPT-1").await.expect("record");

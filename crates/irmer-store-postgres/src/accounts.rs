@@ -2,7 +2,8 @@
 
 use irmer_store::StoreError;
 use irmer_store::accounts::{
-    AccountStore, AuditEntry, Department, Draft, NewUser, Role, SessionRow, Site, TokenRow, User,
+    AccountStore, AuditEntry, Decide, Decided, Department, Draft, EVERY_ADDRESS, Lock, NewUser,
+    Role, SessionRow, Site, Throttle, TokenRow, User,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -11,7 +12,7 @@ use time::OffsetDateTime;
 use crate::{PgStore, backend, corrupt};
 
 const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
-    must_change_password, failed_attempts, locked_until, disabled, created_at";
+    must_change_password, disabled, created_at";
 
 /// The user columns of `users u` in a join (names unchanged).
 static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -24,7 +25,6 @@ static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new
 
 fn read_user(row: &PgRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role").map_err(backend)?;
-    let failed: i32 = row.try_get("failed_attempts").map_err(backend)?;
     Ok(User {
         id: row.try_get("id").map_err(backend)?,
         username: row.try_get("username").map_err(backend)?,
@@ -33,8 +33,6 @@ fn read_user(row: &PgRow) -> Result<User, StoreError> {
         department_id: row.try_get("department_id").map_err(backend)?,
         password_hash: row.try_get("password_hash").map_err(backend)?,
         must_change_password: row.try_get("must_change_password").map_err(backend)?,
-        failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
-        locked_until: row.try_get("locked_until").map_err(backend)?,
         disabled: row.try_get("disabled").map_err(backend)?,
         created_at: row.try_get("created_at").map_err(backend)?,
     })
@@ -110,7 +108,7 @@ impl AccountStore for PgStore {
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE users SET display_name = $2, role = $3, department_id = $4, password_hash = $5,
-                 must_change_password = $6, failed_attempts = $7, locked_until = $8, disabled = $9
+                 must_change_password = $6, disabled = $7
              WHERE id = $1",
         )
         .bind(user.id)
@@ -119,8 +117,6 @@ impl AccountStore for PgStore {
         .bind(user.department_id)
         .bind(&user.password_hash)
         .bind(user.must_change_password)
-        .bind(i32::try_from(user.failed_attempts).unwrap_or(i32::MAX))
-        .bind(user.locked_until)
         .bind(user.disabled)
         .execute(&self.pool)
         .await
@@ -346,6 +342,123 @@ impl AccountStore for PgStore {
                     actor,
                     action,
                     detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_attempt(
+        &self,
+        username: &str,
+        address: &str,
+        now: OffsetDateTime,
+        decide: Decide,
+    ) -> Result<Decided, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // Both rows exist before they are locked, so that two first
+        // attempts at once cannot both read "no failures".
+        for key in [address, EVERY_ADDRESS] {
+            sqlx::query(
+                "INSERT INTO sign_in_attempts (username, address, failures, locks, updated_at)
+                 VALUES ($1, $2, 0, 0, $3) ON CONFLICT (username, address) DO NOTHING",
+            )
+            .bind(username)
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        let rows = sqlx::query(
+            "SELECT address, failures, locks, locked_until FROM sign_in_attempts
+             WHERE username = $1 AND address IN ($2, $3) ORDER BY address FOR UPDATE",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(EVERY_ADDRESS)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let (mut mine, mut every) = (Throttle::default(), Throttle::default());
+        for row in &rows {
+            let which: String = row.try_get("address").map_err(backend)?;
+            let failures: i32 = row.try_get("failures").map_err(backend)?;
+            let locks: i32 = row.try_get("locks").map_err(backend)?;
+            let t = Throttle {
+                failures: u32::try_from(failures).unwrap_or(0),
+                locks: u32::try_from(locks).unwrap_or(0),
+                locked_until: row.try_get("locked_until").map_err(backend)?,
+            };
+            if which == EVERY_ADDRESS {
+                every = t;
+            } else {
+                mine = t;
+            }
+        }
+        let decided = decide(mine, every, now);
+        for (key, t) in [(address, decided.0), (EVERY_ADDRESS, decided.1)] {
+            sqlx::query(
+                "UPDATE sign_in_attempts SET failures = $3, locks = $4, locked_until = $5, updated_at = $6
+                 WHERE username = $1 AND address = $2",
+            )
+            .bind(username)
+            .bind(key)
+            .bind(i32::try_from(t.failures).unwrap_or(i32::MAX))
+            .bind(i32::try_from(t.locks).unwrap_or(i32::MAX))
+            .bind(t.locked_until)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        sqlx::query("DELETE FROM sign_in_attempts WHERE updated_at < $1")
+            .bind(now - time::Duration::days(2))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(decided)
+    }
+
+    async fn clear_attempts(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sign_in_attempts WHERE username = $1 AND address IN ($2, $3)")
+            .bind(username)
+            .bind(address)
+            .bind(EVERY_ADDRESS)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn unlock(&self, username: &str, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let live: i64 = sqlx::query_scalar(
+            "WITH gone AS (DELETE FROM sign_in_attempts WHERE username = $1 RETURNING locked_until)
+             SELECT COUNT(*) FROM gone WHERE locked_until > $2",
+        )
+        .bind(username)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(u64::try_from(live).unwrap_or(0))
+    }
+
+    async fn locks(&self, now: OffsetDateTime) -> Result<Vec<Lock>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT username, address, locked_until FROM sign_in_attempts
+             WHERE locked_until > $1 ORDER BY username, address",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Lock {
+                    username: row.try_get("username").map_err(backend)?,
+                    address: row.try_get("address").map_err(backend)?,
+                    until: row.try_get("locked_until").map_err(backend)?,
                 })
             })
             .collect()

@@ -2,7 +2,8 @@
 
 use irmer_store::StoreError;
 use irmer_store::accounts::{
-    AccountStore, AuditEntry, Department, Draft, NewUser, Role, SessionRow, Site, TokenRow, User,
+    AccountStore, AuditEntry, Decide, Decided, Department, Draft, EVERY_ADDRESS, Lock, NewUser,
+    Role, SessionRow, Site, Throttle, TokenRow, User,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -11,7 +12,7 @@ use time::OffsetDateTime;
 use crate::{SqliteStore, backend, corrupt, read_time, timestamp};
 
 const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
-    must_change_password, failed_attempts, locked_until, disabled, created_at";
+    must_change_password, disabled, created_at";
 
 /// The user columns of `users u` in a join (names unchanged).
 static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -24,9 +25,7 @@ static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new
 
 fn read_user(row: &SqliteRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role").map_err(backend)?;
-    let locked: Option<String> = row.try_get("locked_until").map_err(backend)?;
     let created: String = row.try_get("created_at").map_err(backend)?;
-    let failed: i64 = row.try_get("failed_attempts").map_err(backend)?;
     Ok(User {
         id: row.try_get("id").map_err(backend)?,
         username: row.try_get("username").map_err(backend)?,
@@ -35,8 +34,6 @@ fn read_user(row: &SqliteRow) -> Result<User, StoreError> {
         department_id: row.try_get("department_id").map_err(backend)?,
         password_hash: row.try_get("password_hash").map_err(backend)?,
         must_change_password: row.try_get("must_change_password").map_err(backend)?,
-        failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
-        locked_until: locked.as_deref().map(read_time).transpose()?,
         disabled: row.try_get("disabled").map_err(backend)?,
         created_at: read_time(&created)?,
     })
@@ -112,7 +109,7 @@ impl AccountStore for SqliteStore {
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE users SET display_name = $2, role = $3, department_id = $4, password_hash = $5,
-                 must_change_password = $6, failed_attempts = $7, locked_until = $8, disabled = $9
+                 must_change_password = $6, disabled = $7
              WHERE id = $1",
         )
         .bind(user.id)
@@ -121,8 +118,6 @@ impl AccountStore for SqliteStore {
         .bind(user.department_id)
         .bind(&user.password_hash)
         .bind(user.must_change_password)
-        .bind(i64::from(user.failed_attempts))
-        .bind(user.locked_until.map(timestamp))
         .bind(user.disabled)
         .execute(&self.writer)
         .await
@@ -351,6 +346,126 @@ impl AccountStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn count_attempt(
+        &self,
+        username: &str,
+        address: &str,
+        now: OffsetDateTime,
+        decide: Decide,
+    ) -> Result<Decided, StoreError> {
+        // The one writer connection serialises this transaction against
+        // every other write of this process; BEGIN IMMEDIATE takes the
+        // database's write lock first, against other processes. A dropped
+        // transaction (a client gone) rolls back.
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
+        let rows = sqlx::query(
+            "SELECT address, failures, locks, locked_until FROM sign_in_attempts
+             WHERE username = $1 AND address IN ($2, $3)",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(EVERY_ADDRESS)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let (mut mine, mut every) = (Throttle::default(), Throttle::default());
+        for row in &rows {
+            let which: String = row.try_get("address").map_err(backend)?;
+            let until: Option<String> = row.try_get("locked_until").map_err(backend)?;
+            let failures: i64 = row.try_get("failures").map_err(backend)?;
+            let locks: i64 = row.try_get("locks").map_err(backend)?;
+            let t = Throttle {
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                locks: u32::try_from(locks).unwrap_or(u32::MAX),
+                locked_until: until.as_deref().map(read_time).transpose()?,
+            };
+            if which == EVERY_ADDRESS {
+                every = t;
+            } else {
+                mine = t;
+            }
+        }
+        let decided = decide(mine, every, now);
+        for (key, t) in [(address, decided.0), (EVERY_ADDRESS, decided.1)] {
+            sqlx::query(
+                "INSERT INTO sign_in_attempts (username, address, failures, locks, locked_until, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (username, address) DO UPDATE SET failures = excluded.failures,
+                     locks = excluded.locks, locked_until = excluded.locked_until,
+                     updated_at = excluded.updated_at",
+            )
+            .bind(username)
+            .bind(key)
+            .bind(i64::from(t.failures))
+            .bind(i64::from(t.locks))
+            .bind(t.locked_until.map(timestamp))
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        sqlx::query("DELETE FROM sign_in_attempts WHERE updated_at < $1")
+            .bind(timestamp(now - time::Duration::days(2)))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(decided)
+    }
+
+    async fn clear_attempts(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sign_in_attempts WHERE username = $1 AND address IN ($2, $3)")
+            .bind(username)
+            .bind(address)
+            .bind(EVERY_ADDRESS)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn unlock(&self, username: &str, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let live = self
+            .locks(now)
+            .await?
+            .iter()
+            .filter(|l| l.username == username)
+            .count();
+        sqlx::query("DELETE FROM sign_in_attempts WHERE username = $1")
+            .bind(username)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?;
+        Ok(u64::try_from(live).unwrap_or(u64::MAX))
+    }
+
+    async fn locks(&self, now: OffsetDateTime) -> Result<Vec<Lock>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT username, address, locked_until FROM sign_in_attempts
+             WHERE locked_until IS NOT NULL ORDER BY username, address",
+        )
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        let mut locks = Vec::new();
+        for row in &rows {
+            let until: String = row.try_get("locked_until").map_err(backend)?;
+            let until = read_time(&until)?;
+            if until > now {
+                locks.push(Lock {
+                    username: row.try_get("username").map_err(backend)?,
+                    address: row.try_get("address").map_err(backend)?,
+                    until,
+                });
+            }
+        }
+        Ok(locks)
     }
 
     async fn save_draft(

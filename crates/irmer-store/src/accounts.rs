@@ -158,8 +158,6 @@ pub struct User {
     pub password_hash: Option<String>,
     /// A one-time password was issued: change it before anything else.
     pub must_change_password: bool,
-    pub failed_attempts: u32,
-    pub locked_until: Option<OffsetDateTime>,
     pub disabled: bool,
     pub created_at: OffsetDateTime,
 }
@@ -314,6 +312,39 @@ pub trait AccountStore: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
+    /// Counts one password attempt for `username` from `address`, before
+    /// the password is checked, in one transaction with a row lock: reads
+    /// the counters of that address and of every address (`*`), hands both
+    /// to `decide`, writes back the counters it returns and returns all it
+    /// returned. Rows untouched for two days are purged in the same
+    /// transaction.
+    fn count_attempt(
+        &self,
+        username: &str,
+        address: &str,
+        now: OffsetDateTime,
+        decide: Decide,
+    ) -> impl Future<Output = Result<Decided, StoreError>> + Send;
+    /// After a right password: the counters of that address and of every
+    /// address start again.
+    fn clear_attempts(
+        &self,
+        username: &str,
+        address: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// An administrator's unlock: every counter of `username`. Returns how
+    /// many locks were live.
+    fn unlock(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The live locks: username, address (`*` for every address) and until.
+    fn locks(
+        &self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<Lock>, StoreError>> + Send;
+
     /// Saves a draft (a new one when `id` is `None`); returns its id.
     fn save_draft(
         &self,
@@ -331,10 +362,82 @@ pub trait AccountStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Consecutive failed sign-ins that lock an account.
+/// Consecutive failed passwords for one username from one client address
+/// that lock that address out of that username.
 pub const LOCK_AFTER: u32 = 5;
-/// How long a lock lasts.
+/// How long the first such lock lasts; each further one (without a right
+/// password between) lasts twice as long, up to [`LOCK_AT_MOST`].
 pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// The longest lock of one address.
+pub const LOCK_AT_MOST: Duration = Duration::hours(24);
+/// Failed passwords for one username from every address together that
+/// lock the username for everyone for [`LOCK_ALL_FOR`] (OWASP ASVS 2.2.1:
+/// at most 100 failed attempts an hour on one account).
+pub const LOCK_ALL_AFTER: u32 = 100;
+/// How long the lock for every address lasts.
+pub const LOCK_ALL_FOR: Duration = Duration::hours(1);
+/// The address key of the counters of every address together.
+pub const EVERY_ADDRESS: &str = "*";
+
+/// The failed-password counters of one username from one address (or from
+/// every address).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Throttle {
+    /// Failures since the last lock or right password.
+    pub failures: u32,
+    /// Locks since the last right password (the next lock is longer).
+    pub locks: u32,
+    pub locked_until: Option<OffsetDateTime>,
+}
+
+/// The rule a backend applies inside its transaction: from the counters of
+/// the address and of every address, the counters to write and, when the
+/// attempt is refused without checking the password, the end of the lock.
+pub type Decide = fn(Throttle, Throttle, OffsetDateTime) -> Decided;
+
+/// What [`Decide`] returns: the counters to write for the address and for
+/// every address, and `Some(end of the lock)` when the attempt is refused
+/// without checking the password.
+pub type Decided = (Throttle, Throttle, Option<OffsetDateTime>);
+
+/// A live lock, for the administration page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lock {
+    pub username: String,
+    /// A client address, or [`EVERY_ADDRESS`].
+    pub address: String,
+    pub until: OffsetDateTime,
+}
+
+/// The lock-out rule (see the README's security section): an attempt while
+/// either counter is locked is refused unchecked; otherwise it counts as a
+/// failure until the password is found right (then both are cleared), and
+/// the attempt that reaches a limit sets the lock but is still checked.
+/// So at most [`LOCK_AFTER`] passwords are checked for one username from
+/// one address per lock, however many are sent at once.
+pub fn decide_attempt(address: Throttle, every: Throttle, now: OffsetDateTime) -> Decided {
+    let live = |t: &Throttle| t.locked_until.filter(|u| *u > now);
+    if let Some(until) = live(&address).max(live(&every)) {
+        return (address, every, Some(until));
+    }
+    let count = |t: Throttle, after: u32, lock_for: Duration| {
+        let failures = t.failures.saturating_add(1);
+        if failures < after {
+            return Throttle { failures, ..t };
+        }
+        Throttle {
+            failures: 0,
+            locks: t.locks.saturating_add(1),
+            locked_until: Some(now + lock_for),
+        }
+    };
+    let doubled = LOCK_FOR * 2_i32.saturating_pow(address.locks.min(16));
+    (
+        count(address, LOCK_AFTER, doubled.min(LOCK_AT_MOST)),
+        count(every, LOCK_ALL_AFTER, LOCK_ALL_FOR),
+        None,
+    )
+}
 /// How long a session lasts without signing in again.
 pub const SESSION_FOR: Duration = Duration::hours(12);
 /// The shortest password accepted.
@@ -347,7 +450,11 @@ pub enum AccountError {
     /// that a stranger cannot tell which.
     #[error("the username or password is not right")]
     BadCredentials,
-    #[error("too many failed sign-ins: this account is locked until {0} (UTC)")]
+    /// Too many failed passwords for this username from this address (or
+    /// from everywhere): said the same whether the username exists or not.
+    #[error(
+        "too many failed sign-ins for this username: try again after {0} (UTC), or ask an administrator to unlock it"
+    )]
     Locked(String),
     #[error("{field}: {message}")]
     Invalid {
@@ -467,14 +574,129 @@ pub fn check_username(name: &str) -> Result<(), AccountError> {
 }
 
 /// The accounts service over a backend.
+///
+/// Password hashing (argon2id, about 19 MiB and tens of milliseconds each)
+/// runs on the blocking thread pool, never on the threads that answer
+/// requests, and at most [`Accounts::HASHING_AT_ONCE`] at a time.
 #[derive(Clone)]
 pub struct Accounts<A> {
     store: A,
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    checked: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<A: AccountStore> Accounts<A> {
+    /// Hashes at once: one core is left for everything else.
+    pub fn hashing_at_once() -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get().saturating_sub(1))
+            .unwrap_or(1)
+            .max(1)
+    }
+
     pub fn new(store: A) -> Self {
-        Accounts { store }
+        Accounts {
+            store,
+            hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(Self::hashing_at_once())),
+            checked: std::sync::Arc::default(),
+        }
+    }
+
+    /// How many passwords this service has checked against a hash (the
+    /// dummy hash included): what the lock-out bounds.
+    pub fn passwords_checked(&self) -> u64 {
+        self.checked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs argon2 work on the blocking pool, at most
+    /// [`Accounts::hashing_at_once`] at a time.
+    async fn on_hashing_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Backend(format!("password hashing: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| StoreError::Backend(format!("password hashing: {e}")))
+    }
+
+    /// The argon2id hash of a new password, off the request threads.
+    pub async fn hash(&self, password: &str) -> Result<String, AccountError> {
+        let password = password.to_owned();
+        self.on_hashing_pool(move || hash_password(&password))
+            .await?
+    }
+
+    /// Checks a password against a hash (the dummy hash when there is none,
+    /// so that every failure costs the same), off the request threads.
+    async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, StoreError> {
+        let real = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash()).to_owned();
+        let password = password.to_owned();
+        self.checked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let matches = self
+            .on_hashing_pool(move || password_matches(&hash, &password))
+            .await?;
+        Ok(real && matches)
+    }
+
+    /// Counts an attempt for `username` from `address` before any password
+    /// is checked: `Err(Locked)` when it is refused unchecked, else the end
+    /// of the lock this attempt set, if it set one (said when it fails).
+    async fn count_attempt(
+        &self,
+        username: &str,
+        address: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, AccountError> {
+        let (address_row, every_row, refused) = self
+            .store
+            .count_attempt(username, address, now, decide_attempt)
+            .await?;
+        if let Some(until) = refused {
+            return Err(AccountError::Locked(minute(until)));
+        }
+        // Only a lock this attempt set can be live here: a live one refuses.
+        let set = |t: Throttle| t.locked_until.filter(|u| *u > now);
+        for (lock, from) in [
+            (set(address_row), format!("from {address}")),
+            (set(every_row), "from every address".to_owned()),
+        ] {
+            if let Some(until) = lock {
+                self.audit(
+                    now,
+                    username,
+                    "locked-out",
+                    &format!("too many failed passwords {from}, until {}", minute(until)),
+                )
+                .await?;
+            }
+        }
+        Ok(set(address_row).max(set(every_row)))
+    }
+
+    /// An administrator lifts every lock of a username (audited); returns
+    /// how many were live.
+    pub async fn unlock(
+        &self,
+        actor: &str,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let n = self.store.unlock(username, now).await?;
+        self.audit(
+            now,
+            actor,
+            "unlock",
+            &format!("{username} ({n} live locks)"),
+        )
+        .await?;
+        Ok(n)
     }
 
     pub fn store(&self) -> &A {
@@ -498,7 +720,7 @@ impl<A: AccountStore> Accounts<A> {
                 display_name: "Administrator".into(),
                 role: Role::Administrator,
                 department_id: None,
-                password_hash: Some(hash_password(&password)?),
+                password_hash: Some(self.hash(&password).await?),
                 must_change_password: true,
             })
             .await?;
@@ -542,7 +764,7 @@ impl<A: AccountStore> Accounts<A> {
                 .to_owned(),
                 role,
                 department_id,
-                password_hash: Some(hash_password(&password)?),
+                password_hash: Some(self.hash(&password).await?),
                 must_change_password: true,
             })
             .await
@@ -561,61 +783,56 @@ impl<A: AccountStore> Accounts<A> {
     }
 
     /// Gives `user` a new one-time password (returned, to hand over once):
-    /// they must choose their own at the next sign-in, any lock-out is
-    /// lifted and their sessions end. The caller saves the user.
-    pub async fn reset_password(&self, user: &mut User) -> Result<String, AccountError> {
+    /// they must choose their own at the next sign-in, every lock of the
+    /// username is lifted, and their sessions end and their API tokens are
+    /// revoked (a reset follows a suspected compromise). Saves the user.
+    pub async fn reset_password(
+        &self,
+        user: &mut User,
+        now: OffsetDateTime,
+    ) -> Result<String, AccountError> {
         let password = one_time_password()?;
-        user.password_hash = Some(hash_password(&password)?);
+        user.password_hash = Some(self.hash(&password).await?);
         user.must_change_password = true;
-        user.failed_attempts = 0;
-        user.locked_until = None;
+        self.store.update_user(user).await?;
+        self.store.unlock(&user.username, now).await?;
         self.store.delete_sessions_of(user.id).await?;
+        for token in self.store.tokens(Some(user.id)).await? {
+            if !token.revoked {
+                self.store.revoke_token(token.id).await?;
+            }
+        }
         Ok(password)
     }
 
-    /// Checks a password; counts failures and locks after [`LOCK_AFTER`].
+    /// Checks a password from a client `address`. Every failure looks and
+    /// costs the same (an unknown or disabled username is checked against a
+    /// dummy hash, and counted and locked like any other); the attempt is
+    /// counted before the password is checked ([`decide_attempt`]).
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
+        address: &str,
         now: OffsetDateTime,
     ) -> Result<(User, NewSession), AccountError> {
-        let Some(mut user) = self.store.user_by_name(username.trim()).await? else {
-            // The same work as for a real user, so that timing does not tell.
-            let _ = password_matches(dummy_hash(), password);
-            return Err(AccountError::BadCredentials);
+        let name = throttle_key(username);
+        let locks_at = self.count_attempt(&name, address, now).await?;
+        let user = self
+            .store
+            .user_by_name(&name)
+            .await?
+            .filter(|u| !u.disabled);
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let ok = self.verify(hash, password).await?;
+        let Some(user) = user.filter(|_| ok) else {
+            // The attempt that reached the limit says so.
+            return Err(match locks_at {
+                Some(until) => AccountError::Locked(minute(until)),
+                None => AccountError::BadCredentials,
+            });
         };
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            return Err(AccountError::Locked(minute(until)));
-        }
-        let ok = !user.disabled
-            && user
-                .password_hash
-                .as_deref()
-                .is_some_and(|h| password_matches(h, password));
-        if !ok {
-            user.failed_attempts = user.failed_attempts.saturating_add(1);
-            if user.failed_attempts >= LOCK_AFTER {
-                user.locked_until = Some(now + LOCK_FOR);
-                user.failed_attempts = 0;
-                self.store.update_user(&user).await?;
-                self.audit(
-                    now,
-                    &user.username,
-                    "locked-out",
-                    "too many failed sign-ins",
-                )
-                .await?;
-                return Err(AccountError::Locked(minute(now + LOCK_FOR)));
-            }
-            self.store.update_user(&user).await?;
-            return Err(AccountError::BadCredentials);
-        }
-        if user.failed_attempts > 0 || user.locked_until.is_some() {
-            user.failed_attempts = 0;
-            user.locked_until = None;
-            self.store.update_user(&user).await?;
-        }
+        self.store.clear_attempts(&name, address).await?;
         let session = self.new_session(user.id, now).await?;
         Ok((user, session))
     }
@@ -661,23 +878,35 @@ impl<A: AccountStore> Accounts<A> {
 
     /// Changes a password after checking the current one; ends every other
     /// session and returns a new one.
+    ///
+    /// The current password is counted and locked like a sign-in from the
+    /// same address.
     pub async fn change_password(
         &self,
         user: &User,
         current: &str,
         new: &str,
+        address: &str,
         now: OffsetDateTime,
     ) -> Result<NewSession, AccountError> {
-        let ok = user
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| password_matches(h, current));
-        if !ok {
+        match self.count_attempt(&user.username, address, now).await {
+            Err(AccountError::Locked(until)) => {
+                return Err(invalid(
+                    "current_password",
+                    format!("too many wrong passwords: try again after {until} (UTC)"),
+                ));
+            }
+            other => {
+                other?;
+            }
+        }
+        if !self.verify(user.password_hash.as_deref(), current).await? {
             return Err(invalid(
                 "current_password",
                 "this is not your current password",
             ));
         }
+        self.store.clear_attempts(&user.username, address).await?;
         check_new_password(&user.username, new)?;
         if new == current {
             return Err(invalid(
@@ -686,7 +915,7 @@ impl<A: AccountStore> Accounts<A> {
             ));
         }
         let mut changed = user.clone();
-        changed.password_hash = Some(hash_password(new)?);
+        changed.password_hash = Some(self.hash(new).await?);
         changed.must_change_password = false;
         self.store.update_user(&changed).await?;
         self.store.delete_sessions_of(user.id).await?;
@@ -785,6 +1014,12 @@ fn dummy_hash() -> &'static str {
             .and_then(|s| hash_password(&s).ok())
             .unwrap_or_default()
     })
+}
+
+/// What attempts are counted under: the name as typed, trimmed and cut to
+/// the longest username (so that a stranger's long names cost nothing).
+fn throttle_key(username: &str) -> String {
+    username.trim().chars().take(64).collect()
 }
 
 /// `2026-11-26 14:05` (UTC).

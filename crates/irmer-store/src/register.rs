@@ -308,19 +308,37 @@ impl<S: Store> Register<S> {
         submitted: &str,
         actor: &str,
     ) -> Result<IncidentRecord, RegisterError> {
-        self.report_as(submitted, actor, Owner::default()).await
+        self.report_as(
+            submitted,
+            actor,
+            Owner::default(),
+            crate::accounts::Scope::Organisation,
+        )
+        .await
     }
 
     /// The same, for a department and a reporting user (who may then see it).
+    ///
+    /// Only a reporter who sees the whole organisation (`scope`) may choose
+    /// the reference: references are unique in the whole register, so a
+    /// refusal of a taken one would tell a department's user that an
+    /// incident they may not see exists.
     pub async fn report_as(
         &self,
         submitted: &str,
         actor: &str,
         owner: Owner,
+        scope: crate::accounts::Scope,
     ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
         let _writing = self.counts.writing();
         let mut incident = irmer_core::parse_incident(submitted)?;
+        if incident.reference.is_some() && scope != crate::accounts::Scope::Organisation {
+            return Err(invalid(
+                "reference",
+                "only a user who sees the whole organisation chooses an incident's reference (it must be unique in the whole register); leave it out and one is given",
+            ));
+        }
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
         }
@@ -622,6 +640,23 @@ impl<S: Store> Register<S> {
         match self.store.get(reference).await? {
             Some(stored) => read_record(stored),
             None => Err(StoreError::NotFound(reference.to_owned()).into()),
+        }
+    }
+
+    /// The record, if `scope` covers it: one outside the scope is
+    /// `NotFound`, exactly as one that does not exist, so that its
+    /// existence is not told. Every reference a user sends goes through
+    /// this.
+    pub async fn get_in(
+        &self,
+        reference: &str,
+        scope: crate::accounts::Scope,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let record = self.get(reference).await?;
+        if scope.covers(&record.owner) {
+            Ok(record)
+        } else {
+            Err(StoreError::NotFound(reference.to_owned()).into())
         }
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::register::{IncidentRecord, Register, RegisterError};
-use crate::{Filter, Sort, Store};
+use crate::{Filter, Sort, Store, StoreError};
 
 /// A section of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -332,6 +332,7 @@ impl<S: Store> Register<S> {
         document: &ReportDocument,
         make_final: bool,
         actor: &str,
+        scope: crate::accounts::Scope,
     ) -> Result<ReportVersion, RegisterError> {
         let actor = actor.trim();
         if actor.is_empty() {
@@ -371,11 +372,16 @@ impl<S: Store> Register<S> {
                     "an incident is not similar to itself",
                 ));
             }
-            if self.store().get(r).await?.is_none() {
-                return Err(invalid(
-                    format!("similar[{i}]"),
-                    format!("{r:?}: no such incident"),
-                ));
+            // Out of the saver's scope reads exactly as not there.
+            match self.get_in(r, scope).await {
+                Ok(_) => {}
+                Err(RegisterError::Store(StoreError::NotFound(_))) => {
+                    return Err(invalid(
+                        format!("similar[{i}]"),
+                        format!("{r:?}: no such incident"),
+                    ));
+                }
+                Err(e) => return Err(e),
             }
         }
         let missing = document.missing();
@@ -431,6 +437,24 @@ impl<S: Store> Register<S> {
             None,
         )
         .await
+    }
+
+    /// The similar incidents confirmed on a report, as listed, that
+    /// `scope` covers (the others are left out, unseen).
+    pub async fn similar_rows(
+        &self,
+        document: &ReportDocument,
+        scope: crate::accounts::Scope,
+    ) -> Result<Vec<IncidentRecord>, RegisterError> {
+        let mut rows = Vec::new();
+        for r in &document.similar {
+            match self.get_in(r, scope).await {
+                Ok(rec) => rows.push(rec),
+                Err(RegisterError::Store(StoreError::NotFound(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(rows)
     }
 
     /// Incidents discovered in the `days` before this one (and on its

@@ -11,7 +11,11 @@ use irmer_core::{GuidanceVersion, Outcome, Settings};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::accounts::{AccountError, AccountStore, Accounts, LOCK_AFTER, Role, Scope};
+use crate::accounts::{AccountError, AccountStore, Accounts, LOCK_AFTER, LOCK_FOR, Role, Scope};
+
+/// Two client addresses, for the lock-out.
+const HERE: &str = "192.0.2.1";
+const THERE: &str = "198.51.100.7";
 use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
@@ -715,6 +719,81 @@ pub async fn a_changed_decision_is_recorded_on_any_change<S: Store>(store: S) {
 /// store made by `$make` (an async expression giving `Option<store>`:
 /// `None` when the backend's service is missing and the test is skipped,
 /// which the backend must say loudly, and must never do in CI).
+/// Many wrong passwords sent at once for one username from one address
+/// check at most LOCK_AFTER of them (each attempt is counted before its
+/// password is checked, in one transaction), and the right password is
+/// then refused until the lock ends.
+pub async fn concurrent_wrong_passwords_are_counted_before_checking<S: Store + AccountStore>(
+    store: S,
+) {
+    let accounts = Accounts::new(store.clone());
+    let t0 = time::macros::datetime!(2026-03-01 12:00 UTC);
+    let (_, password) = accounts
+        .first_administrator(t0)
+        .await
+        .expect("first start")
+        .expect("an administrator");
+    let before = accounts.passwords_checked();
+    let guesses: Vec<_> = (0..48)
+        .map(|n| {
+            let accounts = accounts.clone();
+            tokio::spawn(async move {
+                accounts
+                    .sign_in("admin", &format!("guess number {n}"), HERE, t0)
+                    .await
+            })
+        })
+        .collect();
+    let mut locked = 0;
+    for guess in guesses {
+        match guess.await.expect("task") {
+            Err(AccountError::Locked(_)) => locked += 1,
+            Err(AccountError::BadCredentials) => {}
+            other => panic!("a guess: {:?}", other.map(|(u, _)| u.username)),
+        }
+    }
+    let checked = accounts.passwords_checked() - before;
+    assert!(
+        checked <= u64::from(LOCK_AFTER),
+        "{checked} passwords checked of 48 sent at once"
+    );
+    assert!(
+        locked >= 48 - LOCK_AFTER as usize,
+        "{locked} refused as locked"
+    );
+    assert!(matches!(
+        accounts.sign_in("admin", &password, HERE, t0).await,
+        Err(AccountError::Locked(_))
+    ));
+    // The current password on a password change is counted the same way.
+    let admin = store
+        .user_by_name("admin")
+        .await
+        .expect("read")
+        .expect("admin");
+    for _ in 0..LOCK_AFTER {
+        let _ = accounts
+            .change_password(&admin, "not it at all", "a much longer phrase", THERE, t0)
+            .await;
+    }
+    let before = accounts.passwords_checked();
+    assert!(matches!(
+        accounts
+            .change_password(&admin, &password, "a much longer phrase", THERE, t0)
+            .await,
+        Err(AccountError::Invalid {
+            field: "current_password",
+            ..
+        })
+    ));
+    assert_eq!(accounts.passwords_checked(), before, "checked while locked");
+    // After the lock, the right password signs in.
+    accounts
+        .sign_in("admin", &password, HERE, t0 + LOCK_FOR)
+        .await
+        .expect("after the lock");
+}
+
 /// Users, sign-in and lock-out, sessions, tokens, the organisation,
 /// settings, drafts and the audit log.
 pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountStore>(store: S) {
@@ -735,7 +814,7 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
             .is_none()
     );
     let (admin, session) = accounts
-        .sign_in("admin", &password, t0)
+        .sign_in("admin", &password, HERE, t0)
         .await
         .expect("sign in");
     assert_eq!(admin.role, Role::Administrator);
@@ -816,39 +895,98 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     for n in 1..LOCK_AFTER {
         assert!(
             matches!(
-                accounts.sign_in("rita", "wrong password!", t0).await,
+                accounts.sign_in("rita", "wrong password!", HERE, t0).await,
                 Err(AccountError::BadCredentials)
             ),
             "attempt {n}"
         );
     }
     assert!(matches!(
-        accounts.sign_in("rita", "wrong password!", t0).await,
+        accounts.sign_in("rita", "wrong password!", HERE, t0).await,
         Err(AccountError::Locked(_))
     ));
     assert!(matches!(
         accounts
-            .sign_in("rita", &rita_password, t0 + time::Duration::minutes(14))
+            .sign_in(
+                "rita",
+                &rita_password,
+                HERE,
+                t0 + time::Duration::minutes(14)
+            )
             .await,
         Err(AccountError::Locked(_))
     ));
-    // An unknown user is told the same as a wrong password.
+    // The lock holds for that address only: a stranger elsewhere cannot
+    // lock Rita out of her own computer.
+    let (rita_there, there) = accounts
+        .sign_in(
+            "rita",
+            &rita_password,
+            THERE,
+            t0 + time::Duration::minutes(1),
+        )
+        .await
+        .expect("another address is not locked");
+    accounts.sign_out(&there.id).await.expect("sign out");
+    assert_eq!(rita_there.username, "rita");
+    // An unknown user is told the same as a wrong password, and is locked
+    // the same way, so that neither tells which usernames exist.
+    for n in 1..LOCK_AFTER {
+        assert!(
+            matches!(
+                accounts.sign_in("nobody", "x", HERE, t0).await,
+                Err(AccountError::BadCredentials)
+            ),
+            "attempt {n}"
+        );
+    }
     assert!(matches!(
-        accounts.sign_in("nobody", "x", t0).await,
-        Err(AccountError::BadCredentials)
+        accounts.sign_in("nobody", "x", HERE, t0).await,
+        Err(AccountError::Locked(_))
     ));
+    // The locks are listed (Rita's and nobody's, from HERE) and an
+    // administrator lifts them.
+    let locks = store.locks(t0).await.expect("locks");
+    assert_eq!(
+        locks
+            .iter()
+            .map(|l| (l.username.as_str(), l.address.as_str()))
+            .collect::<Vec<_>>(),
+        [("nobody", HERE), ("rita", HERE)]
+    );
+    assert_eq!(
+        accounts
+            .unlock("admin", "nobody", t0)
+            .await
+            .expect("unlock"),
+        1
+    );
     let later = t0 + time::Duration::minutes(16);
     let (rita, rita_session) = accounts
-        .sign_in("rita", &rita_password, later)
+        .sign_in("rita", &rita_password, HERE, later)
         .await
         .expect("after the lock");
-    assert_eq!((rita.failed_attempts, rita.locked_until), (0, None));
+    assert!(store.locks(later).await.expect("locks").is_empty());
+    // A second lock from the same address, without a right password
+    // between, lasts twice as long.
+    for _ in 0..LOCK_AFTER {
+        let _ = accounts.sign_in("ivan", "wrong password!", HERE, t0).await;
+    }
+    let after_first = t0 + LOCK_FOR + time::Duration::seconds(1);
+    for _ in 0..LOCK_AFTER {
+        let _ = accounts
+            .sign_in("ivan", "wrong password!", HERE, after_first)
+            .await;
+    }
+    let lock = store.locks(after_first).await.expect("locks");
+    assert_eq!(lock.len(), 1);
+    assert_eq!(lock[0].until, after_first + LOCK_FOR * 2);
 
     // A password change checks the current one, ends the other sessions
     // and clears the one-time flag.
     assert!(matches!(
         accounts
-            .change_password(&rita, "not it", "a much longer phrase", later)
+            .change_password(&rita, "not it", "a much longer phrase", HERE, later)
             .await,
         Err(AccountError::Invalid {
             field: "current_password",
@@ -857,7 +995,7 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     ));
     assert!(matches!(
         accounts
-            .change_password(&rita, &rita_password, "short", later)
+            .change_password(&rita, &rita_password, "short", HERE, later)
             .await,
         Err(AccountError::Invalid {
             field: "password",
@@ -865,7 +1003,7 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
         })
     ));
     let fresh = accounts
-        .change_password(&rita, &rita_password, "a much longer phrase", later)
+        .change_password(&rita, &rita_password, "a much longer phrase", HERE, later)
         .await
         .expect("change");
     assert!(
@@ -891,12 +1029,12 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     );
     assert!(
         accounts
-            .sign_in("rita", &rita_password, later)
+            .sign_in("rita", &rita_password, HERE, later)
             .await
             .is_err()
     );
     accounts
-        .sign_in("rita", "a much longer phrase", later)
+        .sign_in("rita", "a much longer phrase", HERE, later)
         .await
         .expect("new password");
 
@@ -1042,6 +1180,10 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
             "create-token",
             "change-password",
             "locked-out",
+            "locked-out",
+            "unlock",
+            "locked-out",
+            "locked-out",
             "create-user",
             "create-user",
             "create-user"
@@ -1078,9 +1220,29 @@ pub async fn scopes_limit_what_lists_show<S: Store>(store: S) {
     ];
     for (reference, owner) in owners {
         let text = ct(reference, "2026-02-20").to_string();
-        let rec = r.report_as(&text, "someone", owner).await.expect("report");
+        let rec = r
+            .report_as(&text, "someone", owner, Scope::Organisation)
+            .await
+            .expect("report");
         assert_eq!(rec.owner, owner);
     }
+    // A department's user cannot choose a reference, free or taken: the
+    // answer does not tell whether an incident they cannot see has it.
+    let department = Scope::Department {
+        department: 1,
+        user: 11,
+    };
+    let mut answers = Vec::new();
+    for reference in ["S-3", "S-FREE"] {
+        let text = ct(reference, "2026-02-20").to_string();
+        let refused = r
+            .report_as(&text, "someone", Owner::default(), department)
+            .await
+            .expect_err("refused");
+        answers.push(refused.to_string().replace("S-FREE", "S-3"));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].starts_with("reference: "), "{}", answers[0]);
     let seen = |scope: Option<Scope>| {
         let r = r.clone();
         async move {
@@ -1191,6 +1353,7 @@ pub async fn dashboard_counts_follow_writes<S: Store>(store: S) {
             department: Some(1),
             reported_by: Some(7),
         },
+        Scope::Organisation,
     )
     .await
     .expect("report");
@@ -1414,7 +1577,9 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
     let missing: Vec<&str> = doc.missing().iter().map(|s| s.key).collect();
     assert_eq!(missing, ["previous_incidents", "learning"]);
 
-    let refused = r.save_report("RP-A", 0, &doc, true, "lead").await;
+    let refused = r
+        .save_report("RP-A", 0, &doc, true, "lead", Scope::Organisation)
+        .await;
     match refused {
         Err(RegisterError::Invalid(e)) => {
             assert_eq!(e.field, "sections.previous_incidents");
@@ -1427,26 +1592,57 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
         other => panic!("expected a refusal, got {other:?}"),
     }
     let v1 = r
-        .save_report("RP-A", 0, &doc, false, "lead")
+        .save_report("RP-A", 0, &doc, false, "lead", Scope::Organisation)
         .await
         .expect("draft");
     assert_eq!((v1.version, v1.is_final), (1, false));
     assert!(matches!(
-        r.save_report("RP-A", 0, &doc, false, "lead").await,
+        r.save_report("RP-A", 0, &doc, false, "lead", Scope::Organisation)
+            .await,
         Err(RegisterError::Store(StoreError::Conflict { .. }))
     ));
     let mut odd = doc.clone();
     odd.sections.insert("gossip".into(), "x".into());
     assert!(matches!(
-        r.save_report("RP-A", 1, &odd, false, "lead").await,
+        r.save_report("RP-A", 1, &odd, false, "lead", Scope::Organisation).await,
         Err(RegisterError::Invalid(e)) if e.field == "sections.gossip"
     ));
     let mut wrong = doc.clone();
     wrong.similar = vec!["NOPE".into()];
-    assert!(matches!(
-        r.save_report("RP-A", 1, &wrong, false, "lead").await,
-        Err(RegisterError::Invalid(e)) if e.field == "similar[0]"
-    ));
+    let nope = r
+        .save_report("RP-A", 1, &wrong, false, "lead", Scope::Organisation)
+        .await;
+    assert!(matches!(&nope, Err(RegisterError::Invalid(e)) if e.field == "similar[0]"));
+    // An incident outside the saver's scope is refused exactly as one that
+    // does not exist, and is never listed for them.
+    let elsewhere = Scope::Department {
+        department: 7,
+        user: 70,
+    };
+    let mut hidden = doc.clone();
+    let out_of_scope = |e: &RegisterError| e.to_string().replace("RP-B", "NOPE");
+    hidden.similar = vec!["RP-B".into()];
+    let refused = r
+        .save_report("RP-A", 1, &hidden, false, "lead", elsewhere)
+        .await
+        .expect_err("out of scope");
+    assert_eq!(
+        out_of_scope(&refused),
+        nope.expect_err("refused").to_string()
+    );
+    assert!(
+        r.similar_rows(&hidden, elsewhere)
+            .await
+            .expect("rows")
+            .is_empty()
+    );
+    assert_eq!(
+        r.similar_rows(&hidden, Scope::Organisation)
+            .await
+            .expect("rows")
+            .len(),
+        1
+    );
 
     // Similar: within the year before, sharing something; not itself, not
     // the one two years before; the one sharing most first.
@@ -1478,7 +1674,7 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
         "Protocol names changed; shared at the team meeting.".into(),
     );
     let v2 = r
-        .save_report("RP-A", 1, &doc, true, "lead")
+        .save_report("RP-A", 1, &doc, true, "lead", Scope::Organisation)
         .await
         .expect("final");
     assert_eq!((v2.version, v2.is_final), (2, true));
@@ -1507,6 +1703,7 @@ macro_rules! backend_tests {
             import_is_idempotent,
             a_changed_decision_is_recorded_on_any_change,
             accounts_sign_in_lock_out_sessions_and_tokens,
+            concurrent_wrong_passwords_are_counted_before_checking,
             scopes_limit_what_lists_show,
             comments_are_events,
             dashboard_counts_follow_writes,

@@ -56,12 +56,7 @@ impl<S: Store + AccountStore> App<S> {
         user: &User,
         reference: &str,
     ) -> Result<IncidentRecord, RegisterError> {
-        let record = self.register.get(reference).await?;
-        if user.scope().covers(&record.owner) {
-            Ok(record)
-        } else {
-            Err(irmer_store::StoreError::NotFound(reference.to_owned()).into())
-        }
+        self.register.get_in(reference, user.scope()).await
     }
 }
 
@@ -157,6 +152,23 @@ pub const fn action_words(action: Action) -> &'static str {
         Action::Investigate => "change incidents or record their steps",
         Action::Administer => "administer users, departments or settings",
         Action::HandleIdentity => "see or change who an incident is about",
+    }
+}
+
+/// The client's address (IP only), as the accept loop saw it: what failed
+/// passwords are counted under. `unknown` when the server did not say.
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+        ))
     }
 }
 

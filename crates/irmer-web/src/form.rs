@@ -99,7 +99,7 @@ pub const GROUPS: &[Group] = &[
             Question {
                 name: "reference",
                 label: "Your own reference (optional)",
-                hint: "For example the number in your local incident system. Leave blank and irmer gives one, such as IR-2026-7K3M9Q2D. Never a patient's name or NHS number.",
+                hint: "For example the number in your local incident system. Leave blank and irmer gives one, such as IR-2026-7K3M9Q2D. Only users who see the whole organisation choose one. Never a patient's name or NHS number.",
                 kind: Kind::Text,
                 when: When::Always,
             },

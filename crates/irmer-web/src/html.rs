@@ -77,29 +77,57 @@ pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Mar
     }
 }
 
-/// An HTML response with the security headers every page carries.
+/// The pages' content security policy: nothing from elsewhere, no inline
+/// script or style, no framing.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A report's HTML (its styles are inline, so that the file stands alone):
+/// no script, nothing fetched, no forms, no framing.
+pub const DOCUMENT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Everything else (JSON, CSV, PDF, calendars): nothing at all.
+pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// An HTML page. Its security headers come from [`security_headers`].
 pub fn respond(status: StatusCode, markup: Markup) -> Response {
     let mut r = (status, markup.into_string()).into_response();
-    let h = r.headers_mut();
-    h.insert(
+    r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    r
+}
+
+/// The security headers of every response, pages, API and files alike,
+/// set in one layer (a handler can only make them stricter or name its own
+/// policy): a content security policy by content type (the pages' unless
+/// the handler set one), `nosniff`, no framing, `Referrer-Policy:
+/// same-origin`, and `Cache-Control: no-store` unless the handler chose
+/// caching (the static assets).
+pub async fn security_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let html = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(if html { PAGE_CSP } else { DATA_CSP }),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     r
 }
 

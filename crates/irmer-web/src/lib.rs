@@ -30,6 +30,7 @@ mod ics;
 pub mod openapi;
 pub mod pages;
 mod problem;
+pub mod server;
 pub mod testclient;
 
 pub use app::App;
@@ -87,19 +88,17 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
             )
         })
         .with_state(app)
+        .layer(axum::middleware::map_response(html::security_headers))
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing the requests under way.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    use axum::serve::ListenerExt as _;
-    // TCP_NODELAY: a response written in several segments is sent at once
-    // rather than held back for the client's acknowledgement (Nagle).
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
+/// Serves until Ctrl-C or SIGTERM, finishing the requests under way, with
+/// the [`server`]'s limits.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: server::Limits,
+) -> std::io::Result<()> {
+    server::serve(listener, router, limits, shutdown()).await
 }
 
 async fn shutdown() {
@@ -354,7 +353,9 @@ async fn create<S: Store + AccountStore>(
         department: user.department_id,
         reported_by: Some(user.id),
     };
-    let record = register.report_as(text, &user.username, owner).await?;
+    let record = register
+        .report_as(text, &user.username, owner, user.scope())
+        .await?;
     let mut response = json_response(StatusCode::CREATED, &record.view(register.today()));
     if let Ok(location) =
         HeaderValue::from_str(&format!("/api/v1/incidents/{}", encode(&record.reference)))

@@ -23,7 +23,9 @@ use irmer_store::{Filter, Owner, Sort, Store, StoreError, Summary};
 use maud::{Markup, html};
 use serde_json::Value;
 
-use crate::app::{App, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE, action_words, cookie, set_cookie};
+use crate::app::{
+    App, ClientAddress, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE, action_words, cookie, set_cookie,
+};
 use crate::form::{self, Answers};
 mod identity;
 mod report;
@@ -277,13 +279,23 @@ async fn sign_in_page<S: Store + AccountStore>(
     sign_in_form(&app, &headers, &next, &[], "", StatusCode::OK)
 }
 
-/// Where to go after signing in: a local path only.
+/// Where to go after signing in: a path on this site only, else `/`.
 fn next_of(raw: Option<&str>) -> String {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "next")
         .map(|(_, v)| v.into_owned())
-        .filter(|v| v.starts_with('/') && !v.starts_with("//") && !v.contains('\\'))
+        .filter(|v| same_site_path(v))
         .unwrap_or_else(|| "/".to_owned())
+}
+
+/// A path on this site: `/` then visible ASCII only. No control character
+/// or space (browsers drop tabs and newlines, so `/\t/evil.example` is
+/// `//evil.example`), no `//` (another host) and no `\` (which browsers
+/// read as `/`).
+fn same_site_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 fn sign_in_form<S>(
@@ -337,6 +349,7 @@ fn sign_in_form<S>(
 
 async fn sign_in<S: Store + AccountStore>(
     State(app): State<App<S>>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
@@ -359,7 +372,7 @@ async fn sign_in<S: Store + AccountStore>(
             .unwrap_or_default();
     match app
         .accounts
-        .sign_in(&username, password, app.register.now())
+        .sign_in(&username, password, &address, app.register.now())
         .await
     {
         Ok((user, session)) => {
@@ -381,8 +394,8 @@ async fn sign_in<S: Store + AccountStore>(
         }
         Err(e @ (AccountError::BadCredentials | AccountError::Locked(_))) => {
             let message = match e {
-                AccountError::Locked(_) => e.to_string(),
-                _ => "Enter a correct username and password. After 5 wrong tries in a row the account is locked for 15 minutes.".to_owned(),
+                AccountError::Locked(_) => capital(&e.to_string()),
+                _ => "Enter a correct username and password. After 5 wrong tries in a row, sign-in to that username from this computer stops for 15 minutes.".to_owned(),
             };
             sign_in_form(
                 &app,
@@ -453,6 +466,7 @@ fn password_form(p: &PageUser, errors: &[(String, String)], status: StatusCode) 
 
 async fn change_password<S: Store + AccountStore>(
     State(app): State<App<S>>,
+    ClientAddress(address): ClientAddress,
     p: PageUser,
     body: Bytes,
 ) -> PageResult {
@@ -481,7 +495,7 @@ async fn change_password<S: Store + AccountStore>(
     }
     match app
         .accounts
-        .change_password(&p.user, &current, &new, app.register.now())
+        .change_password(&p.user, &current, &new, &address, app.register.now())
         .await
     {
         Ok(session) => {
@@ -926,7 +940,11 @@ async fn report<S: Store + AccountStore>(
                     department: p.user.department_id,
                     reported_by: Some(p.user.id),
                 };
-                let record = match app.register.report_as(&json, &p.user.username, owner).await {
+                let record = match app
+                    .register
+                    .report_as(&json, &p.user.username, owner, p.user.scope())
+                    .await
+                {
                     Ok(r) => r,
                     Err(RegisterError::Invalid(e)) => {
                         let errors = vec![(form::field_for(&e.field), e.to_string())];
@@ -1851,7 +1869,6 @@ async fn register_csv<S: Store + AccountStore>(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"irmer-register.csv\""),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
@@ -1887,6 +1904,9 @@ async fn admin_body<S: Store + AccountStore>(
     let nation = default_nation(app).await?;
     let masks = app.register.hospital_number_masks().await?;
     let now = app.register.now();
+    let locks = store.locks(now).await?;
+    let locked: std::collections::HashSet<&str> =
+        locks.iter().map(|l| l.username.as_str()).collect();
     let dept_name = |id: Option<i64>| match id {
         None => "Whole organisation".to_owned(),
         Some(id) => {
@@ -1934,7 +1954,7 @@ async fn admin_body<S: Store + AccountStore>(
                             td { (u.role.label()) br; (dept_name(u.department_id)) }
                             td {
                                 @if u.disabled { "Disabled" }
-                                @else if u.locked_until.is_some_and(|t| t > now) { "Locked" }
+                                @else if locked.contains(u.username.as_str()) { "Locked" }
                                 @else if u.must_change_password { "One-time password" }
                                 @else { "Active" }
                             }
@@ -1951,6 +1971,9 @@ async fn admin_body<S: Store + AccountStore>(
                                         @else { button class="secondary" type="submit" name="action" value="disable" { "Disable" } }
                                     }
                                     button class="secondary" type="submit" name="action" value="reset" { "New one-time password" }
+                                    @if locked.contains(u.username.as_str()) {
+                                        button class="secondary" type="submit" name="action" value="unlock" { "Unlock" }
+                                    }
                                 }
                             }
                         }
@@ -1958,6 +1981,7 @@ async fn admin_body<S: Store + AccountStore>(
                 }
             }
         }
+        p class="hint" { "A new one-time password ends the user's sessions and revokes their API tokens. Unlock lifts the sign-in locks on a username (after 5 wrong passwords from one address, or 100 from all addresses in an hour)." }
         h3 { "Add a user" }
         form method="post" action="/admin/users" novalidate {
             (csrf_field(&p.csrf))
@@ -2152,11 +2176,18 @@ async fn change_user<S: Store + AccountStore>(
         }
         "enable" => user.disabled = false,
         "reset" => {
-            let password = app.accounts.reset_password(&mut user).await?;
+            let password = app.accounts.reset_password(&mut user, now).await?;
             notice = format!(
-                "New one-time password for {}: {password} (shown only now).",
+                "New one-time password for {}: {password} (shown only now). Their sessions have ended and their API tokens are revoked.",
                 user.username
             );
+        }
+        "unlock" => {
+            let n = app
+                .accounts
+                .unlock(&p.user.username, &user.username, now)
+                .await?;
+            notice = format!("{} unlocked ({n} live locks lifted).", user.username);
         }
         _ => {
             let Some(role) = a.get("role").and_then(Role::parse) else {

@@ -254,9 +254,14 @@ impl Server {
                     .expect("bind");
                 let addr = listener.local_addr().expect("address");
                 let _ = tx.send(Some(Server { addr, tokens }));
-                axum::serve(listener, crate::router(app))
-                    .await
-                    .expect("serve");
+                crate::server::serve(
+                    listener,
+                    crate::router(app),
+                    crate::server::Limits::for_this_process(),
+                    std::future::pending(),
+                )
+                .await
+                .expect("serve");
             });
         });
         rx.recv().expect("server thread")

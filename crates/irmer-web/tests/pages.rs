@@ -609,10 +609,15 @@ fn pages_suite(server: &Server) {
 
     // The notification summary goes through the scanner: a reference that
     // is a telephone number stops it.
+    // (Only a user who sees the whole organisation chooses a reference.)
     let mut phone: Vec<(&str, &str)> = CT.to_vec();
     phone.push(("reference", "T-0161-496-0160"));
-    assert_eq!(inv.post("/report", &phone).status, 303);
-    let r = inv.get("/incidents/T-0161-496-0160/notification");
+    let r = inv.post("/report", &phone);
+    assert_eq!(r.status, 422, "a department's investigator");
+    assert!(r.body.contains("href=\"#f-reference\""), "{}", r.body);
+    let mut org = signed_in(server, "api-test");
+    assert_eq!(org.post("/report", &phone).status, 303);
+    let r = org.get("/incidents/T-0161-496-0160/notification");
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.body.contains("Your reference: telephone number"),
@@ -621,7 +626,7 @@ fn pages_suite(server: &Server) {
     );
     assert!(!r.body.contains("notification-text"));
     // So does the register's CSV: that reference is in it.
-    let r = inv.get("/incidents.csv");
+    let r = org.get("/incidents.csv");
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.body
@@ -630,7 +635,7 @@ fn pages_suite(server: &Server) {
         r.body
     );
     assert_eq!(
-        inv.get("/incidents.csv?discovered_to=2026-01-31").status,
+        org.get("/incidents.csv?discovered_to=2026-01-31").status,
         200,
         "filtered out"
     );

@@ -28,6 +28,8 @@ pub enum UserCommand {
     },
     /// Every user, with role, scope and state.
     List,
+    /// Lift every sign-in lock on a username (from one address or all).
+    Unlock { name: String },
 }
 
 #[derive(Subcommand)]
@@ -120,8 +122,16 @@ pub async fn user<A: AccountStore>(
                 user.role.as_str()
             );
         }
+        UserCommand::Unlock { name } => {
+            let n = accounts
+                .unlock(actor, &name, now)
+                .await
+                .context("cannot unlock")?;
+            println!("{name}: {n} live locks lifted");
+        }
         UserCommand::List => {
             let departments = store.departments().await?;
+            let locks = store.locks(now).await?;
             println!(
                 "{:<20} {:<14} {:<24} STATE",
                 "USERNAME", "ROLE", "DEPARTMENT"
@@ -138,7 +148,7 @@ pub async fn user<A: AccountStore>(
                 );
                 let state = if u.disabled {
                     "disabled"
-                } else if u.locked_until.is_some_and(|t| t > now) {
+                } else if locks.iter().any(|l| l.username == u.username) {
                     "locked"
                 } else if u.must_change_password {
                     "one-time password"

@@ -107,6 +107,15 @@ enum Command {
         /// other than localhost (put TLS in front instead where you can).
         #[arg(long)]
         insecure_cookies: bool,
+        /// Seconds a client has to send a request's headers, from opening
+        /// the connection or from the previous response (idle keep-alive
+        /// connections close then too).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        header_timeout: u64,
+        /// Connections open at once; by default the open-file limit less
+        /// 64 (at most 10,000). Over it, the connection idle longest closes.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(16..=100_000))]
+        max_connections: Option<u64>,
     },
     /// Find what identifies a person in a text (NHS, CHI and H&C numbers,
     /// dates of birth, postcodes, telephone numbers, e-mail addresses,
@@ -189,7 +198,16 @@ async fn run_register(
         Command::Serve {
             bind,
             insecure_cookies,
-        } => serve(register, &bind, database, insecure_cookies).await,
+            header_timeout,
+            max_connections,
+        } => {
+            let mut limits = irmer_web::server::Limits::for_this_process();
+            limits.header_read = std::time::Duration::from_secs(header_timeout);
+            if let Some(n) = max_connections {
+                limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+            }
+            serve(register, &bind, database, insecure_cookies, limits).await
+        }
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
         Command::Assess { .. } | Command::Explain { .. } | Command::Scan { .. } =>
@@ -202,6 +220,7 @@ async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
     bind: &str,
     database: &str,
     insecure_cookies: bool,
+    limits: irmer_web::server::Limits,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
     let mut app = irmer_web::App::new(register);
@@ -227,7 +246,7 @@ async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
         );
     }
     let _ = out.flush();
-    irmer_web::serve(listener, irmer_web::router(app)).await?;
+    irmer_web::serve(listener, irmer_web::router(app), limits).await?;
     Ok(ExitCode::SUCCESS)
 }
 

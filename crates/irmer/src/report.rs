@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use irmer_store::Store;
-use irmer_store::accounts::AccountStore;
+use irmer_store::accounts::{AccountStore, Scope};
 use irmer_store::register::Register;
 use irmer_store::report::{Export, ReportDocument};
 
@@ -79,7 +79,14 @@ pub async fn run<S: Store + AccountStore>(
         let document = ReportDocument::from_json(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a report document: {e}", file.display()))?;
         let saved = register
-            .save_report(reference, latest, &document, args.make_final, actor)
+            .save_report(
+                reference,
+                latest,
+                &document,
+                args.make_final,
+                actor,
+                Scope::Organisation,
+            )
             .await?;
         let missing: Vec<&str> = saved.document.missing().iter().map(|s| s.title).collect();
         println!(
@@ -118,10 +125,12 @@ pub async fn run<S: Store + AccountStore>(
             .with_context(|| format!("{reference} has no report version {n} (latest: {latest})"))?,
         None => register.report_or_draft(reference, actor).await?,
     };
-    let mut similar = Vec::new();
-    for r in &version.document.similar {
-        similar.push(irmer_report::SimilarRow::of(&register.get(r).await?));
-    }
+    let similar: Vec<_> = register
+        .similar_rows(&version.document, Scope::Organisation)
+        .await?
+        .iter()
+        .map(irmer_report::SimilarRow::of)
+        .collect();
     let scanner = register
         .scanner_for(reference, &args.hospital_numbers)
         .await?;

@@ -203,7 +203,14 @@ pub(super) async fn save_report<S: Store + AccountStore>(
     let make_final = a.get("action") == Some("final");
     match app
         .register
-        .save_report(&reference, expected, &doc, make_final, &p.user.username)
+        .save_report(
+            &reference,
+            expected,
+            &doc,
+            make_final,
+            &p.user.username,
+            p.user.scope(),
+        )
         .await
     {
         Ok(_) => Ok(see_other(&format!(
@@ -282,11 +289,14 @@ async fn report_out<S: Store + AccountStore>(
     let flag = |k: &str| query.iter().any(|(q, v)| q == k && v == "1");
     let (download, redact) = (flag("download") || as_pdf, flag("redact"));
     let version = current(&app, &p, &reference).await?;
-    let mut similar = Vec::new();
-    for r in &version.document.similar {
-        let other = app.register.get(r).await.for_page(&p)?;
-        similar.push(irmer_report::SimilarRow::of(&other));
-    }
+    let similar: Vec<_> = app
+        .register
+        .similar_rows(&version.document, p.user.scope())
+        .await
+        .for_page(&p)?
+        .iter()
+        .map(irmer_report::SimilarRow::of)
+        .collect();
     let scanner = app
         .register
         .scanner_for(&reference, &[])
@@ -357,7 +367,12 @@ async fn report_out<S: Store + AccountStore>(
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if format == "html" {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::html::DOCUMENT_CSP),
+        );
+    }
     if download {
         let name = format!(
             "attachment; filename=\"investigation-report-{}-v{}.{format}\"",

@@ -1,0 +1,211 @@
+//! What an attacker tried and must not get (issue 11): an open redirect
+//! after sign-in, responses without the security headers, API tokens that
+//! outlive a password reset, a reference that tells whether an incident
+//! outside one's scope exists.
+
+use irmer_web::testclient::{Browser, Server, hidden, request};
+use serde_json::json;
+
+fn server() -> Server {
+    Server::start(|| async {
+        Some(
+            irmer_store_sqlite::SqliteStore::in_memory()
+                .await
+                .expect("SQLite"),
+        )
+    })
+    .expect("server")
+}
+
+/// Signs in through the form with `next`; returns the redirect's target.
+fn sign_in_to(server: &Server, next: &str) -> (u16, Option<String>) {
+    let mut b = Browser::new(server.addr);
+    let page = b.get("/sign-in");
+    let csrf = hidden(&page.body, "csrf").expect("csrf");
+    let r = b.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("csrf", &csrf),
+            ("next", next),
+            ("username", "inv"),
+            ("password", "password-inv"),
+        ],
+    );
+    (r.status, r.header("location").map(str::to_owned))
+}
+
+#[test]
+fn after_sign_in_only_a_path_on_this_site() {
+    let server = server();
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "/ /evil.example",
+        "/\u{a0}/evil.example",
+    ] {
+        assert_eq!(
+            sign_in_to(&server, next),
+            (303, Some("/".to_owned())),
+            "next = {next:?}"
+        );
+    }
+    assert_eq!(
+        sign_in_to(&server, "/incidents?status=reported&page=2"),
+        (303, Some("/incidents?status=reported&page=2".to_owned()))
+    );
+    // The same rule on the sign-in page's own link.
+    let mut b = Browser::new(server.addr);
+    let page = b.get("/sign-in?next=%2F%09%2Fevil.example");
+    assert_eq!(hidden(&page.body, "next").as_deref(), Some("/"));
+}
+
+#[test]
+fn every_response_carries_the_security_headers() {
+    let server = server();
+    let r = server.api(
+        "api-test",
+        "POST",
+        "/api/v1/incidents",
+        &json!({"reference": "SEC-1", "nation": "england", "discovered": "2026-02-20",
+            "modality": "ct", "exposure": "unintended", "errors": ["human"]})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let put = server.api(
+        "api-test",
+        "PUT",
+        "/api/v1/incidents/SEC-1/identity",
+        &json!({"patient": {"name": "Jane Smith"}}).to_string(),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let mut signed = Browser::sign_in(server.addr, "admin", "password-admin").expect("sign in");
+    let responses = [
+        (
+            "identity",
+            server.api("api-test", "GET", "/api/v1/incidents/SEC-1/identity", ""),
+        ),
+        (
+            "incident",
+            server.api("api-test", "GET", "/api/v1/incidents/SEC-1", ""),
+        ),
+        (
+            "a problem",
+            server.api("api-test", "GET", "/api/v1/incidents/NONE", ""),
+        ),
+        (
+            "no route",
+            request(server.addr, "GET", "/nowhere", &[], "").expect("request"),
+        ),
+        (
+            "healthz",
+            request(server.addr, "GET", "/healthz", &[], "").expect("request"),
+        ),
+        (
+            "sign-in page",
+            request(server.addr, "GET", "/sign-in", &[], "").expect("request"),
+        ),
+        ("a page", signed.get("/incidents/SEC-1")),
+        ("CSV", signed.get("/incidents.csv")),
+    ];
+    for (what, r) in &responses {
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+            ("cache-control", "no-store"),
+        ] {
+            assert_eq!(r.header(name), Some(value), "{name} on {what}");
+        }
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'"),
+            "{what}: CSP {csp:?}"
+        );
+    }
+    // A page may use this site's stylesheet; data may use nothing.
+    let page_csp = responses[6].1.header("content-security-policy");
+    assert!(page_csp.is_some_and(|c| c.contains("style-src 'self'")));
+    let data_csp = responses[0].1.header("content-security-policy");
+    assert!(data_csp.is_some_and(|c| c.starts_with("default-src 'none'")));
+    // The stylesheet is cached, by its own choice.
+    let css = request(server.addr, "GET", "/static/irmer.css", &[], "").expect("css");
+    assert_eq!(css.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(css.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn a_password_reset_revokes_the_users_api_tokens() {
+    let server = server();
+    let before = server.api("api-test", "GET", "/api/v1/incidents", "");
+    assert_eq!(before.status, 200);
+    let mut admin = Browser::sign_in(server.addr, "admin", "password-admin").expect("sign in");
+    let page = admin.get("/admin");
+    let csrf = hidden(&page.body, "csrf").expect("csrf");
+    let id = page
+        .body
+        .split("action=\"/admin/users/")
+        .skip(1)
+        .find(|chunk| chunk.contains("Role of api-test"))
+        .and_then(|chunk| chunk.split('"').next())
+        .expect("api-test's form")
+        .to_owned();
+    let r = admin.send(
+        "POST",
+        &format!("/admin/users/{id}"),
+        &[("csrf", &csrf), ("action", "reset")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("API tokens are revoked"), "{}", r.body);
+    let after = server.api("api-test", "GET", "/api/v1/incidents", "");
+    assert_eq!(after.status, 401, "the token outlived the reset");
+}
+
+#[test]
+fn a_reference_does_not_tell_what_is_outside_ones_scope() {
+    let server = server();
+    // Taken by an incident that department 1's investigator cannot see.
+    let r = server.api(
+        "inv2",
+        "POST",
+        "/api/v1/incidents",
+        &json!({"nation": "england", "discovered": "2026-02-20", "modality": "ct",
+            "exposure": "unintended", "errors": ["human"]})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let taken = r.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    assert_eq!(
+        server
+            .api("inv", "GET", &format!("/api/v1/incidents/{taken}"), "")
+            .status,
+        404
+    );
+    let create = |reference: &str| {
+        let r = server.api(
+            "inv",
+            "POST",
+            "/api/v1/incidents",
+            &json!({"reference": reference, "nation": "england", "discovered": "2026-02-20",
+                "modality": "ct", "exposure": "unintended", "errors": ["human"]})
+            .to_string(),
+        );
+        (r.status, r.body.replace(reference, "REF"))
+    };
+    let (taken_status, taken_body) = create(&taken);
+    let (free_status, free_body) = create("FREE-1");
+    assert_eq!(taken_status, 422);
+    assert_eq!(
+        (taken_status, taken_body),
+        (free_status, free_body),
+        "a taken reference and a free one are answered alike"
+    );
+}
