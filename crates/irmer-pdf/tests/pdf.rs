@@ -59,15 +59,17 @@ async fn the_pdf_has_every_section_as_text_no_identifier_and_embedded_fonts() {
         doc.sections
             .insert(s.key.into(), format!("Written for {}.", s.key));
     }
-    doc.sections.insert(
-        "what_happened".into(),
-        "Jane Smith (NHS 943 476 5919) had a CT head repeated by Oliver Twist.\nThe protocol was wrong: 0.5 mSv intended, 6 mSv received.\n\nCode 2.2 applies; #set and [brackets] are only text.".into(),
-    );
     doc.similar = vec!["PDF-0".into()];
-    let version = r
+    let mut version = r
         .save_report("PDF-1", 0, &doc, true, "lead", Scope::Organisation)
         .await
         .expect("saved");
+    // The register refuses an NHS number as it is typed; text written
+    // before that check is what the gate must stop.
+    version.document.sections.insert(
+        "what_happened".into(),
+        "Jane Smith (NHS 943 476 5919) had a CT head repeated by Oliver Twist.\nThe protocol was wrong: 0.5 mSv intended, 6 mSv received.\n\nCode 2.2 applies; #set and [brackets] are only text.".into(),
+    );
     let rec = r.get("PDF-1").await.expect("record");
     let similar = [SimilarRow::of(&r.get("PDF-0").await.expect("record"))];
     let scanner = r.scanner_for("PDF-1", &[]).await.expect("scanner");

@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 
 pub mod accounts;
 pub mod counts;
+pub mod export;
 pub mod identity;
 pub mod register;
 pub mod report;

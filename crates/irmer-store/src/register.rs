@@ -49,6 +49,105 @@ fn invalid(field: &str, message: impl Into<String>) -> RegisterError {
     })
 }
 
+/// Dates a register cannot hold: after today (the UK date), or an exposure
+/// after its discovery. `irmer assess` judges any date; the register keeps
+/// only what can have happened.
+fn check_dates(incident: &Incident, today: CivilDate) -> Result<(), RegisterError> {
+    if incident.discovered > today {
+        return Err(invalid(
+            "discovered",
+            format!(
+                "the date the incident was discovered must be today ({today}, UK) or in the past, found {}",
+                incident.discovered
+            ),
+        ));
+    }
+    if let Some(occurred) = incident.occurred {
+        if occurred > today {
+            return Err(invalid(
+                "occurred",
+                format!(
+                    "the date of the exposure must be today ({today}, UK) or in the past, found {occurred}"
+                ),
+            ));
+        }
+        if occurred > incident.discovered {
+            return Err(invalid(
+                "occurred",
+                format!(
+                    "the exposure ({occurred}) cannot come after its discovery ({})",
+                    incident.discovered
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The scanner for text as it is entered: every fixed kind (health
+/// numbers, dates of birth, postcodes, telephone numbers, e-mail addresses,
+/// names after a title).
+fn entry_scanner() -> Option<&'static irmer_scan::Scanner> {
+    static SCANNER: std::sync::OnceLock<Option<irmer_scan::Scanner>> = std::sync::OnceLock::new();
+    SCANNER
+        .get_or_init(|| irmer_scan::Scanner::new(&irmer_scan::Rules::default()).ok())
+        .as_ref()
+}
+
+/// Free text is kept for good (the original account can never change):
+/// what identifies a person is refused as it is typed, naming the field,
+/// the kind and where, never echoing it. Who an incident is about is
+/// recorded apart (its identity).
+pub fn check_free_text(field: &str, text: &str) -> Result<(), RegisterError> {
+    let Some(scanner) = entry_scanner() else {
+        return Ok(());
+    };
+    let found = scanner.scan(text);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} at line {}, column {}",
+                f.kind.describe(),
+                f.line,
+                f.column
+            )
+        })
+        .collect();
+    Err(invalid(
+        field,
+        format!(
+            "this text would identify a person ({}): remove it; who the incident is about is recorded apart, on its \"Who is involved\" page",
+            list.join("; ")
+        ),
+    ))
+}
+
+/// A step's date must be today or in the past.
+fn check_step_date(step: &Transition, today: CivilDate) -> Result<(), RegisterError> {
+    if let Transition::Close { findings, .. } | Transition::CloseLocally { findings, .. } = step {
+        check_free_text("findings", findings)?;
+    }
+    let (date, what) = match step {
+        Transition::StartInvestigation => return Ok(()),
+        Transition::RecordNotification { date, .. } => (date, "the notification"),
+        Transition::RecordReportSent { date } => (date, "the report's sending"),
+        Transition::Close { date, .. } | Transition::CloseLocally { date, .. } => {
+            (date, "the closing")
+        }
+    };
+    if *date > today {
+        return Err(invalid(
+            "date",
+            format!("the date of {what} must be today ({today}, UK) or in the past, found {date}"),
+        ));
+    }
+    Ok(())
+}
+
 /// An incident in the register, read back and checked.
 #[derive(Clone, Debug)]
 pub struct IncidentRecord {
@@ -354,6 +453,10 @@ impl<S: Store> Register<S> {
         submitted: &str,
         actor: &str,
     ) -> Result<NewIncident, RegisterError> {
+        check_dates(incident, self.today())?;
+        if let Some(text) = &incident.description {
+            check_free_text("description", text)?;
+        }
         let reference = incident
             .reference
             .as_ref()
@@ -407,6 +510,12 @@ impl<S: Store> Register<S> {
         if changes.is_empty() {
             return Ok(current);
         }
+        check_dates(&incident, self.today())?;
+        if incident.description != current.incident.description {
+            if let Some(text) = &incident.description {
+                check_free_text("description", text)?;
+            }
+        }
         let assessment = assess(&incident, self.guidance, &self.settings());
         let state = state(&incident, &assessment, current.status, &current.milestones)?;
         let mut changes = changes;
@@ -447,6 +556,7 @@ impl<S: Store> Register<S> {
             Some(r) => Some(reason_text(r)?.to_owned()),
             None => None,
         };
+        check_step_date(step, self.today())?;
         let _writing = self.counts.writing();
         let current = self.at_version(reference, expected_version).await?;
         // The engine runs again on every change: the stored decision is
@@ -508,6 +618,7 @@ impl<S: Store> Register<S> {
         if text.chars().count() > 10_000 {
             return Err(invalid("comment", "at most 10,000 characters"));
         }
+        check_free_text("comment", text)?;
         let data = serde_json::json!({ "comment": text }).to_string();
         self.append_aside(
             reference,
@@ -940,6 +1051,7 @@ fn reason_text(reason: &str) -> Result<&str, RegisterError> {
     if reason.chars().count() > 2000 {
         return Err(invalid("reason", "expected at most 2000 characters"));
     }
+    check_free_text("reason", reason)?;
     Ok(reason)
 }
 

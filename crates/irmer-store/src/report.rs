@@ -354,6 +354,7 @@ impl<S: Store> Register<S> {
                     format!("at most {LONGEST_SECTION} characters"),
                 ));
             }
+            crate::register::check_free_text(&format!("sections.{key}"), text)?;
         }
         document.sections.retain(|_, t| !t.is_empty());
         // Each once, in the order given.

@@ -22,7 +22,12 @@ use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
 /// moves one second a call.
 pub fn register<S: Store>(store: S) -> Register<S> {
-    let start = time::macros::datetime!(2026-03-01 12:00 UTC).unix_timestamp();
+    register_at(store, time::macros::datetime!(2026-03-01 12:00 UTC))
+}
+
+/// A register whose clock starts at `start` and ticks a second a read.
+pub fn register_at<S: Store>(store: S, start: OffsetDateTime) -> Register<S> {
+    let start = start.unix_timestamp();
     let tick = Arc::new(AtomicI64::new(start));
     Register::new(store, GuidanceVersion::LATEST, Settings::default()).with_clock(Arc::new(
         move || {
@@ -250,7 +255,8 @@ pub async fn concurrent_writers_one_wins<S: Store>(store: S) {
 }
 
 pub async fn the_incidents_life_and_its_clocks<S: Store>(store: S) {
-    let r = register(store);
+    // Told after the events: every step's date is in the past.
+    let r = register_at(store, time::macros::datetime!(2026-07-01 12:00 UTC));
     r.report(&ct("CT-4", "2026-02-20"), "alice")
         .await
         .expect("report");
@@ -713,6 +719,228 @@ pub async fn a_changed_decision_is_recorded_on_any_change<S: Store>(store: S) {
         last.assessment.as_ref().expect("assessment")["outcome"],
         "not-notifiable"
     );
+}
+
+/// Discovery, exposure and step dates after today (the UK date), and an
+/// exposure after its discovery, are refused naming the field, by every
+/// write: report, amend, step and import (the other lines are stored).
+pub async fn dates_that_cannot_be_true_are_refused<S: Store>(store: S) {
+    // The suite's register: today is 2026-03-01 in the UK.
+    let r = register(store);
+    let field_of = |e: RegisterError| match e {
+        RegisterError::Invalid(e) => (e.field, e.message),
+        other => panic!("not an input error: {other}"),
+    };
+    let (field, message) = field_of(
+        r.report(&ct("F-1", "2026-03-02"), "rep")
+            .await
+            .expect_err("tomorrow"),
+    );
+    assert_eq!(field, "discovered");
+    assert!(
+        message.contains("today (2026-03-01, UK) or in the past"),
+        "{message}"
+    );
+    let mut later = ct("F-2", "2026-02-20");
+    later["occurred"] = json!("2026-02-21");
+    assert_eq!(
+        field_of(r.report(&later, "rep").await.expect_err("after")).0,
+        "occurred"
+    );
+    // Today itself is accepted.
+    let rec = r
+        .report(&ct("F-3", "2026-03-01"), "rep")
+        .await
+        .expect("today");
+    assert_eq!(
+        field_of(
+            r.amend(
+                "F-3",
+                rec.version,
+                &json!({"discovered": "2026-06-01"}),
+                "typo",
+                "inv"
+            )
+            .await
+            .expect_err("future")
+        )
+        .0,
+        "discovered"
+    );
+    let step = Transition::RecordNotification {
+        date: d("2026-03-05"),
+        authority_reference: "CQC/1".into(),
+    };
+    assert_eq!(
+        field_of(
+            r.transition("F-3", rec.version, &step, None, "inv")
+                .await
+                .expect_err("future step")
+        )
+        .0,
+        "date"
+    );
+    assert_eq!(r.get("F-3").await.expect("read").version, rec.version);
+    // An import names the line and stores the others.
+    let report = r
+        .import(
+            [
+                (1, ct("F-4", "2026-02-01").to_string()),
+                (2, ct("F-5", "2027-01-01").to_string()),
+                (3, ct("F-6", "2026-02-02").to_string()),
+            ],
+            "cli",
+        )
+        .await
+        .expect("import");
+    assert_eq!(report.created, 2);
+    assert_eq!(report.refused.len(), 1);
+    assert_eq!(report.refused[0].0, 2);
+    assert!(
+        report.refused[0].1.contains("discovered"),
+        "{:?}",
+        report.refused
+    );
+}
+
+/// The CSV export (one for the web and the command line) scans every row
+/// with that incident's recorded identity: a name that only the identity
+/// makes a name stops it, row and reference named.
+pub async fn the_csv_export_goes_through_each_incidents_identity<S: Store + AccountStore>(
+    store: S,
+) {
+    use crate::export::CsvExport;
+    let r = register(store);
+    let mut named = ct("X-1", "2026-02-20");
+    named["description"] = json!("Aardvark was scanned twice, the protocol was wrong.");
+    r.report(&named, "rep").await.expect("report");
+    r.report(&ct("X-2", "2026-02-21"), "rep")
+        .await
+        .expect("report");
+    let all = Filter::default();
+    let CsvExport::Cleared { csv, rows } =
+        r.csv_export(&all, Sort::Reference).await.expect("export")
+    else {
+        panic!("blocked before any identity is recorded");
+    };
+    assert_eq!(rows, 2);
+    assert!(csv.starts_with("reference,status,nation,"), "{csv}");
+    assert!(
+        csv.contains(",\"Aardvark was scanned twice, the protocol was wrong.\"\r\n"),
+        "{csv}"
+    );
+    r.set_identity(
+        "X-1",
+        &json!({"patient": {"name": "Alice Aardvark"}}),
+        "lead",
+    )
+    .await
+    .expect("identity");
+    match r.csv_export(&all, Sort::Reference).await.expect("export") {
+        CsvExport::Blocked(found) => {
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!((found[0].row, found[0].reference.as_str()), (1, "X-1"));
+            assert_eq!(found[0].text, "Aardvark");
+        }
+        CsvExport::Cleared { .. } => panic!("the recorded name left in the CSV"),
+    }
+    // Filtered to the other incident, it is made.
+    let other = Filter {
+        discovered_from: Some(d("2026-02-21")),
+        ..Filter::default()
+    };
+    assert!(matches!(
+        r.csv_export(&other, Sort::Reference).await.expect("export"),
+        CsvExport::Cleared { rows: 1, .. }
+    ));
+}
+
+/// Free text kept for good (description, comments, reasons, closing
+/// findings, report sections) is scanned as it is entered: an identifier
+/// is refused naming the field and the kind, never echoed, and nothing is
+/// stored.
+pub async fn identifiers_are_refused_where_they_are_typed<S: Store>(store: S) {
+    use crate::report::ReportDocument;
+    let r = register_at(store, time::macros::datetime!(2026-07-01 12:00 UTC));
+    let refused = |e: RegisterError| match e {
+        RegisterError::Invalid(e) => {
+            for secret in ["Aardvark", "943", "1958", "0161"] {
+                assert!(
+                    !e.message.contains(secret),
+                    "{secret} echoed: {}",
+                    e.message
+                );
+            }
+            (e.field, e.message)
+        }
+        other => panic!("not an input error: {other}"),
+    };
+    let mut named = ct("ID-E1", "2026-02-20");
+    named["description"] =
+        json!("Mrs Alice Aardvark, NHS 943 476 5919, DOB 1958-02-03, had the wrong CT.");
+    let (field, message) = refused(r.report(&named, "rep").await.expect_err("refused"));
+    assert_eq!(field, "description");
+    for kind in ["NHS number", "date of birth", "name after a title"] {
+        assert!(message.contains(kind), "{kind} not named: {message}");
+    }
+    assert!(matches!(
+        r.get("ID-E1").await,
+        Err(RegisterError::Store(StoreError::NotFound(_)))
+    ));
+    let rec = r
+        .report(&ct("ID-E2", "2026-02-20"), "rep")
+        .await
+        .expect("clean");
+    let (field, _) = refused(
+        r.amend(
+            "ID-E2",
+            rec.version,
+            &json!({"description": "Called back on 0161 496 0160."}),
+            "more detail",
+            "inv",
+        )
+        .await
+        .expect_err("refused"),
+    );
+    assert_eq!(field, "description");
+    let (field, _) = refused(
+        r.amend(
+            "ID-E2",
+            rec.version,
+            &json!({"errors": ["procedural"]}),
+            "per Mr Aardvark",
+            "inv",
+        )
+        .await
+        .expect_err("refused"),
+    );
+    assert_eq!(field, "reason");
+    let (field, _) = refused(
+        r.comment("ID-E2", "Patient lives at SW1A 1AA.", "adv")
+            .await
+            .expect_err("refused"),
+    );
+    assert_eq!(field, "comment");
+    let mut doc = ReportDocument::prefilled(&rec);
+    doc.sections
+        .insert("learning".into(), "Ask Dr Aardvark to check.".into());
+    let (field, _) = refused(
+        r.save_report("ID-E2", 0, &doc, false, "inv", Scope::Organisation)
+            .await
+            .expect_err("refused"),
+    );
+    assert_eq!(field, "sections.learning");
+    let close = Transition::CloseLocally {
+        date: d("2026-06-01"),
+        findings: "Explained to Mrs Aardvark.".into(),
+    };
+    let (field, _) = refused(
+        r.transition("ID-E2", rec.version, &close, None, "inv")
+            .await
+            .expect_err("refused"),
+    );
+    assert_eq!(field, "findings");
+    assert_eq!(r.get("ID-E2").await.expect("read").version, rec.version);
 }
 
 /// Runs every test of the suite as a `#[tokio::test]`, each on a fresh
@@ -1708,7 +1936,10 @@ macro_rules! backend_tests {
             comments_are_events,
             dashboard_counts_follow_writes,
             identity_is_kept_apart,
-            reports_are_versioned_and_final_only_when_complete);
+            reports_are_versioned_and_final_only_when_complete,
+            dates_that_cannot_be_true_are_refused,
+            the_csv_export_goes_through_each_incidents_identity,
+            identifiers_are_refused_where_they_are_typed);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

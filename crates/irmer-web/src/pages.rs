@@ -18,6 +18,7 @@ use irmer_core::{Outcome, Settings};
 use irmer_store::accounts::{
     AccountError, AccountStore, Action, Role, SESSION_FOR, User, same_secret, secret,
 };
+use irmer_store::export::CsvExport;
 use irmer_store::register::{HistoryEntry, IncidentRecord, RegisterError, summary_deadlines};
 use irmer_store::{Filter, Owner, Sort, Store, StoreError, Summary};
 use maud::{Markup, html};
@@ -1760,21 +1761,6 @@ async fn register_page<S: Store + AccountStore>(
     ))
 }
 
-/// A CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@`
-/// defused so that a spreadsheet does not run it as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 async fn register_csv<S: Store + AccountStore>(
     State(app): State<App<S>>,
     p: PageUser,
@@ -1784,81 +1770,28 @@ async fn register_csv<S: Store + AccountStore>(
     let (filter, sort) = register_filter(&app, &p, &params).map_err(|(_, m)| {
         PageError::new(StatusCode::BAD_REQUEST, "There is a problem", m).for_user(&p)
     })?;
-    let mut out = String::from(
-        "reference,status,modality,nation,discovered,outcome,codes,notify_by,report_by,notified_on,report_sent_on,closed_on,next_due\r\n",
-    );
-    let mut offset = 0u64;
-    loop {
-        let page = app
-            .register
-            .summaries(&filter, sort, irmer_store::MAX_PAGE, offset)
-            .await
-            .for_page(&p)?;
-        for s in &page.items {
-            let d = |x: Option<CivilDate>| x.map(|d| d.to_string()).unwrap_or_default();
-            let i = &s.index;
-            let row = [
-                s.reference.clone(),
-                s.status.as_str().into(),
-                i.modality.as_str().into(),
-                i.nation.clone(),
-                i.discovered.to_string(),
-                i.outcome.as_str().into(),
-                i.codes.clone(),
-                d(i.notify_by),
-                d(i.report_by),
-                d(i.notified_on),
-                d(i.report_sent_on),
-                d(i.closed_on),
-                d(i.next_due),
-            ];
-            out.push_str(
-                &row.iter()
-                    .map(|f| csv_field(f))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            out.push_str("\r\n");
+    // One export for the web and the command line: every row through the
+    // identifier gate with that incident's recorded identity.
+    let out = match app.register.csv_export(&filter, sort).await.for_page(&p)? {
+        CsvExport::Cleared { csv, .. } => csv,
+        CsvExport::Blocked(found) => {
+            let body = html! {
+                h1 { "The export identifies someone" }
+                div class="notice warning" role="alert" {
+                    p { "irmer found what may identify a person in the register's export, so it was not made:" }
+                    ul { @for f in &found { li { "Row " (f.row) " (" (f.reference) "): " (f.kind) ", \u{201c}" (f.text) "\u{201d}" } } }
+                    p { "Remove them from those incidents, or narrow the filters to leave them out." }
+                }
+            };
+            return Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The export identifies someone",
+                Section::Register,
+                body,
+            ));
         }
-        offset += page.items.len() as u64;
-        if !page.more {
-            break;
-        }
-    }
-    // What leaves goes through the scanner (the administrator's hospital
-    // number masks and every fixed kind): the CSV has no free text, but a
-    // reference is typed by people.
-    let masks = app.register.hospital_number_masks().await.for_page(&p)?;
-    let rules = irmer_scan::Rules {
-        hospital_numbers: masks,
-        ..irmer_scan::Rules::default()
     };
-    let scanner = irmer_scan::Scanner::new(&rules).map_err(|e| {
-        PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "There is a problem",
-            format!("The export cannot be checked for identifiers ({e}); correct the hospital number patterns on the Administration page."),
-        )
-        .for_user(&p)
-    })?;
-    let found = scanner.scan(&out);
-    if !found.is_empty() {
-        let body = html! {
-            h1 { "The export identifies someone" }
-            div class="notice warning" role="alert" {
-                p { "irmer found what may identify a person in the register's export, so it was not made:" }
-                ul { @for f in &found { li { "Row " (f.line - 1) ": " (f.kind.describe()) ", \u{201c}" (&out[f.range.clone()]) "\u{201d}" } } }
-                p { "Change those incidents' references, or narrow the filters to leave them out." }
-            }
-        };
-        return Ok(show_as(
-            &p,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The export identifies someone",
-            Section::Register,
-            body,
-        ));
-    }
     let mut r = out.into_response();
     let h = r.headers_mut();
     h.insert(

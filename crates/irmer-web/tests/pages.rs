@@ -318,10 +318,11 @@ fn pages_suite(server: &Server) {
     );
     let csv = aud.get("/incidents.csv?modality=ct");
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
-    assert!(csv.body.starts_with("reference,status,modality"));
+    assert!(csv.body.starts_with("reference,status,nation,modality"));
     assert!(
-        csv.body
-            .contains(&format!("{reference},notified,ct,england,2026-02-26")),
+        csv.body.contains(&format!(
+            "{reference},notified,england,ct,unintended,2026-02-26"
+        )),
         "{}",
         csv.body
     );

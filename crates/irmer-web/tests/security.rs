@@ -209,3 +209,80 @@ fn a_reference_does_not_tell_what_is_outside_ones_scope() {
         "a taken reference and a free one are answered alike"
     );
 }
+
+#[test]
+fn a_date_in_the_future_is_refused_naming_the_field() {
+    let server = server();
+    let r = server.api(
+        "api-test",
+        "POST",
+        "/api/v1/incidents",
+        &json!({"nation": "england", "discovered": "2099-01-01", "modality": "ct",
+            "exposure": "unintended", "errors": ["human"]})
+        .to_string(),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["field"], "discovered");
+    let mut rep = Browser::sign_in(server.addr, "rep", "password-rep").expect("sign in");
+    let r = rep.post(
+        "/report",
+        &[
+            ("modality", "ct"),
+            ("action", "submit"),
+            ("discovered", "2099-01-01"),
+            ("nation", "england"),
+            ("exposure", "unintended"),
+            ("errors", "human"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("href=\"#f-discovered\"") && r.body.contains("must be today"),
+        "{}",
+        r.body
+    );
+    assert!(!rep.get("/").body.contains("2099"), "nothing was stored");
+}
+
+#[test]
+fn an_identifier_is_refused_where_it_is_typed() {
+    let server = server();
+    let description = "Mrs Alice Aardvark, NHS 943 476 5919, had the wrong CT.";
+    let r = server.api(
+        "api-test",
+        "POST",
+        "/api/v1/incidents",
+        &json!({"nation": "england", "discovered": "2026-02-20", "modality": "ct",
+            "exposure": "unintended", "errors": ["human"], "description": description})
+        .to_string(),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["field"], "description");
+    assert!(
+        r.body.contains("NHS number") && !r.body.contains("943") && !r.body.contains("Aardvark"),
+        "{}",
+        r.body
+    );
+    let mut rep = Browser::sign_in(server.addr, "rep", "password-rep").expect("sign in");
+    let r = rep.post(
+        "/report",
+        &[
+            ("modality", "ct"),
+            ("action", "submit"),
+            ("discovered", "2026-02-20"),
+            ("nation", "england"),
+            ("exposure", "unintended"),
+            ("errors", "human"),
+            ("description", description),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("href=\"#f-description\"")
+            && r.body.contains("name after a title at line 1, column 1"),
+        "{}",
+        r.body
+    );
+    let listed = server.api("api-test", "GET", "/api/v1/incidents", "");
+    assert_eq!(listed.json()["items"], json!([]), "nothing was stored");
+}

@@ -13,7 +13,9 @@ use irmer_core::incident::{CivilDate, Modality};
 use irmer_core::lifecycle::DeadlineStatus;
 use irmer_core::lifecycle::{ClockState, IncidentStatus, Transition};
 use irmer_core::parse::InputError;
-use irmer_store::register::{IncidentRecord, Register, RegisterError, summary_view};
+use irmer_store::accounts::AccountStore;
+use irmer_store::export::CsvExport;
+use irmer_store::register::{Register, RegisterError, summary_view};
 use irmer_store::{Filter, Sort, Store, StoreError, Summary};
 
 use crate::text;
@@ -593,35 +595,7 @@ pub enum ExportFormat {
     Csv,
 }
 
-/// The CSV columns, in order (documented in the README).
-pub const CSV_COLUMNS: [&str; 24] = [
-    "reference",
-    "status",
-    "nation",
-    "modality",
-    "exposure",
-    "discovered",
-    "occurred",
-    "outcome",
-    "codes",
-    "category_code",
-    "authority",
-    "notify_by",
-    "notified_on",
-    "authority_reference",
-    "report_by",
-    "report_sent_on",
-    "closed_on",
-    "deadline",
-    "patient_age",
-    "age_group",
-    "people",
-    "errors",
-    "dose_received_msv",
-    "description",
-];
-
-pub async fn export<S: Store>(
+pub async fn export<S: Store + AccountStore>(
     register: &Register<S>,
     format: ExportFormat,
     filter: &FilterArgs,
@@ -629,53 +603,63 @@ pub async fn export<S: Store>(
 ) -> anyhow::Result<ExitCode> {
     let today = register.today();
     let filter = filter.filter(today);
+    // The CSV is made whole and through the identifier gate before a byte
+    // is written: a blocked export writes nothing.
+    let csv = match format {
+        ExportFormat::Jsonl => None,
+        ExportFormat::Csv => match register.csv_export(&filter, Sort::Reference).await {
+            Ok(CsvExport::Cleared { csv, rows }) => Some((csv, rows)),
+            Ok(CsvExport::Blocked(found)) => {
+                for f in &found {
+                    eprintln!(
+                        "row {} ({}): {}, \u{201c}{}\u{201d}",
+                        f.row, f.reference, f.kind, f.text
+                    );
+                }
+                eprintln!(
+                    "irmer: the export was not made: {} identifier{} found (remove them from those incidents, or narrow the filters)",
+                    found.len(),
+                    if found.len() == 1 { "" } else { "s" }
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return Ok(report_error(&e)),
+        },
+    };
     let sink: Box<dyn Write> = match output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot write {}", p.display()))?)
         }
         None => Box::new(io::stdout().lock()),
     };
-    enum Out {
-        Csv(Box<csv::Writer<Box<dyn Write>>>),
-        Jsonl(io::BufWriter<Box<dyn Write>>),
-    }
-    let mut out = match format {
-        ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(sink);
-            w.write_record(CSV_COLUMNS)?;
-            Out::Csv(Box::new(w))
-        }
-        ExportFormat::Jsonl => Out::Jsonl(io::BufWriter::new(sink)),
-    };
-    let mut offset = 0u64;
-    let mut count = 0u64;
-    loop {
-        let (items, more) = match register
-            .list(&filter, Sort::Reference, irmer_store::MAX_PAGE, offset)
-            .await
-        {
-            Ok(page) => page,
-            Err(e) => return Ok(report_error(&e)),
-        };
-        for record in &items {
-            match &mut out {
-                Out::Csv(w) => w.write_record(csv_row(record, today))?,
-                Out::Jsonl(w) => {
-                    serde_json::to_writer(&mut *w, &record.incident)?;
-                    w.write_all(b"\n")?;
-                }
+    let mut out = io::BufWriter::new(sink);
+    let count = if let Some((csv, rows)) = csv {
+        out.write_all(csv.as_bytes())?;
+        rows
+    } else {
+        // JSON Lines: the register's own backup, exactly as typed (the
+        // free text included), importable again.
+        let mut offset = 0u64;
+        loop {
+            let (items, more) = match register
+                .list(&filter, Sort::Reference, irmer_store::MAX_PAGE, offset)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => return Ok(report_error(&e)),
+            };
+            for record in &items {
+                serde_json::to_writer(&mut out, &record.incident)?;
+                out.write_all(b"\n")?;
+            }
+            offset += items.len() as u64;
+            if !more {
+                break;
             }
         }
-        count += items.len() as u64;
-        offset += items.len() as u64;
-        if !more {
-            break;
-        }
-    }
-    match &mut out {
-        Out::Csv(w) => w.flush()?,
-        Out::Jsonl(w) => w.flush()?,
-    }
+        offset
+    };
+    out.flush()?;
     if output.is_some() {
         eprintln!(
             "exported {count} incident{}",
@@ -683,69 +667,6 @@ pub async fn export<S: Store>(
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A text cell a spreadsheet will not run as a formula.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn csv_row(r: &IncidentRecord, today: CivilDate) -> Vec<String> {
-    let i = &r.incident;
-    let a = &r.assessment;
-    let date = |d: Option<CivilDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let (age, group) = match i.patient {
-        Some(irmer_core::incident::Patient::Age(n)) => (n.to_string(), String::new()),
-        Some(irmer_core::incident::Patient::Group(g)) => (String::new(), g.as_str().to_owned()),
-        None => (String::new(), String::new()),
-    };
-    let dose = i
-        .dose
-        .filter(|d| d.unit == irmer_core::incident::DoseUnit::Msv)
-        .and_then(|d| d.received)
-        .map(|q| q.to_string())
-        .unwrap_or_default();
-    vec![
-        cell(&r.reference),
-        r.status.as_str().into(),
-        i.nation.as_str().into(),
-        i.modality.as_str().into(),
-        i.exposure.as_str().into(),
-        i.discovered.to_string(),
-        date(i.occurred),
-        r.outcome.as_str().into(),
-        a.codes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" "),
-        a.category_code.map(|c| c.to_string()).unwrap_or_default(),
-        a.authority.map(|x| x.id().to_owned()).unwrap_or_default(),
-        date(r.index.notify_by),
-        date(r.milestones.notified_on),
-        cell(
-            r.milestones
-                .authority_reference
-                .as_deref()
-                .unwrap_or_default(),
-        ),
-        date(r.index.report_by),
-        date(r.milestones.report_sent_on),
-        date(r.milestones.closed_on),
-        next_clock(r.deadline_status(today)),
-        age,
-        group,
-        i.people.to_string(),
-        i.errors
-            .map(|e| e.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default(),
-        dose,
-        cell(i.description.as_deref().unwrap_or_default()),
-    ]
 }
 
 pub async fn backup<S: Store>(register: &Register<S>, path: &Path) -> anyhow::Result<ExitCode> {

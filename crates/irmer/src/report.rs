@@ -78,7 +78,7 @@ pub async fn run<S: Store + AccountStore>(
         let text = read(file)?;
         let document = ReportDocument::from_json(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a report document: {e}", file.display()))?;
-        let saved = register
+        let saved = match register
             .save_report(
                 reference,
                 latest,
@@ -87,7 +87,12 @@ pub async fn run<S: Store + AccountStore>(
                 actor,
                 Scope::Organisation,
             )
-            .await?;
+            .await
+        {
+            Ok(saved) => saved,
+            // A refused section names its field (exit status 2).
+            Err(e) => return Ok(crate::register::report_error(&e)),
+        };
         let missing: Vec<&str> = saved.document.missing().iter().map(|s| s.title).collect();
         println!(
             "{reference}: saved report version {} ({}){}",

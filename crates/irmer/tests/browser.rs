@@ -645,7 +645,26 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "investigation report",
         &mut seen,
     );
+    // An identifier typed into a section is refused as it is typed.
     browser.type_into("#f-sections-what-happened", "Dr Khan was told at once.");
+    browser.click("button[name=action][value=draft]");
+    browser.wait_for("would identify a person");
+    check(
+        &browser,
+        &engine,
+        "investigation report, an identifier refused as typed",
+        &mut seen,
+    );
+    // A name the incident's identity records passes that check (it could
+    // be anyone's) and is stopped where the report leaves.
+    browser.go(&format!("{base}incidents/AXE-1/identity"));
+    browser.wait_for("Who is involved");
+    browser.type_into("#f-patient-name", "Ahmed Khan");
+    browser.click("form[action='/incidents/AXE-1/identity'] button[type=submit]");
+    browser.wait_for("History");
+    browser.go(&format!("{base}incidents/AXE-1/report"));
+    browser.wait_for("Investigation report");
+    browser.type_into("#f-sections-what-happened", "Khan was told at once.");
     browser.click("button[name=action][value=draft]");
     browser.wait_for("Report saved");
     at(
@@ -656,7 +675,7 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     );
     at(
         "incidents/AXE-1/report.html?redact=1",
-        "[person 1] was told",
+        "[patient] was told",
         "investigation report, made (redacted)",
         &mut seen,
     );

@@ -393,34 +393,57 @@ fn a_report_is_saved_gated_exported_and_recorded() {
         why.contains("sections.doses") && why.contains("Learning"),
         "{why}"
     );
+    // A name after a title is refused as it is typed: nothing is saved.
     let with_name = reg.file("named.json", &sections(" Dr Khan was told."));
-    let saved = reg.ok(&["report", "CT-9", "--save", &with_name, "--final"]);
+    let refused = reg.run(&["report", "CT-9", "--save", &with_name, "--final"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("sections.what_happened: this text would identify a person (name after a title at line 1, column 32)")
+            && !why.contains("Khan"),
+        "{why}"
+    );
+    // A local hospital number is a pattern only the export knows.
+    let with_number = reg.file("numbered.json", &sections(" RXH1234567 was told."));
+    let saved = reg.ok(&["report", "CT-9", "--save", &with_number, "--final"]);
     assert!(saved.contains("saved report version 1 (final)"), "{saved}");
 
     // An identifier blocks the export and writes nothing.
     let out = reg.dir.join("report.html");
     let out_s = out.to_string_lossy().into_owned();
-    let blocked = reg.run(&["report", "CT-9", "--format", "html", "-o", &out_s]);
+    let mask = ["--hospital-number", "RXH#######"];
+    let blocked = reg.run(
+        &[
+            &["report", "CT-9", "--format", "html", "-o", &out_s][..],
+            &mask,
+        ]
+        .concat(),
+    );
     assert_eq!(blocked.status.code(), Some(1));
     let why = String::from_utf8_lossy(&blocked.stderr);
     assert!(
-        why.contains("What happened, line 1, column 32: name after a title \"Dr Khan\""),
+        why.contains("What happened, line 1, column 32: hospital number \"RXH1234567\""),
         "{why}"
     );
     assert!(!out.exists());
     // Redacted, it is written, and the history says so.
     reg.ok(&[
-        "report", "CT-9", "--format", "html", "-o", &out_s, "--redact",
-    ]);
+        &[
+            "report", "CT-9", "--format", "html", "-o", &out_s, "--redact",
+        ][..],
+        &mask,
+    ]
+    .concat());
     let pdf = reg.dir.join("report.pdf");
-    reg.ok(&["report", "CT-9", "-o", &pdf.to_string_lossy(), "--redact"]);
+    let pdf_s = pdf.to_string_lossy().into_owned();
+    reg.ok(&[&["report", "CT-9", "-o", &pdf_s, "--redact"][..], &mask].concat());
     assert!(
         std::fs::read(&pdf).expect("written").starts_with(b"%PDF-"),
         "PDF is the default"
     );
     let html = std::fs::read_to_string(&out).expect("written");
     assert!(
-        html.contains("[person 1] was told.") && !html.contains("Khan"),
+        html.contains("[hospital number] was told.") && !html.contains("RXH1234567"),
         "{html}"
     );
     let shown = reg.ok(&["incident", "show", "CT-9"]);
@@ -434,4 +457,30 @@ fn a_report_is_saved_gated_exported_and_recorded() {
         "{text}"
     );
     assert!(reg.run(&["report", "CT-9", "--version", "7"]).status.code() == Some(1));
+}
+
+#[test]
+fn the_csv_export_goes_through_the_identifier_gate() {
+    let r = Register::new("csv-gate");
+    // A reference typed as a telephone number.
+    let incident = r.file(
+        "phone.json",
+        r#"{"reference": "T-0161-496-0160", "nation": "england", "discovered": "2026-02-20", "modality": "ct", "exposure": "unintended", "errors": ["human"]}"#,
+    );
+    r.ok(&["incident", "add", &incident]);
+    let path = r.dir.join("out.csv");
+    let out = r.run(&[
+        "export",
+        "--format",
+        "csv",
+        "-o",
+        path.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("row 1 (T-0161-496-0160): telephone number"),
+        "{stderr}"
+    );
+    assert!(!path.exists(), "a blocked export writes nothing");
 }
