@@ -206,16 +206,34 @@ impl Pass<'_> {
 
     fn mask(&mut self, i: usize) -> Option<usize> {
         let b = self.b;
+        let fits = |want: u8, got: u8| match want {
+            b'#' => got.is_ascii_digit(),
+            b'@' => got.is_ascii_alphabetic(),
+            w => w.eq_ignore_ascii_case(&got),
+        };
+        // As the mask says, or, for a mask that starts with its own letters
+        // (RXH#######), with one space or hyphen between two of its
+        // characters ("RXH 123 4567", "RXH-1234567"), as people write them.
+        // A mask of classes only (@@######) is read exactly: spaced, it
+        // would match ordinary words and dates.
         let hit = self.s.masks.iter().find_map(|Mask(m)| {
-            let end = i + m.len();
-            let fits = end <= b.len()
-                && m.iter().zip(&b[i..end]).all(|(want, got)| match want {
-                    b'#' => got.is_ascii_digit(),
-                    b'@' => got.is_ascii_alphabetic(),
-                    w => w.eq_ignore_ascii_case(got),
-                })
-                && boundary(b, end);
-            fits.then_some(end)
+            let anchored = m.first().is_some_and(|c| !matches!(c, b'#' | b'@'));
+            let mut t = i;
+            for (n, want) in m.iter().enumerate() {
+                if anchored
+                    && n > 0
+                    && matches!(b.get(t), Some(b' ' | b'-'))
+                    && b.get(t + 1).is_some_and(|g| fits(*want, *g))
+                    && !b.get(t).is_some_and(|g| fits(*want, *g))
+                {
+                    t += 1;
+                }
+                if !b.get(t).is_some_and(|g| fits(*want, *g)) {
+                    return None;
+                }
+                t += 1;
+            }
+            boundary(b, t).then_some(t)
         })?;
         self.push(Kind::HospitalNumber, i, hit, None);
         Some(hit)
@@ -274,6 +292,9 @@ impl Pass<'_> {
     /// telephone number (10 or 11 digits from a leading 0), or a year of
     /// birth after "born".
     fn number_run(&mut self, i: usize) -> Option<usize> {
+        if let Some(end) = self.separated_health_number(i) {
+            return Some(end);
+        }
         let b = self.b;
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut j = i;
@@ -308,6 +329,35 @@ impl Pass<'_> {
             }
         }
         Some(end.max(j))
+    }
+
+    /// A health number written 3-3-4 with dots or slashes ("943.476.5919",
+    /// "943/476/5919"): the same separator twice, a valid check digit.
+    fn separated_health_number(&mut self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let sep = *b.get(i + 3)?;
+        let shape = matches!(sep, b'.' | b'/')
+            && b.get(i + 7) == Some(&sep)
+            && [0, 1, 2, 4, 5, 6, 8, 9, 10, 11]
+                .iter()
+                .all(|&k| digit(b, i + k))
+            && boundary(b, i + 12)
+            && !(b.get(i + 12) == Some(&sep) && digit(b, i + 13));
+        if !shape {
+            return None;
+        }
+        let mut ten = [0u8; 10];
+        for (n, k) in [0, 1, 2, 4, 5, 6, 8, 9, 10, 11].iter().enumerate() {
+            ten[n] = b[i + k] - b'0';
+        }
+        let kind = match health::classify(&ten)? {
+            HealthNumber::Nhs if ten[0] == 0 => return None,
+            HealthNumber::Nhs => Kind::NhsNumber,
+            HealthNumber::Chi => Kind::ChiNumber,
+            HealthNumber::HealthAndCare => Kind::HealthAndCareNumber,
+        };
+        self.push(kind, i, i + 12, None);
+        Some(i + 12)
     }
 
     /// Tries the groups from `g`; returns the next group to try.
@@ -412,7 +462,10 @@ impl Pass<'_> {
         let n = (i..i + 5).take_while(|k| digit(b, *k)).count();
         let value = |len: usize| self.text[i..i + len].parse::<i32>().ok();
         match n {
-            4 => Some((value(4)?, false, i + 4)),
+            // A year a record can hold: "0000" or "4000" is not one.
+            4 => value(4)
+                .filter(|y| (1850..=2199).contains(y))
+                .map(|y| (y, false, i + 4)),
             2 => Some((value(2)?, true, i + 2)),
             _ => None,
         }
@@ -550,22 +603,22 @@ impl Pass<'_> {
             return None;
         }
         let unit_ok = |k: usize| alpha(k) && !b"CIKMOV".contains(&b[k].to_ascii_uppercase());
-        let (k, spaced) = [2, 1].into_iter().find_map(|district| {
+        let k = [2, 1].into_iter().find_map(|district| {
             let d_end = i + letters + district;
             if district == 2 && !b.get(d_end - 1).is_some_and(u8::is_ascii_alphanumeric) {
                 return None;
             }
             let spaced = b.get(d_end) == Some(&b' ');
             let k = if spaced { d_end + 1 } else { d_end };
-            (digit(b, k) && unit_ok(k + 1) && unit_ok(k + 2) && boundary(b, k + 3))
-                .then_some((k, spaced))
+            (digit(b, k) && unit_ok(k + 1) && unit_ok(k + 2) && boundary(b, k + 3)).then_some(k)
         })?;
         let end = k + 3;
         let text = &self.text[i..end];
         let upper = !text.bytes().any(|c| c.is_ascii_lowercase());
         let lower = !text.bytes().any(|c| c.is_ascii_uppercase());
         let ordinal = ["st", "nd", "rd", "th"].contains(&&self.text[k + 1..end]);
-        if !(upper || (lower && spaced && !ordinal)) {
+        // Lower case, spaced or not ("sw1a1aa"), unless an ordinal ends it.
+        if !(upper || (lower && !ordinal)) {
             return None;
         }
         self.push(Kind::Postcode, i, end, None);

@@ -25,6 +25,7 @@ use std::fmt;
 use std::ops::Range;
 
 mod detect;
+mod fold;
 mod health;
 
 pub use health::{HealthNumber, check_digit_ok, classify};
@@ -260,9 +261,20 @@ impl Scanner {
         Ok(s)
     }
 
-    /// Every identifier in the text, in order, none overlapping.
+    /// Every identifier in the text, in order, none overlapping. The text
+    /// is read folded (compatibility forms, format characters, Unicode
+    /// spaces: see `fold`); the ranges are in the text as given.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
-        let mut found = detect::scan(self, text);
+        let mut found = match fold::fold(text) {
+            None => detect::scan(self, text),
+            Some(folded) => {
+                let mut found = detect::scan(self, &folded.text);
+                for f in &mut found {
+                    f.range = folded.original(f.range.clone());
+                }
+                found
+            }
+        };
         locate(text, &mut found);
         found
     }

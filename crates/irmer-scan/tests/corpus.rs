@@ -236,7 +236,73 @@ fn identifier_corpus() -> Vec<(String, String, Kind)> {
             Kind::TitledName,
         );
     }
+    // Written so as to slip past a byte-for-byte reader: other separators,
+    // Unicode spaces, full-width forms, characters that join or hide.
+    let full_width = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_graphic() {
+                    char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    for id in [
+        "943.476.5919".to_owned(),
+        "943/476/5919".to_owned(),
+        "943\u{a0}476\u{a0}5919".to_owned(),
+        "943\u{202f}476\u{2009}5919".to_owned(),
+        full_width("9434765919"),
+        full_width("943 476 5919"),
+        "943\u{200b}476\u{200b}5919".to_owned(),
+    ] {
+        add("Patient {} was scanned twice.", &id, Kind::NhsNumber);
+    }
+    for id in ["RXH 123 4567", "RXH-1234567", "rxh 1234567"] {
+        add(
+            "Hospital number {} on the request.",
+            id,
+            Kind::HospitalNumber,
+        );
+    }
+    for id in ["sw1a1aa", "m13 9wl", "SW1A1AA"] {
+        add("The patient lives at {} in the city.", id, Kind::Postcode);
+    }
+    for id in [
+        full_width("Smith"),
+        "Sm\u{200b}ith".to_owned(),
+        "Smi\u{ad}th".to_owned(),
+        "Jane\u{a0}Smith".to_owned(),
+    ] {
+        add("The scan of {} was repeated.", &id, Kind::RecordedName);
+    }
     corpus
+}
+
+#[test]
+fn findings_in_folded_text_are_placed_in_the_text_as_written() {
+    let scanner = Scanner::new(&rules()).expect("rules");
+    let text = "Ｐatient ９４３ ４７６ ５９１９ and Sm\u{200b}ith, line one.\nAgain: 943.476.5919.";
+    let found = scanner.scan(text);
+    let got: Vec<(&str, Kind, usize, usize)> = found
+        .iter()
+        .map(|f| (&text[f.range.clone()], f.kind, f.line, f.column))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("９４３ ４７６ ５９１９", Kind::NhsNumber, 1, 9),
+            ("Sm\u{200b}ith", Kind::RecordedName, 1, 26),
+            ("943.476.5919", Kind::NhsNumber, 2, 8),
+        ]
+    );
+    let redacted = scanner.redact(text).text;
+    assert_eq!(
+        redacted,
+        "Ｐatient [NHS number] and [patient], line one.\nAgain: [NHS number]."
+    );
 }
 
 #[test]
