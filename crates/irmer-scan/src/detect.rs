@@ -673,7 +673,19 @@ impl Pass<'_> {
             }
         }
         if !self.s.parts.is_empty() {
-            self.recorded(i, j);
+            if word.contains('-') && self.part_of(word).is_none() {
+                // "CT-Aardvark": a recorded name inside a hyphenated word
+                // (a reference someone typed), unless the whole is a name.
+                let mut k = i;
+                for piece in word.split('-') {
+                    if !piece.is_empty() {
+                        self.recorded(k, k + piece.len());
+                    }
+                    k += piece.len() + 1;
+                }
+            } else {
+                self.recorded(i, j);
+            }
         }
         self.prev_word = Some((i, j));
         Some(j)

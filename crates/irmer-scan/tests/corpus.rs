@@ -278,6 +278,11 @@ fn identifier_corpus() -> Vec<(String, String, Kind)> {
     ] {
         add("The scan of {} was repeated.", &id, Kind::RecordedName);
     }
+    add(
+        "Reference CT-{}-2 was notified.",
+        "Smith",
+        Kind::RecordedName,
+    );
     corpus
 }
 

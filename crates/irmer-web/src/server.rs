@@ -61,7 +61,7 @@ impl Limits {
 
 /// The soft limit on open files, from /proc (1,024, the usual default,
 /// where it cannot be read).
-fn open_file_limit() -> usize {
+pub fn open_file_limit() -> usize {
     std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| {

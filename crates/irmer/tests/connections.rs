@@ -62,25 +62,13 @@ fn start(name: &str, header_timeout: &str) -> Server {
     Server { child, addr }
 }
 
-/// Our own open-file limit must hold the connections the test opens.
-fn own_file_limit() -> usize {
-    std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(1024)
-}
-
 #[test]
 fn a_normal_request_is_answered_past_the_file_limit_of_idle_connections() {
     // A header timeout longer than the test: only closing the connections
     // idle longest can make room.
     let server = start("flood", "60");
-    let many = (FILES * 3).min(own_file_limit().saturating_sub(64));
+    // Our own open-file limit must hold the connections the test opens.
+    let many = (FILES * 3).min(irmer_web::server::open_file_limit().saturating_sub(64));
     assert!(
         many > FILES,
         "this test needs more than {FILES} files of its own"
