@@ -224,7 +224,9 @@ impl Scanner {
             s.masks.push(Mask(m.as_bytes().to_vec()));
         }
         for (i, n) in rules.known_numbers.iter().enumerate() {
-            let n = n.trim();
+            // As recorded, spaces and hyphens aside (they are read
+            // between any two characters, as with a mask).
+            let n: String = n.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
             if n.len() < 4 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 return Err(RuleError {
                     field: format!("known_numbers[{i}]"),
@@ -233,6 +235,15 @@ impl Scanner {
             }
             // Letters and digits only: as a mask, each matches itself.
             s.masks.push(Mask(n.as_bytes().to_vec()));
+            // Its digits alone, when letters lead six or more digits
+            // ("RXH1234567" written "1234567").
+            let digits = n.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            if digits.len() >= 6
+                && digits.len() < n.len()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                s.masks.push(Mask(digits.as_bytes().to_vec()));
+            }
         }
         for (i, p) in rules.people.iter().enumerate() {
             let words = name_words(&p.name);

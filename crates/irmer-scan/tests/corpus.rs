@@ -10,7 +10,7 @@ use proptest::prelude::*;
 fn rules() -> Rules {
     Rules {
         hospital_numbers: vec!["RXH#######".into(), "@@######".into()],
-        known_numbers: Vec::new(),
+        known_numbers: vec!["QKB 004 7721".into()],
         people: vec![
             Person {
                 role: "patient".into(),
@@ -263,6 +263,13 @@ fn identifier_corpus() -> Vec<(String, String, Kind)> {
     for id in ["RXH 123 4567", "RXH-1234567", "rxh 1234567"] {
         add(
             "Hospital number {} on the request.",
+            id,
+            Kind::HospitalNumber,
+        );
+    }
+    for id in ["QKB0047721", "qkb-004-7721", "0047721", "004 7721"] {
+        add(
+            "Her number {} was on the request.",
             id,
             Kind::HospitalNumber,
         );
