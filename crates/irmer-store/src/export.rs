@@ -163,7 +163,17 @@ impl<S: Store + AccountStore> Register<S> {
             hospital_numbers: masks.clone(),
             ..irmer_scan::Rules::default()
         })
-        .map_err(|e| RegisterError::Store(crate::StoreError::Backend(e.to_string())))?;
+        .map_err(|e| {
+            // A mask saved before masks were checked: say which, as an input.
+            RegisterError::Invalid(irmer_core::parse::InputError {
+                field: e.field,
+                message: format!(
+                    "{}: the export cannot be checked for identifiers with this rule",
+                    e.message
+                ),
+                position: None,
+            })
+        })?;
         let mut csv = CSV_COLUMNS.join(",");
         csv.push_str("\r\n");
         let mut found = Vec::new();

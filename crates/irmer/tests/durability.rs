@@ -3,12 +3,13 @@
 //! same SQLite file; every write that got a success response must be there,
 //! intact, with a consistent history.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod common;
 
 use irmer_web::testclient::request;
 use serde_json::json;
@@ -21,17 +22,7 @@ fn start(db: &str) -> (Child, SocketAddr) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server says where it listens");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = common::listening(&mut child);
     (child, addr)
 }
 
