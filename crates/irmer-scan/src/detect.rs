@@ -60,6 +60,13 @@ const MONTHS: &[(&str, u8)] = &[
     ("dec", 12),
 ];
 
+/// How e-mail domains end, for an address spelt with the plain word "at"
+/// ("jane at nhs.net", "jane at nhs dot net").
+const ADDRESS_ENDINGS: &[&str] = &[
+    "uk", "net", "com", "org", "scot", "wales", "cymru", "ie", "io", "me", "info", "co", "eu",
+    "edu", "gov", "int", "biz",
+];
+
 /// How far after "DOB", "born" or "birth" a date is read as a date of
 /// birth (bytes).
 const DOB_REACH: usize = 40;
@@ -169,37 +176,132 @@ impl Pass<'_> {
 
     // ------------------------------------------------------------ e-mail
 
+    /// An e-mail address as written (`jane.smith@nhs.net`) or spelt out to
+    /// get past a filter: `jane dot smith at nhs dot net`,
+    /// `jane.smith [at] nhs [dot] net`, `jane(at)nhs.net`,
+    /// `jane @ nhs.net`. After the plain word "at" the domain counts only
+    /// when it ends as addresses do (`.uk`, `.net`…) and is not a web
+    /// address (`www.`), so "reviewed at home.Then", "at the dot of nine"
+    /// and "guidance at www.gov.uk" are left alone.
     fn email(&mut self, i: usize) -> Option<usize> {
-        let b = self.b;
         if i < self.no_email_before {
             // A start inside a run already read: it ends at the same place.
             return None;
         }
+        let b = self.b;
         let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
-        let mut j = i;
-        while j < b.len() && local(b[j]) {
-            j += 1;
+        let run = |from: usize, ok: &dyn Fn(u8) -> bool| {
+            let mut j = from;
+            while j < b.len() && ok(b[j]) {
+                j += 1;
+            }
+            j
+        };
+        let first = run(i, &local);
+        // Any start inside the first run reaches the same separator.
+        self.no_email_before = first;
+        let mut end = first;
+        while let Some(next) = self.spelt_separator(end, b"dot") {
+            let after = run(next, &local);
+            if after == next {
+                break;
+            }
+            end = after;
         }
-        if b.get(j) != Some(&b'@') {
-            self.no_email_before = j;
+        let (mut k, word_at) = self.at_separator(end)?;
+        let label = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+        let mut labels: Vec<(usize, usize)> = Vec::new();
+        loop {
+            let e = run(k, &label);
+            if e == k {
+                break;
+            }
+            labels.push((k, e));
+            k = e;
+            if b.get(k) == Some(&b'.') && b.get(k + 1).is_some_and(|c| label(*c)) {
+                k += 1;
+            } else if let Some(next) = self.spelt_separator(k, b"dot") {
+                if !b.get(next).is_some_and(|c| label(*c)) {
+                    break;
+                }
+                k = next;
+            } else {
+                break;
+            }
+        }
+        let (&(first_label, first_end), &(tld_start, tld_end)) = (labels.first()?, labels.last()?);
+        let tld = &self.text[tld_start..tld_end];
+        if labels.len() < 2 || tld.len() < 2 || !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
             return None;
         }
-        let mut k = j + 1;
-        while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
-            k += 1;
+        if word_at {
+            let known = ADDRESS_ENDINGS.iter().any(|e| tld.eq_ignore_ascii_case(e));
+            if !known || self.text[first_label..first_end].eq_ignore_ascii_case("www") {
+                return None;
+            }
         }
-        while k > j + 1 && b[k - 1] == b'.' {
-            k -= 1;
+        self.push(Kind::Email, i, tld_end, None);
+        Some(tld_end)
+    }
+
+    /// After a run of address characters at `at`: the separator between
+    /// the local part and the domain, where the domain starts, and whether
+    /// it was the plain word "at".
+    fn at_separator(&self, at: usize) -> Option<(usize, bool)> {
+        let b = self.b;
+        if b.get(at) == Some(&b'@') {
+            return Some((at + 1, false));
         }
-        let domain = &self.text[j + 1..k];
-        let tld = domain.rsplit('.').next().unwrap_or("");
-        if !domain.contains('.') || tld.len() < 2 || !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
-            // Any start inside this run reaches the same `@` and domain.
-            self.no_email_before = j;
-            return None;
+        let spaces = |mut j: usize| {
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            j
+        };
+        let s = spaces(at);
+        if b.get(s) == Some(&b'@') && s > at {
+            let d = spaces(s + 1);
+            return (d > s + 1).then_some((d, false));
         }
-        self.push(Kind::Email, i, k, None);
-        Some(k)
+        let next = self.spelt_separator(at, b"at")?;
+        let bracketed = matches!(b.get(spaces(at)), Some(b'[' | b'(' | b'{'));
+        Some((next, !bracketed))
+    }
+
+    /// A separator spelt as a word at `at`: ` dot `, `[dot]`, ` (dot) `,
+    /// `{dot}` (any case, spaces optional around brackets), or the same
+    /// with "at". Where the text after it starts.
+    fn spelt_separator(&self, at: usize, word: &[u8]) -> Option<usize> {
+        let b = self.b;
+        let spaces = |mut j: usize| {
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            j
+        };
+        let is_word = |j: usize| {
+            b.get(j..j + word.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        };
+        let s = spaces(at);
+        let close = match b.get(s) {
+            Some(b'[') => Some(b']'),
+            Some(b'(') => Some(b')'),
+            Some(b'{') => Some(b'}'),
+            _ => None,
+        };
+        match close {
+            Some(close) => {
+                let w = spaces(s + 1);
+                let e = spaces(w + word.len());
+                (is_word(w) && b.get(e) == Some(&close)).then(|| spaces(e + 1))
+            }
+            None => {
+                // A bare word needs a space on each side.
+                let e = s + word.len();
+                (s > at && is_word(s) && b.get(e) == Some(&b' ')).then(|| spaces(e))
+            }
+        }
     }
 
     // ---------------------------------------------------- hospital number

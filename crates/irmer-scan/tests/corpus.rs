@@ -184,8 +184,22 @@ fn identifier_corpus() -> Vec<(String, String, Kind)> {
         "j.smith1@example.nhs.uk",
         "radiology-office@trust.nhs.uk",
         "A.N.Other+ir@hospital.scot.nhs.uk",
+        // Spelt out to get past a filter.
+        "jane.smith at nhs.net",
+        "jane dot smith at nhs dot net",
+        "JANE DOT SMITH AT NHS DOT NET",
+        "jane.smith [at] nhs [dot] net",
+        "jane.smith[at]nhs[dot]net",
+        "jane.smith (at) trust.nhs.uk",
+        "jane(at)nhs.net",
+        "jane{at}nhs.net",
+        "jane.smith @ nhs.net",
+        "jane.smith@nhs dot net",
+        "j.smith at example dot org",
+        "radiology-office at trust dot nhs dot uk",
     ] {
         add("Sent by e-mail to {}.", id, Kind::Email);
+        add("Her address is {} (given on the form).", id, Kind::Email);
     }
     for id in ["RXH1234567", "rxh7654321", "AB123456"] {
         add(
@@ -367,6 +381,9 @@ Room 1-2, phantom 2024-11, software version 3.1.4, build 20260302, protocol v2.3
 Exposure index 350; DAP 2.5 Gy cm2; fluoroscopy time 12 min 30 s; 3 images in fraction 5.
 Near miss: the wrong plan was found on 2026-11-20 before delivery. Authority: HIW, HIS, RQIA.
 MHRA and ARSAC told; HSE not needed. Codes 1, 3, 5, 9.1 and 10 did not apply.
+Guidance at www.gov.uk and at www.cqc.org.uk was read; the patient was seen at St. Mary's at 10.30.
+Reviewed at home.Then the dose was checked at 2.5 mGy, at 1.2 mSv and at the dot of nine.
+The marker dot at the isocentre was 2 mm out; seen at ward 4.2b; at version 3.1.4 at CT2.
 Planning scans: 3 (2 repeated). Verification imaging: CBCT 4 times in fraction 2, kV pairs daily.
 ";
 

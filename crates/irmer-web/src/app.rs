@@ -19,6 +19,10 @@ pub struct App<S> {
     /// Mark cookies `Secure` (the default; turn off only for plain HTTP on
     /// a name other than localhost).
     pub secure_cookies: bool,
+    /// Reverse proxies in front of irmer whose `X-Forwarded-For` is
+    /// believed (for the sign-in lock-out's client address). Empty: the
+    /// header is ignored, since anyone can send it.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl<S: Store + AccountStore> App<S> {
@@ -28,6 +32,7 @@ impl<S: Store + AccountStore> App<S> {
             register,
             accounts,
             secure_cookies: true,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -159,17 +164,50 @@ pub const fn action_words(action: Action) -> &'static str {
 /// passwords are counted under. `unknown` when the server did not say.
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl<S: Store + AccountStore> FromRequestParts<App<S>> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddress(match peer {
+            Some(peer) => client_address(peer, &parts.headers, &app.trusted_proxies).to_string(),
+            None => "unknown".to_owned(),
+        }))
     }
+}
+
+/// The client's address: the connection's peer, or, when the peer is a
+/// trusted proxy, the nearest address in `X-Forwarded-For` (read from the
+/// right) that is not itself a trusted proxy. Entries left of that one
+/// were written by the client and are not believed; a header that cannot
+/// be read leaves the peer.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| hop.trim().parse::<std::net::IpAddr>())
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    while let Some(hop) = hops.pop() {
+        match hop {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// A signed-in person on a page: the user, the session's id and its CSRF
@@ -209,5 +247,49 @@ impl<S: Store + AccountStore> FromRequestParts<App<S>> for PageUser {
             Ok(None) => Err(to_sign_in()),
             Err(e) => Err(Problem::from(RegisterError::from(e)).into_response()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        let h = forwarded(&["198.51.100.7, 203.0.113.9"]);
+        // Not from the proxy: the peer, whatever the header says.
+        assert_eq!(
+            client_address(ip("203.0.113.50"), &h, &trusted),
+            ip("203.0.113.50")
+        );
+        assert_eq!(client_address(proxy, &h, &[]), proxy);
+        // From the proxy: the rightmost hop, never what the client wrote
+        // to its left.
+        assert_eq!(client_address(proxy, &h, &trusted), ip("203.0.113.9"));
+        // Through two trusted proxies, on two header lines.
+        let h = forwarded(&["198.51.100.7", "203.0.113.9, 10.0.0.3"]);
+        assert_eq!(client_address(proxy, &h, &trusted), ip("203.0.113.9"));
+        // No header, or a hop that is not an address: the nearest known.
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &trusted), proxy);
+        let h = forwarded(&["203.0.113.9, garbage, 10.0.0.3"]);
+        assert_eq!(client_address(proxy, &h, &trusted), ip("10.0.0.3"));
+        let h = forwarded(&["2001:db8::1"]);
+        assert_eq!(client_address(proxy, &h, &trusted), ip("2001:db8::1"));
     }
 }

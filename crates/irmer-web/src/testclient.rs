@@ -97,6 +97,8 @@ pub fn request(
 pub struct Browser {
     pub addr: SocketAddr,
     pub cookies: Vec<(String, String)>,
+    /// Headers sent with every request (as a proxy in front would add).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Browser {
@@ -104,6 +106,7 @@ impl Browser {
         Browser {
             addr,
             cookies: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -122,6 +125,7 @@ impl Browser {
             .extend_pairs(form)
             .finish();
         let mut headers = vec![("Cookie", cookie.as_str())];
+        headers.extend(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         if method == "POST" {
             headers.push(("Content-Type", "application/x-www-form-urlencoded"));
         }
@@ -162,7 +166,12 @@ impl Browser {
     /// body unless the server answers with the redirect that follows a
     /// sign-in (to `/`, or to the password page after a one-time password).
     pub fn sign_in(addr: SocketAddr, user: &str, password: &str) -> Result<Browser, String> {
-        let mut b = Browser::new(addr);
+        Browser::new(addr).sign_in_as(user, password)
+    }
+
+    /// [`Browser::sign_in`] with this browser (its cookies and headers).
+    pub fn sign_in_as(self, user: &str, password: &str) -> Result<Browser, String> {
+        let mut b = self;
         let page = b.get("/sign-in");
         let csrf = hidden(&page.body, "csrf")
             .ok_or_else(|| format!("no sign-in form: {} {}", page.status, page.body))?;
@@ -235,6 +244,20 @@ impl Server {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: std::future::Future<Output = Option<S>>,
     {
+        Self::start_with(make, |_| {})
+    }
+
+    /// Starts the server as [`Server::start`], with the application's
+    /// settings changed by `configure` first.
+    pub fn start_with<S, F, Fut>(
+        make: F,
+        configure: impl FnOnce(&mut crate::App<S>) + Send + 'static,
+    ) -> Option<Server>
+    where
+        S: irmer_store::Store + irmer_store::accounts::AccountStore,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Option<S>>,
+    {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -247,7 +270,8 @@ impl Server {
                     let _ = tx.send(None);
                     return;
                 };
-                let app = crate::App::new(irmer_store::testsuite::register(store.clone()));
+                let mut app = crate::App::new(irmer_store::testsuite::register(store.clone()));
+                configure(&mut app);
                 let tokens = seed(&app).await;
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await

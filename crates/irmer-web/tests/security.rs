@@ -286,3 +286,55 @@ fn an_identifier_is_refused_where_it_is_typed() {
     let listed = server.api("api-test", "GET", "/api/v1/incidents", "");
     assert_eq!(listed.json()["items"], json!([]), "nothing was stored");
 }
+
+/// A browser whose requests a proxy marked as coming from `client`.
+fn behind_proxy(server: &Server, client: &str) -> Browser {
+    let mut b = Browser::new(server.addr);
+    b.headers.push((
+        "X-Forwarded-For".to_owned(),
+        format!("198.51.100.1, {client}"),
+    ));
+    b
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_lock_out_counts_the_clients_address() {
+    let start = |trusted: Vec<std::net::IpAddr>| {
+        Server::start_with(
+            || async {
+                Some(
+                    irmer_store_sqlite::SqliteStore::in_memory()
+                        .await
+                        .expect("SQLite"),
+                )
+            },
+            move |app| app.trusted_proxies = trusted,
+        )
+        .expect("server")
+    };
+    // The test client is the proxy (127.0.0.1).
+    let server = start(vec!["127.0.0.1".parse().expect("address")]);
+    for _ in 0..5 {
+        let refused = behind_proxy(&server, "203.0.113.5").sign_in_as("inv", "wrong");
+        assert!(refused.is_err());
+    }
+    let locked = behind_proxy(&server, "203.0.113.5").sign_in_as("inv", "password-inv");
+    assert!(locked.is_err(), "the guessing client is locked out");
+    // Another client behind the same proxy is not.
+    behind_proxy(&server, "203.0.113.6")
+        .sign_in_as("inv", "password-inv")
+        .expect("another client signs in");
+
+    // Without a trusted proxy, the header is the client's own word: five
+    // guesses under five made-up addresses lock the one real address.
+    let server = start(Vec::new());
+    for n in 0..5 {
+        let refused = behind_proxy(&server, &format!("203.0.113.{n}")).sign_in_as("inv", "wrong");
+        assert!(refused.is_err());
+    }
+    let locked = behind_proxy(&server, "203.0.113.99").sign_in_as("inv", "password-inv");
+    assert!(
+        locked.is_err(),
+        "X-Forwarded-For from a stranger is not believed"
+    );
+}

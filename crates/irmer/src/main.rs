@@ -116,6 +116,16 @@ enum Command {
         /// 64 (at most 10,000). Over it, the connection idle longest closes.
         #[arg(long, value_parser = clap::value_parser!(u64).range(16..=100_000))]
         max_connections: Option<u64>,
+        /// The address of a reverse proxy in front of irmer whose
+        /// X-Forwarded-For header is believed (repeat for several). The
+        /// sign-in lock-out then counts the client's address, not the
+        /// proxy's. Without it, X-Forwarded-For is ignored.
+        #[arg(
+            long = "trusted-proxy",
+            env = "IRMER_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Find what identifies a person in a text (NHS, CHI and H&C numbers,
     /// dates of birth, postcodes, telephone numbers, e-mail addresses,
@@ -200,13 +210,17 @@ async fn run_register(
             insecure_cookies,
             header_timeout,
             max_connections,
+            trusted_proxies,
         } => {
             let mut limits = irmer_web::server::Limits::for_this_process();
             limits.header_read = std::time::Duration::from_secs(header_timeout);
             if let Some(n) = max_connections {
                 limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
             }
-            serve(register, &bind, database, insecure_cookies, limits).await
+            let mut app = irmer_web::App::new(register);
+            app.secure_cookies = !insecure_cookies;
+            app.trusted_proxies = trusted_proxies;
+            serve(app, &bind, database, limits).await
         }
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
@@ -216,15 +230,12 @@ async fn run_register(
 }
 
 async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
-    register: irmer_store::register::Register<S>,
+    app: irmer_web::App<S>,
     bind: &str,
     database: &str,
-    insecure_cookies: bool,
     limits: irmer_web::server::Limits,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
-    let mut app = irmer_web::App::new(register);
-    app.secure_cookies = !insecure_cookies;
     app.load_settings().await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
