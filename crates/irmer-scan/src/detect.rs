@@ -81,6 +81,14 @@ fn word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
+/// The first byte at or after `j` that is not a space.
+fn skip_spaces(b: &[u8], mut j: usize) -> usize {
+    while b.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    j
+}
+
 fn digit(b: &[u8], i: usize) -> bool {
     b.get(i).is_some_and(u8::is_ascii_digit)
 }
@@ -210,13 +218,17 @@ impl Pass<'_> {
         }
         let (mut k, word_at) = self.at_separator(end)?;
         let label = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
-        let mut labels: Vec<(usize, usize)> = Vec::new();
+        // The domain's labels: the first, the last and how many.
+        let (mut first_label, mut last_label, mut labels) = (k..k, k..k, 0);
         loop {
             let e = run(k, &label);
             if e == k {
                 break;
             }
-            labels.push((k, e));
+            if labels == 0 {
+                first_label = k..e;
+            }
+            (last_label, labels) = (k..e, labels + 1);
             k = e;
             if b.get(k) == Some(&b'.') && b.get(k + 1).is_some_and(|c| label(*c)) {
                 k += 1;
@@ -229,14 +241,14 @@ impl Pass<'_> {
                 break;
             }
         }
-        let (&(first_label, first_end), &(tld_start, tld_end)) = (labels.first()?, labels.last()?);
-        let tld = &self.text[tld_start..tld_end];
-        if labels.len() < 2 || tld.len() < 2 || !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
+        let tld_end = last_label.end;
+        let tld = &self.text[last_label];
+        if labels < 2 || tld.len() < 2 || !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
             return None;
         }
         if word_at {
             let known = ADDRESS_ENDINGS.iter().any(|e| tld.eq_ignore_ascii_case(e));
-            if !known || self.text[first_label..first_end].eq_ignore_ascii_case("www") {
+            if !known || self.text[first_label].eq_ignore_ascii_case("www") {
                 return None;
             }
         }
@@ -252,12 +264,7 @@ impl Pass<'_> {
         if b.get(at) == Some(&b'@') {
             return Some((at + 1, false));
         }
-        let spaces = |mut j: usize| {
-            while b.get(j) == Some(&b' ') {
-                j += 1;
-            }
-            j
-        };
+        let spaces = |j: usize| skip_spaces(b, j);
         let s = spaces(at);
         if b.get(s) == Some(&b'@') && s > at {
             let d = spaces(s + 1);
@@ -273,12 +280,7 @@ impl Pass<'_> {
     /// with "at". Where the text after it starts.
     fn spelt_separator(&self, at: usize, word: &[u8]) -> Option<usize> {
         let b = self.b;
-        let spaces = |mut j: usize| {
-            while b.get(j) == Some(&b' ') {
-                j += 1;
-            }
-            j
-        };
+        let spaces = |j: usize| skip_spaces(b, j);
         let is_word = |j: usize| {
             b.get(j..j + word.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(word))
