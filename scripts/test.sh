@@ -51,7 +51,9 @@ echo "== PDF tools"
 if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
     install poppler-utils
 fi
-pdftotext -v 2>&1 | head -n 1
+# sed reads to the end: head would close the pipe early and pdftotext's
+# SIGPIPE (exit 141) would fail the script under pipefail.
+pdftotext -v 2>&1 | sed -n 1p
 
 echo "== axe-core"
 if ! command -v npm >/dev/null; then
