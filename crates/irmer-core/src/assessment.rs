@@ -48,6 +48,17 @@ impl Outcome {
     pub fn parse(text: &str) -> Option<Self> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == text)
     }
+
+    /// The outcome in words for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Outcome::Notifiable => "Notifiable",
+            Outcome::Voluntary => "Voluntary notification",
+            Outcome::NotNotifiable => "Not notifiable",
+            Outcome::Undetermined => "Undetermined: facts missing",
+            Outcome::OutOfScope => "Outside IR(ME)R",
+        }
+    }
 }
 
 impl fmt::Display for Outcome {

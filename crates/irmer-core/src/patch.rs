@@ -40,6 +40,37 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The merge patch that turns `old` into `new` (the inverse of
+/// [`merge_patch`]): members gone from `new` become `null`, objects are
+/// compared member by member, anything else that differs is replaced.
+/// `merge_patch(old, merge_patch_from(old, new))` is `new` whenever `new`
+/// holds no `null` inside an object (RFC 7386 cannot say "set to null").
+pub fn merge_patch_from(old: &Value, new: &Value) -> Value {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            let mut patch = Map::new();
+            for (k, ov) in o {
+                match n.get(k) {
+                    None => {
+                        patch.insert(k.clone(), Value::Null);
+                    }
+                    Some(nv) if nv != ov => {
+                        patch.insert(k.clone(), merge_patch_from(ov, nv));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (k, nv) in n {
+                if !o.contains_key(k) {
+                    patch.insert(k.clone(), nv.clone());
+                }
+            }
+            Value::Object(patch)
+        }
+        (_, n) => n.clone(),
+    }
+}
+
 /// Applies a merge patch to an incident: the new incident (fully validated)
 /// and what changed. An empty list of changes means the patch changed
 /// nothing.

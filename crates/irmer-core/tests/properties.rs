@@ -333,3 +333,39 @@ fn nations_have_their_own_authority() {
     assert_eq!(ids, ["cqc", "hiw", "his", "rqia"]);
     assert_eq!(Nation::ALL.len(), 4);
 }
+
+/// JSON without `null` inside objects, up to three levels deep, with few
+/// keys so that old and new documents share members.
+fn json_document() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(Value::from),
+        (-5i64..5).prop_map(Value::from),
+        pick(&["a", "b", ""]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            proptest::collection::btree_map(pick(&["k", "l", "m", "n"]), inner, 0..4).prop_map(
+                |m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            ),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The patch made from two documents, applied to the first, gives the
+    /// second; between equal documents it changes nothing.
+    #[test]
+    fn the_patch_between_two_documents_round_trips(old in json_document(), new in json_document()) {
+        let patch = irmer_core::patch::merge_patch_from(&old, &new);
+        let mut patched = old.clone();
+        irmer_core::patch::merge_patch(&mut patched, &patch);
+        prop_assert_eq!(&patched, &new, "patch {}", patch);
+        let same = irmer_core::patch::merge_patch_from(&new, &new);
+        if new.is_object() {
+            prop_assert_eq!(same, json!({}));
+        }
+    }
+}

@@ -45,6 +45,8 @@ pub enum Role {
 /// What a user asks to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// See the incidents in the user's scope: every role.
+    See,
     /// Record a new incident.
     Report,
     /// Add a comment to an incident in scope.
@@ -96,13 +98,16 @@ impl Role {
     pub const fn may(self, action: Action) -> bool {
         use Action::*;
         match self {
-            Role::Reporter => matches!(action, Report),
+            Role::Reporter => matches!(action, See | Report),
             Role::Investigator => {
-                matches!(action, Report | Comment | Investigate | HandleIdentity)
+                matches!(
+                    action,
+                    See | Report | Comment | Investigate | HandleIdentity
+                )
             }
-            Role::Adviser => matches!(action, Report | Comment),
+            Role::Adviser => matches!(action, See | Report | Comment),
             Role::Administrator => true,
-            Role::Auditor => false,
+            Role::Auditor => matches!(action, See),
         }
     }
 }
@@ -1035,14 +1040,22 @@ mod tests {
     fn roles_do_only_what_they_may() {
         use Action::*;
         let table = [
-            (Role::Reporter, [true, false, false, false]),
-            (Role::Investigator, [true, true, true, false]),
-            (Role::Adviser, [true, true, false, false]),
-            (Role::Administrator, [true, true, true, true]),
-            (Role::Auditor, [false, false, false, false]),
+            (Role::Reporter, [true, true, false, false, false, false]),
+            (Role::Investigator, [true, true, true, true, false, true]),
+            (Role::Adviser, [true, true, true, false, false, false]),
+            (Role::Administrator, [true, true, true, true, true, true]),
+            (Role::Auditor, [true, false, false, false, false, false]),
         ];
         for (role, expected) in table {
-            let got = [Report, Comment, Investigate, Administer].map(|a| role.may(a));
+            let got = [
+                See,
+                Report,
+                Comment,
+                Investigate,
+                Administer,
+                HandleIdentity,
+            ]
+            .map(|a| role.may(a));
             assert_eq!(got, expected, "{role:?}");
         }
     }

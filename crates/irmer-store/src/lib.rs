@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod counts;
 pub mod export;
 pub mod identity;
+pub mod notification;
 pub mod register;
 pub mod report;
 pub mod testsuite;

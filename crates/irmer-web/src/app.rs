@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use irmer_store::Store;
-use irmer_store::accounts::{AccountStore, Accounts, Action, User};
+use irmer_store::accounts::{AccountStore, Accounts, Action, Role, User};
 use irmer_store::register::{IncidentRecord, Register, RegisterError};
 
 use crate::Problem;
@@ -54,14 +54,45 @@ impl<S: Store + AccountStore> App<S> {
         Ok(())
     }
 
-    /// An incident the user may see; "not found" otherwise, so that its
-    /// existence is not told either.
+    /// An incident for `action`: refused when the user's role does not
+    /// allow the action (before the register is read, so that the answer
+    /// tells nothing of the incident), then "not found" when it is outside
+    /// the user's scope, so that its existence is not told either. The one
+    /// order of checks for the pages and the API.
     pub async fn incident_for(
         &self,
         user: &User,
         reference: &str,
-    ) -> Result<IncidentRecord, RegisterError> {
-        self.register.get_in(reference, user.scope()).await
+        action: Action,
+    ) -> Result<IncidentRecord, Refused> {
+        if !user.may(action) {
+            return Err(Refused::Role(user.role, action));
+        }
+        Ok(self.register.get_in(reference, user.scope()).await?)
+    }
+}
+
+/// Why [`App::incident_for`] gave no incident.
+#[derive(Debug)]
+pub enum Refused {
+    /// The user's role does not allow the action.
+    Role(Role, Action),
+    /// Not found in the user's scope, or the register failed.
+    Register(RegisterError),
+}
+
+impl From<RegisterError> for Refused {
+    fn from(e: RegisterError) -> Self {
+        Refused::Register(e)
+    }
+}
+
+impl From<Refused> for Problem {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::Role(role, action) => forbidden(role, action),
+            Refused::Register(e) => e.into(),
+        }
     }
 }
 
@@ -137,21 +168,26 @@ pub fn allow(user: &User, action: Action) -> Result<(), Problem> {
     if user.may(action) {
         Ok(())
     } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed for this role",
-            format!(
-                "a user with the role {} may not {}",
-                user.role.as_str(),
-                action_words(action)
-            ),
-        ))
+        Err(forbidden(user.role, action))
     }
+}
+
+fn forbidden(role: Role, action: Action) -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Not allowed for this role",
+        format!(
+            "a user with the role {} may not {}",
+            role.as_str(),
+            action_words(action)
+        ),
+    )
 }
 
 pub const fn action_words(action: Action) -> &'static str {
     match action {
+        Action::See => "see incidents",
         Action::Report => "record incidents",
         Action::Comment => "comment on incidents",
         Action::Investigate => "change incidents or record their steps",

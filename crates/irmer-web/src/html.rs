@@ -152,18 +152,8 @@ pub fn error_summary(errors: &[(String, String)]) -> Markup {
     }
 }
 
-pub fn outcome_words(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Notifiable => "Notifiable",
-        Outcome::Voluntary => "Voluntary notification",
-        Outcome::NotNotifiable => "Not notifiable",
-        Outcome::Undetermined => "Undetermined: facts missing",
-        Outcome::OutOfScope => "Outside IR(ME)R",
-    }
-}
-
 pub fn outcome_tag(outcome: Outcome) -> Markup {
-    html! { strong class={ "tag " (outcome.as_str()) } { (outcome_words(outcome)) } }
+    html! { strong class={ "tag " (outcome.as_str()) } { (outcome.label()) } }
 }
 
 fn status_words(status: Status) -> &'static str {

@@ -377,7 +377,7 @@ async fn show<S: Store + AccountStore>(
     ApiUser(user): ApiUser,
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
-    let record = app.incident_for(&user, &reference).await?;
+    let record = app.incident_for(&user, &reference, Action::See).await?;
     let mut response = json_response(StatusCode::OK, &record.view(app.register.today()));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", record.version)) {
         response.headers_mut().insert(header::ETAG, etag);
@@ -438,8 +438,8 @@ async fn amend<S: Store + AccountStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    allow(&user, Action::Investigate)?;
-    app.incident_for(&user, &reference).await?;
+    app.incident_for(&user, &reference, Action::Investigate)
+        .await?;
     let register = &app.register;
     let body = json_body(&body)?;
     only_fields(&body, &["version", "reason", "patch"])?;
@@ -470,8 +470,8 @@ async fn step<S: Store + AccountStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    allow(&user, Action::Investigate)?;
-    app.incident_for(&user, &reference).await?;
+    app.incident_for(&user, &reference, Action::Investigate)
+        .await?;
     let register = &app.register;
     let mut body = json_body(&body)?;
     let version = version_of(&body, &headers)?;
@@ -526,8 +526,7 @@ async fn comment<S: Store + AccountStore>(
     Path(reference): Path<String>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    allow(&user, Action::Comment)?;
-    app.incident_for(&user, &reference).await?;
+    app.incident_for(&user, &reference, Action::Comment).await?;
     let body = json_body(&body)?;
     only_fields(&body, &["comment"])?;
     let text = body
@@ -551,8 +550,8 @@ async fn identity<S: Store + AccountStore>(
     ApiUser(user): ApiUser,
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
-    app.incident_for(&user, &reference).await?;
-    allow(&user, Action::HandleIdentity)?;
+    app.incident_for(&user, &reference, Action::HandleIdentity)
+        .await?;
     let identity = app.register.identity(&reference).await?.unwrap_or_default();
     Ok(json_response(StatusCode::OK, &identity))
 }
@@ -563,8 +562,8 @@ async fn set_identity<S: Store + AccountStore>(
     Path(reference): Path<String>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    app.incident_for(&user, &reference).await?;
-    allow(&user, Action::HandleIdentity)?;
+    app.incident_for(&user, &reference, Action::HandleIdentity)
+        .await?;
     let body = json_body(&body)?;
     app.register
         .set_identity(&reference, &body, &user.username)
@@ -578,7 +577,7 @@ async fn history<S: Store + AccountStore>(
     ApiUser(user): ApiUser,
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
-    app.incident_for(&user, &reference).await?;
+    app.incident_for(&user, &reference, Action::See).await?;
     let events = app.register.history(&reference).await?;
     Ok(json_response(
         StatusCode::OK,

@@ -4,6 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use irmer_core::parse::InputError;
 use irmer_store::StoreError;
+use irmer_store::accounts::AccountError;
 use irmer_store::register::RegisterError;
 use serde_json::{Value, json};
 
@@ -121,6 +122,29 @@ impl From<RegisterError> for Problem {
                     "the register could not complete the request; it was logged",
                 )
             }
+        }
+    }
+}
+
+/// An account's failure. The sign-in's answers are the same whatever the
+/// cause (the pages say them in their own words).
+impl From<AccountError> for Problem {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::BadCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                err.to_string(),
+            ),
+            AccountError::Locked(_) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                "Too many failed sign-ins",
+                err.to_string(),
+            ),
+            AccountError::Invalid { field, message } => Problem::invalid(field, message),
+            AccountError::Store(e) => RegisterError::from(e).into(),
         }
     }
 }

@@ -393,7 +393,9 @@ fn api_suite(addr: &Server) {
     assert_eq!(addr.api("admin", "GET", path, "").status, 200);
     problem(&addr.api("aud", "GET", path, ""), 403, "forbidden");
     problem(&addr.api("aud", "PUT", path, "{}"), 403, "forbidden");
-    problem(&addr.api("rep", "GET", path, ""), 404, "not-found");
+    // The role first (before the register is read), then the scope.
+    problem(&addr.api("rep", "GET", path, ""), 403, "forbidden");
+    problem(&addr.api("inv2", "GET", path, ""), 404, "not-found");
     let bad = json!({"patient": {"health_number": "943 476 5918"}});
     assert_eq!(
         problem(

@@ -16,7 +16,7 @@ async fn the_notification_summary_matches_its_snapshot() {
     child["occurred"] = serde_json::json!("2026-02-18");
     r.report(&child, "rep").await.expect("report");
     let rec = r.get("NS-1").await.expect("record");
-    let rows = irmer_web::pages::notification_rows(&rec, Settings::default());
+    let rows = irmer_store::notification::rows(&rec, Settings::default());
     let text: String = rows.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/notification.txt");

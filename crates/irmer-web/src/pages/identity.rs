@@ -3,7 +3,6 @@
 //! administrators only. The incident page links to it; nothing else shows
 //! it.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use irmer_store::Store;
@@ -13,13 +12,10 @@ use irmer_store::register::RegisterError;
 use maud::{Markup, html};
 use serde_json::json;
 
-use super::{
-    ForPage, PageError, PageResult, allow, check_csrf, csrf_field, enc, error_summary, field_id,
-    see_other, show_as,
-};
+use super::{ForPage, PageError, PageResult, SignedForm, enc, incident_for, see_other, show_as};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
-use crate::html::Section;
+use crate::html::{Section, csrf_field, error_summary, field_id};
 
 /// Blank staff rows offered below those recorded.
 const BLANK_STAFF_ROWS: usize = 2;
@@ -29,8 +25,7 @@ pub(super) async fn identity_page<S: Store + AccountStore>(
     p: PageUser,
     Path(reference): Path<String>,
 ) -> PageResult {
-    app.incident_for(&p.user, &reference).await.for_page(&p)?;
-    allow(&p, Action::HandleIdentity)?;
+    incident_for(&app, &p, &reference, Action::HandleIdentity).await?;
     let identity = app
         .register
         .identity(&reference)
@@ -143,14 +138,10 @@ fn from_form(a: &Answers) -> Identity {
 
 pub(super) async fn save_identity<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
     Path(reference): Path<String>,
-    body: Bytes,
+    SignedForm(p, a): SignedForm,
 ) -> PageResult {
-    let a = Answers::parse(&body);
-    check_csrf(&a, &p)?;
-    app.incident_for(&p.user, &reference).await.for_page(&p)?;
-    allow(&p, Action::HandleIdentity)?;
+    incident_for(&app, &p, &reference, Action::HandleIdentity).await?;
     let identity = from_form(&a);
     let value = serde_json::to_value(&identity).unwrap_or_else(|_| json!({}));
     match app

@@ -2,20 +2,16 @@
 //! administrator revokes anyone's (from the administration page). A token
 //! is shown once, when it is made: only its digest is kept.
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Action, TokenRow};
 use maud::{Markup, html};
 
-use super::{
-    PageError, PageResult, admin_again, check_csrf, csrf_field, error_summary, field_id, minute,
-    see_other, show_as,
-};
+use super::admin::admin_again;
+use super::{PageError, PageResult, SignedForm, minute, see_other, show_as};
 use crate::app::{App, PageUser};
-use crate::form::Answers;
-use crate::html::Section;
+use crate::html::{Section, csrf_field, error_summary, field_id};
 
 /// The longest label a token may have.
 const LABEL_MAX: usize = 100;
@@ -117,11 +113,8 @@ pub(super) fn token_table(
 
 pub(super) async fn make_token<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
-    body: Bytes,
+    SignedForm(p, a): SignedForm,
 ) -> PageResult {
-    let a = Answers::parse(&body);
-    check_csrf(&a, &p)?;
     let label = a.get("label").unwrap_or_default().trim();
     let problem = if label.is_empty() {
         Some("Enter what the token is for")
@@ -152,22 +145,17 @@ pub(super) async fn make_token<S: Store + AccountStore>(
 /// Another user's token is "not found" to anyone else.
 pub(super) async fn revoke_token<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    SignedForm(p, a): SignedForm,
 ) -> PageResult {
-    let a = Answers::parse(&body);
-    check_csrf(&a, &p)?;
     let admin = p.user.may(Action::Administer);
     let scope = if admin { None } else { Some(p.user.id) };
     let tokens = app.accounts.store().tokens(scope).await?;
     let Some(token) = tokens.iter().find(|t| t.id == id) else {
-        return Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            format!("There is no token {id} that you can revoke."),
-        )
-        .for_user(&p));
+        return Err(
+            PageError::not_found(format!("There is no token {id} that you can revoke."))
+                .for_user(&p),
+        );
     };
     let revoked = app
         .accounts

@@ -4,7 +4,7 @@
 //! download it through the identifier gate. Investigators and
 //! administrators, within their scope.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,12 +15,11 @@ use irmer_store::report::{Export, ReportDocument, ReportVersion, SECTIONS};
 use maud::{Markup, html};
 
 use super::{
-    ForPage, PageError, PageResult, allow, check_csrf, csrf_field, enc, error_summary, field_id,
-    minute, see_other, show, show_as,
+    ForPage, PageError, PageResult, SignedForm, enc, incident_for, minute, see_other, show, show_as,
 };
 use crate::app::{App, PageUser};
 use crate::form::Answers;
-use crate::html::Section;
+use crate::html::{Section, csrf_field, error_summary, field_id};
 
 /// How far back similar incidents are looked for (days), unless chosen,
 /// and the furthest that can be chosen.
@@ -52,8 +51,7 @@ pub(super) async fn report_page<S: Store + AccountStore>(
     Path(reference): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    app.incident_for(&p.user, &reference).await.for_page(&p)?;
-    allow(&p, Action::Investigate)?;
+    incident_for(&app, &p, &reference, Action::Investigate).await?;
     let version = current(&app, &p, &reference).await?;
     let query = Answers::parse(raw.unwrap_or_default().as_bytes());
     let notice = (query.get("saved") == Some("1")).then_some("Report saved as a new version.");
@@ -181,14 +179,10 @@ async fn report_body<S: Store + AccountStore>(
 
 pub(super) async fn save_report<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
     Path(reference): Path<String>,
-    body: Bytes,
+    SignedForm(p, a): SignedForm,
 ) -> PageResult {
-    let a = Answers::parse(&body);
-    check_csrf(&a, &p)?;
-    app.incident_for(&p.user, &reference).await.for_page(&p)?;
-    allow(&p, Action::Investigate)?;
+    incident_for(&app, &p, &reference, Action::Investigate).await?;
     let mut doc = ReportDocument::default();
     for s in SECTIONS {
         if let Some(text) = a.get(&format!("sections.{}", s.key)) {
@@ -281,8 +275,7 @@ async fn report_out<S: Store + AccountStore>(
     raw: Option<String>,
     as_pdf: bool,
 ) -> PageResult {
-    let rec = app.incident_for(&p.user, &reference).await.for_page(&p)?;
-    allow(&p, Action::Investigate)?;
+    let rec = incident_for(&app, &p, &reference, Action::Investigate).await?;
     let query: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();

@@ -1,0 +1,200 @@
+//! The web application's pages: server-rendered HTML that works without
+//! JavaScript. One module a feature: [`sign_in`] (and passwords),
+//! [`dashboard`], [`reporting`] an incident, the [`incident`] page and its
+//! steps, the [`notification`] summary, the [`register`] with its CSV,
+//! [`admin`]istration, [`tokens`], [`identity`] and the
+//! [`investigation_report`].
+//!
+//! The checks live in [`guard`], once: every form is a [`guard::SignedForm`]
+//! (the session's CSRF token checked before the handler runs), and every
+//! incident is reached through [`guard::incident_for`] (the role, then the
+//! scope). Errors become pages in [`error`], from the same mapping as the
+//! API's problems.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::Store;
+use irmer_store::accounts::AccountStore;
+use maud::Markup;
+
+use crate::app::{App, PageUser};
+use crate::html::{Section, page, respond};
+
+mod admin;
+mod dashboard;
+mod error;
+mod guard;
+mod identity;
+mod incident;
+mod investigation_report;
+mod notification;
+mod register;
+mod reporting;
+mod sign_in;
+mod tokens;
+
+pub use error::PageError;
+use error::{ForPage, PageResult};
+use guard::{SignedForm, allow, incident_for};
+
+/// Every page route that takes a form (`POST`), each behind a
+/// [`SignedForm`] but the sign-in (whose token is a cookie of its own,
+/// there being no session yet). A test holds this list to [`routes`] and
+/// posts to each without a token.
+pub const FORM_ROUTES: &[&str] = &[
+    "/sign-out",
+    "/account/password",
+    "/account/tokens",
+    "/account/tokens/{id}/revoke",
+    "/report",
+    "/report/preview",
+    "/incidents/{reference}/edit",
+    "/incidents/{reference}/identity",
+    "/incidents/{reference}/report",
+    "/incidents/{reference}/steps",
+    "/incidents/{reference}/comments",
+    "/admin/users",
+    "/admin/users/{id}",
+    "/admin/sites",
+    "/admin/departments",
+    "/admin/settings",
+    "/admin/hospital-numbers",
+];
+
+pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
+    Router::new()
+        .route(
+            "/static/irmer.css",
+            get(|| async { asset(crate::html::CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/irmer.js",
+            get(|| async { asset(crate::html::JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/sign-in",
+            get(sign_in::sign_in_page::<S>).post(sign_in::sign_in::<S>),
+        )
+        .route("/sign-out", post(sign_in::sign_out::<S>))
+        .route(
+            "/account/password",
+            get(sign_in::password_page::<S>).post(sign_in::change_password::<S>),
+        )
+        .route(
+            "/account/tokens",
+            get(tokens::tokens_page::<S>).post(tokens::make_token::<S>),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(tokens::revoke_token::<S>),
+        )
+        .route("/", get(dashboard::dashboard::<S>))
+        .route(
+            "/report",
+            get(reporting::choose_modality::<S>).post(reporting::report::<S>),
+        )
+        .route("/report/form", get(reporting::report_form::<S>))
+        .route("/report/preview", post(reporting::preview::<S>))
+        .route("/incidents", get(register::register_page::<S>))
+        .route("/incidents.csv", get(register::register_csv::<S>))
+        .route("/incidents/{reference}", get(incident::incident_page::<S>))
+        .route(
+            "/incidents/{reference}/edit",
+            get(incident::edit_page::<S>).post(incident::edit::<S>),
+        )
+        .route(
+            "/incidents/{reference}/identity",
+            get(identity::identity_page::<S>).post(identity::save_identity::<S>),
+        )
+        .route(
+            "/incidents/{reference}/report",
+            get(investigation_report::report_page::<S>)
+                .post(investigation_report::save_report::<S>),
+        )
+        .route(
+            "/incidents/{reference}/report.html",
+            get(investigation_report::report_html::<S>),
+        )
+        .route(
+            "/incidents/{reference}/report.pdf",
+            get(investigation_report::report_pdf::<S>),
+        )
+        .route("/incidents/{reference}/steps", post(incident::step::<S>))
+        .route(
+            "/incidents/{reference}/comments",
+            post(incident::comment::<S>),
+        )
+        .route(
+            "/incidents/{reference}/notification",
+            get(notification::notification::<S>),
+        )
+        .route("/admin", get(admin::admin_page::<S>))
+        .route("/admin/users", post(admin::add_user::<S>))
+        .route("/admin/users/{id}", post(admin::change_user::<S>))
+        .route("/admin/sites", post(admin::add_site::<S>))
+        .route("/admin/departments", post(admin::add_department::<S>))
+        .route("/admin/settings", post(admin::change_settings::<S>))
+        .route("/admin/hospital-numbers", post(admin::change_masks::<S>))
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+fn show(p: &PageUser, title: &str, section: Section, body: Markup) -> Response {
+    show_as(p, StatusCode::OK, title, section, body)
+}
+
+/// A page for the signed-in user with another status (422 with errors).
+fn show_as(
+    p: &PageUser,
+    status: StatusCode,
+    title: &str,
+    section: Section,
+    body: Markup,
+) -> Response {
+    respond(status, page(title, section, Some((&p.user, &p.csrf)), body))
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A path segment, percent-encoded.
+fn enc(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+/// The text with its first letter a capital.
+fn capital(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `2026-11-26 14:05 UTC`.
+fn minute(t: time::OffsetDateTime) -> String {
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+fn status_words(s: IncidentStatus) -> &'static str {
+    match s {
+        IncidentStatus::Reported => "Reported",
+        IncidentStatus::Investigating => "Investigating",
+        IncidentStatus::Notified => "Notified",
+        IncidentStatus::ReportSent => "Report sent",
+        IncidentStatus::Closed => "Closed",
+        IncidentStatus::ClosedLocally => "Closed locally",
+    }
+}

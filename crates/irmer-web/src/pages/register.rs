@@ -1,0 +1,236 @@
+//! The register: every incident in the user's scope, filtered and sorted
+//! as the API's list is, a page at a time, and its CSV export through the
+//! identifier gate.
+
+use std::collections::HashMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::IncidentStatus;
+use irmer_store::accounts::AccountStore;
+use irmer_store::export::CsvExport;
+use irmer_store::register::summary_deadlines;
+use irmer_store::{Filter, Sort, Store, Summary};
+use maud::{Markup, html};
+
+use super::{ForPage, PageError, PageResult, capital, enc, show_as, status_words};
+use crate::app::{App, PageUser};
+use crate::html::{Section, clocks, error_summary, field_id, outcome_tag};
+
+const REGISTER_PARAMS: &[&str] = &[
+    "status",
+    "modality",
+    "outcome",
+    "code",
+    "overdue",
+    "due_within",
+    "discovered_from",
+    "discovered_to",
+    "sort",
+    "offset",
+];
+
+/// The register's filters from the query (empty values ignored).
+fn register_query(raw: Option<&str>) -> HashMap<String, String> {
+    let mut params: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let v = v.trim();
+        if v.is_empty() || !REGISTER_PARAMS.contains(&k.as_ref()) {
+            continue;
+        }
+        params
+            .entry(k.into_owned())
+            .and_modify(|e| {
+                e.push(',');
+                e.push_str(v);
+            })
+            .or_insert_with(|| v.to_owned());
+    }
+    params
+}
+
+fn register_filter<S: Store>(
+    app: &App<S>,
+    p: &PageUser,
+    params: &HashMap<String, String>,
+) -> Result<(Filter, Sort), (String, String)> {
+    let problem_to_error = |e: crate::Problem| {
+        let field = e.field.clone().unwrap_or_else(|| "status".to_owned());
+        (field, capital(&e.detail))
+    };
+    let mut filter = crate::filter_from(params, app.register.today()).map_err(problem_to_error)?;
+    filter.scope = Some(p.user.scope());
+    let sort = crate::sort_from(params).map_err(problem_to_error)?;
+    Ok((filter, sort))
+}
+
+pub(super) async fn register_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    const PAGE: u32 = 50;
+    let params = register_query(raw.as_deref());
+    let today = app.register.today();
+    let offset = params
+        .get("offset")
+        .and_then(|o| o.parse::<u64>().ok())
+        .unwrap_or(0);
+    let (errors, page_items) = match register_filter(&app, &p, &params) {
+        Ok((filter, sort)) => {
+            let page = app
+                .register
+                .summaries(&filter, sort, PAGE, offset)
+                .await
+                .for_page(&p)?;
+            (Vec::new(), Some(page))
+        }
+        Err(e) => (vec![e], None),
+    };
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &params {
+        if k != "offset" {
+            kept.append_pair(k, v);
+        }
+    }
+    let kept = kept.finish();
+    let selected = |name: &str, value: &str| {
+        params
+            .get(name)
+            .is_some_and(|v| v.split(',').any(|x| x == value))
+    };
+    let select = |name: &str, label: &str, options: Vec<(&'static str, &'static str)>| {
+        html! {
+            div class="field" {
+                label for=(field_id(name)) { (label) }
+                select id=(field_id(name)) name=(name) {
+                    option value="" { "Any" }
+                    @for (v, l) in options { option value=(v) selected[selected(name, v)] { (l) } }
+                }
+            }
+        }
+    };
+    let body = html! {
+        (error_summary(&errors))
+        h1 { "Register" }
+        form method="get" action="/incidents" class="filters" aria-label="Filter the register" {
+            (select("status", "Status", IncidentStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect()))
+            (select("modality", "Modality", Modality::ALL.iter().map(|m| (m.as_str(), m.label())).collect()))
+            (select("outcome", "Outcome", Outcome::ALL.iter().map(|o| (o.as_str(), o.label())).collect()))
+            div class="field" {
+                label for=(field_id("code")) { "Code" }
+                input class="short" type="text" id=(field_id("code")) name="code" value=(params.get("code").map_or("", String::as_str)) placeholder="2.2";
+            }
+            div class="field" {
+                label for=(field_id("discovered_from")) { "Discovered from" }
+                input class="short" type="date" id=(field_id("discovered_from")) name="discovered_from" value=(params.get("discovered_from").map_or("", String::as_str));
+            }
+            div class="field" {
+                label for=(field_id("discovered_to")) { "to" }
+                input class="short" type="date" id=(field_id("discovered_to")) name="discovered_to" value=(params.get("discovered_to").map_or("", String::as_str));
+            }
+            div class="field choices" {
+                label for=(field_id("overdue")) { input type="checkbox" id=(field_id("overdue")) name="overdue" value="true" checked[selected("overdue", "true")]; span { "Overdue only" } }
+            }
+            (select("sort", "Sort by", vec![("discovered-newest", "Newest discovered"), ("discovered-oldest", "Oldest discovered"), ("next-due", "Next deadline"), ("reference", "Reference")]))
+            div class="field" { button type="submit" { "Apply" } }
+        }
+        @if let Some(page) = &page_items {
+            p {
+                "Showing " (offset + 1) " to " (offset + page.items.len() as u64) @if page.more { " (more follow)" } ". "
+                a href={ "/incidents.csv?" (kept) } { "Download these as CSV" }
+            }
+            @if page.items.is_empty() { p { "No incidents match." } }
+            @else { (summary_table(&page.items, today, "Incidents")) }
+            nav aria-label="Pages" {
+                @if offset > 0 { a href={ "/incidents?" (kept) "&offset=" (offset.saturating_sub(u64::from(PAGE))) } { "Previous page" } " " }
+                @if page.more { a href={ "/incidents?" (kept) "&offset=" (offset + u64::from(PAGE)) } { "Next page" } }
+            }
+        }
+    };
+    Ok(show_as(
+        &p,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        },
+        "Register",
+        Section::Register,
+        body,
+    ))
+}
+
+pub(super) async fn register_csv<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let params = register_query(raw.as_deref());
+    let (filter, sort) = register_filter(&app, &p, &params).map_err(|(_, m)| {
+        PageError::new(StatusCode::BAD_REQUEST, "There is a problem", m).for_user(&p)
+    })?;
+    // One export for the web and the command line: every row through the
+    // identifier gate with that incident's recorded identity.
+    let out = match app.register.csv_export(&filter, sort).await.for_page(&p)? {
+        CsvExport::Cleared { csv, .. } => csv,
+        CsvExport::Blocked(found) => {
+            let body = html! {
+                h1 { "The export identifies someone" }
+                div class="notice warning" role="alert" {
+                    p { "irmer found what may identify a person in the register's export, so it was not made:" }
+                    ul { @for f in &found { li { "Row " (f.row) " (" (f.reference) "): " (f.kind) ", \u{201c}" (f.text) "\u{201d}" } } }
+                    p { "Remove them from those incidents, or narrow the filters to leave them out." }
+                }
+            };
+            return Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The export identifies someone",
+                Section::Register,
+                body,
+            ));
+        }
+    };
+    let mut r = out.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"irmer-register.csv\""),
+    );
+    Ok(r)
+}
+
+/// Incidents as a table: reference, dates, status, outcome, deadlines.
+pub(super) fn summary_table(items: &[Summary], today: CivilDate, caption: &str) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                caption class="visually-hidden" { (caption) }
+                thead { tr {
+                    th scope="col" { "Reference" } th scope="col" { "Discovered" } th scope="col" { "Modality" }
+                    th scope="col" { "Status" } th scope="col" { "Outcome and codes" } th scope="col" { "Deadlines" }
+                } }
+                tbody {
+                    @for s in items {
+                        tr {
+                            td { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
+                            td { (s.index.discovered) }
+                            td { (s.index.modality.label()) }
+                            td { (status_words(s.status)) }
+                            td { (outcome_tag(s.index.outcome)) @if !s.index.codes.is_empty() { " " (s.index.codes.replace(' ', ", ")) } }
+                            td { (clocks(summary_deadlines(&s.index, today).as_ref())) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

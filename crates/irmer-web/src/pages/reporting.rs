@@ -1,0 +1,351 @@
+//! Reporting an incident: the modality first (it decides which criteria
+//! apply, and so the questions), then the form with the live assessment
+//! beside it; drafts; and the preview the page's script asks for.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use irmer_core::incident::Modality;
+use irmer_store::accounts::{AccountStore, Action, Draft};
+use irmer_store::register::{IncidentRecord, RegisterError};
+use irmer_store::{Owner, Store, StoreError};
+use maud::{Markup, html};
+
+use super::{PageError, PageResult, SignedForm, allow, capital, enc, see_other, show, show_as};
+use crate::app::{App, PageUser};
+use crate::form::{self, Answers};
+use crate::html::{Section, assessment_panel, csrf_field, error_summary, field_id};
+
+pub(super) async fn choose_modality<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+) -> PageResult {
+    allow(&p, Action::Report)?;
+    let drafts = app.accounts.store().drafts(p.user.id).await?;
+    Ok(show(
+        &p,
+        "Report an incident",
+        Section::Report,
+        modality_question(&p, &drafts, None),
+    ))
+}
+
+/// The user's saved, unsent reports, each a link back to its form
+/// (nothing when there are none).
+pub(super) fn drafts_notice(drafts: &[Draft]) -> Markup {
+    html! {
+        @if !drafts.is_empty() {
+            div class="notice" {
+                h2 { "Your saved drafts" }
+                ul {
+                    @for d in drafts {
+                        @let a = Answers(form_urlencoded::parse(d.form.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
+                        li {
+                            a href={ "/report/form?draft=" (d.id) } {
+                                (a.get("modality").and_then(Modality::parse).map_or("Incident", Modality::label))
+                                @if let Some(day) = a.get("discovered") { ", discovered " (day) }
+                            }
+                            " (saved " (d.updated_at.date()) ")"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn modality_question(p: &PageUser, drafts: &[Draft], error: Option<&str>) -> Markup {
+    let errors: Vec<(String, String)> = error
+        .map(|e| ("modality".to_owned(), e.to_owned()))
+        .into_iter()
+        .collect();
+    html! {
+        (error_summary(&errors))
+        (drafts_notice(drafts))
+        form method="get" action="/report/form" novalidate {
+            div class={ "field" @if error.is_some() { " error" } } {
+                fieldset aria-describedby="modality-hint" {
+                    legend { h1 { "What was being done?" } }
+                    span class="hint" id="modality-hint" { "The modality decides which criteria apply, and so which questions come next. Signed in as " (p.user.display_name) "." }
+                    @if let Some(e) = error { span class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
+                    @for (n, (category, modalities)) in form::modality_groups().into_iter().enumerate() {
+                        h2 class="caption" { (capital(category.describe())) }
+                        div class="choices" {
+                            @for (i, m) in modalities.iter().enumerate() {
+                                @let id = if n == 0 && i == 0 { field_id("modality") } else { format!("{}-{}", field_id("modality"), m.as_str()) };
+                                label for=(id) { input type="radio" id=(id) name="modality" value=(m.as_str()); span { (m.label()) } }
+                            }
+                        }
+                    }
+                }
+            }
+            button type="submit" { "Continue" }
+        }
+    }
+}
+
+/// The default nation for new reports (an administrator's setting).
+pub(super) async fn default_nation<S: AccountStore>(app: &App<S>) -> Result<String, StoreError> {
+    Ok(app
+        .accounts
+        .store()
+        .setting("default_nation")
+        .await?
+        .unwrap_or_else(|| "england".to_owned()))
+}
+
+pub(super) async fn report_form<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    allow(&p, Action::Report)?;
+    let query = Answers::parse(raw.unwrap_or_default().as_bytes());
+    let mut answers = match query.get("draft").and_then(|d| d.parse::<i64>().ok()) {
+        Some(id) => {
+            let drafts = app.accounts.store().drafts(p.user.id).await?;
+            let draft = drafts.into_iter().find(|d| d.id == id).ok_or_else(|| {
+                PageError::not_found("There is no such draft of yours.").for_user(&p)
+            })?;
+            let mut a = Answers::parse(draft.form.as_bytes());
+            a.0.push(("draft".into(), id.to_string()));
+            a
+        }
+        None => query,
+    };
+    let Some(modality) = form::modality(&answers) else {
+        let drafts = app.accounts.store().drafts(p.user.id).await?;
+        return Ok(show_as(
+            &p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Report an incident",
+            Section::Report,
+            modality_question(&p, &drafts, Some("Choose what was being done")),
+        ));
+    };
+    if answers.get("nation").is_none() {
+        answers
+            .0
+            .push(("nation".into(), default_nation(&app).await?));
+    }
+    if answers.get("dose.unit").is_none() {
+        answers.0.push(("dose.unit".into(), "mSv".into()));
+    }
+    Ok(show(
+        &p,
+        "Report an incident",
+        Section::Report,
+        report_body(&app, &p, modality, &answers, &[], None, None),
+    ))
+}
+
+/// The report form with the assessment beside it.
+pub(super) fn report_body<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    modality: Modality,
+    answers: &Answers,
+    errors: &[(String, String)],
+    notice: Option<&str>,
+    edit: Option<&IncidentRecord>,
+) -> Markup {
+    let action = match edit {
+        Some(rec) => format!("/incidents/{}/edit", enc(&rec.reference)),
+        None => "/report".to_owned(),
+    };
+    let title = match edit {
+        Some(rec) => format!("Change incident {}", rec.reference),
+        None => "Report an incident".to_owned(),
+    };
+    let reason_error = errors
+        .iter()
+        .find(|(f, _)| f == "reason")
+        .map(|(_, m)| m.clone());
+    html! {
+        (error_summary(errors))
+        @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
+        span class="caption" { (modality.label()) " · " (modality.category().describe()) }
+        h1 { (title) }
+        div class="columns" {
+            form method="post" action=(action) data-preview="/report/preview" novalidate {
+                (csrf_field(&p.csrf))
+                input type="hidden" name="modality" value=(modality.as_str());
+                @if let Some(d) = answers.get("draft") { input type="hidden" name="draft" value=(d); }
+                @if let Some(rec) = edit { input type="hidden" name="version" value=(rec.version); }
+                @if edit.is_none() {
+                    p { a href="/report" { "Change the modality" } }
+                }
+                (form::questions_for(modality, answers, errors))
+                @if edit.is_some() {
+                    div class={ "field" @if reason_error.is_some() { " error" } } {
+                        label for=(field_id("reason")) { "Why are you making this change?" }
+                        span class="hint" id={ (field_id("reason")) "-hint" } { "Recorded in the history with your name. For example: dose recalculated by the MPE." }
+                        @if let Some(e) = &reason_error { span class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
+                        input type="text" id=(field_id("reason")) name="reason" value=(answers.get("reason").unwrap_or_default()) aria-describedby={ (field_id("reason")) "-hint" };
+                    }
+                    button type="submit" name="action" value="save" { "Save the change" }
+                } @else {
+                    button type="submit" name="action" value="submit" { "Submit the report" }
+                    button class="secondary" type="submit" name="action" value="draft" { "Save as draft" }
+                }
+                button class="secondary" type="submit" name="action" value="preview" { "Check the assessment" }
+            }
+            aside aria-labelledby="assessment-title" {
+                h2 id="assessment-title" { "Assessment so far" }
+                div id="assessment" aria-live="polite" { (preview_panel(app, answers)) }
+            }
+        }
+    }
+}
+
+/// The engine's answer for the facts entered so far, or what stops it.
+fn preview_panel<S: Store>(app: &App<S>, answers: &Answers) -> Markup {
+    match incident_from(answers) {
+        Ok((incident, _)) => assessment_panel(&irmer_core::assess(
+            &incident,
+            app.register.guidance(),
+            &app.register.settings(),
+        )),
+        Err(errors) => html! {
+            p { "The assessment appears when these are answered:" }
+            ul { @for (_, m) in errors.iter().take(5) { li { (m) } } }
+        },
+    }
+}
+
+/// The answers as an incident (and its JSON), or the errors by field.
+pub(super) fn incident_from(
+    answers: &Answers,
+) -> Result<(irmer_core::incident::Incident, String), Vec<(String, String)>> {
+    let json = form::to_incident_json(answers)?;
+    match irmer_core::parse_incident(&json) {
+        Ok(incident) => Ok((incident, json)),
+        Err(e) => {
+            let field = form::field_for(&e.field);
+            let label = form::questions()
+                .find(|q| q.name == field)
+                .map_or("This answer", |q| q.label);
+            let message = match e.message.strip_prefix("required, but missing") {
+                Some(_) => format!("{label}: this is required"),
+                None => format!("{label}: {}", e.message),
+            };
+            Err(vec![(field, message)])
+        }
+    }
+}
+
+pub(super) async fn preview<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    SignedForm(_, a): SignedForm,
+) -> PageResult {
+    let mut r = preview_panel(&app, &a).into_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+pub(super) async fn report<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    SignedForm(p, mut a): SignedForm,
+) -> PageResult {
+    allow(&p, Action::Report)?;
+    let Some(modality) = form::modality(&a) else {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "There is a problem",
+            "Choose what was being done first.",
+        )
+        .for_user(&p));
+    };
+    let draft = a.get("draft").and_then(|d| d.parse::<i64>().ok());
+    match a.get("action").unwrap_or("submit") {
+        "draft" => {
+            let id = app
+                .accounts
+                .store()
+                .save_draft(p.user.id, draft, &a.encode(), app.register.now())
+                .await?;
+            a.0.retain(|(k, _)| k != "draft");
+            a.0.push(("draft".into(), id.to_string()));
+            Ok(show(
+                &p,
+                "Report an incident",
+                Section::Report,
+                report_body(
+                    &app,
+                    &p,
+                    modality,
+                    &a,
+                    &[],
+                    Some(
+                        "Draft saved. You can come back to it from your dashboard or from \u{201c}Report an incident\u{201d}.",
+                    ),
+                    None,
+                ),
+            ))
+        }
+        "preview" => Ok(show(
+            &p,
+            "Report an incident",
+            Section::Report,
+            report_body(&app, &p, modality, &a, &[], None, None),
+        )),
+        _ => match incident_from(&a) {
+            Err(errors) => Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Report an incident",
+                Section::Report,
+                report_body(&app, &p, modality, &a, &errors, None, None),
+            )),
+            Ok((_, json)) => {
+                let owner = Owner {
+                    department: p.user.department_id,
+                    reported_by: Some(p.user.id),
+                };
+                let record = match app
+                    .register
+                    .report_as(&json, &p.user.username, owner, p.user.scope())
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(RegisterError::Invalid(e)) => {
+                        let errors = vec![(form::field_for(&e.field), e.to_string())];
+                        return Ok(show_as(
+                            &p,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "Report an incident",
+                            Section::Report,
+                            report_body(&app, &p, modality, &a, &errors, None, None),
+                        ));
+                    }
+                    Err(RegisterError::Store(StoreError::Duplicate(r))) => {
+                        let errors = vec![(
+                            "reference".to_owned(),
+                            format!(
+                                "Your own reference: {r:?} is already in the register; use another or leave it blank"
+                            ),
+                        )];
+                        return Ok(show_as(
+                            &p,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "Report an incident",
+                            Section::Report,
+                            report_body(&app, &p, modality, &a, &errors, None, None),
+                        ));
+                    }
+                    Err(e) => return Err(PageError::from(e).for_user(&p)),
+                };
+                if let Some(id) = draft {
+                    app.accounts.store().delete_draft(p.user.id, id).await?;
+                }
+                Ok(see_other(&format!(
+                    "/incidents/{}?reported=1",
+                    enc(&record.reference)
+                )))
+            }
+        },
+    }
+}
