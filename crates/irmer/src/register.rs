@@ -10,13 +10,12 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
-use irmer_core::lifecycle::DeadlineStatus;
-use irmer_core::lifecycle::{ClockState, IncidentStatus, Transition};
+use irmer_core::lifecycle::{IncidentStatus, Transition};
 use irmer_core::parse::InputError;
 use irmer_store::accounts::AccountStore;
 use irmer_store::export::CsvExport;
 use irmer_store::register::{Register, RegisterError, summary_view};
-use irmer_store::{Filter, Sort, Store, StoreError, Summary};
+use irmer_store::{Filter, Sort, Store, StoreError};
 
 use crate::text;
 
@@ -262,7 +261,7 @@ pub async fn incident<S: Store>(
                     writeln!(out)?;
                 }
             } else {
-                write_table(&mut out, &items, today)?;
+                text::write_summaries(&mut out, &items, today)?;
                 let shown = items.len() as u64;
                 writeln!(
                     out,
@@ -396,60 +395,6 @@ pub async fn incident<S: Store>(
     }
 }
 
-fn clock_text(state: &ClockState) -> String {
-    match *state {
-        ClockState::Open { due, days_left } => format!("due {due} ({days_left} days)"),
-        ClockState::DueSoon { due, days_left: 0 } => format!("DUE TODAY {due}"),
-        ClockState::DueSoon { due, days_left } => format!(
-            "due soon {due} ({days_left} day{})",
-            if days_left == 1 { "" } else { "s" }
-        ),
-        ClockState::Overdue { due, days_late } => format!(
-            "OVERDUE since {due} ({days_late} day{} late)",
-            if days_late == 1 { "" } else { "s" }
-        ),
-        ClockState::Met { on, .. } => format!("met {on}"),
-        ClockState::MetLate { on, days_late, .. } => format!("met late {on} ({days_late} days)"),
-    }
-}
-
-/// The pending clock, for a person.
-pub fn next_clock(status: Option<DeadlineStatus>) -> String {
-    match status {
-        None => String::from("-"),
-        Some(s) if s.notify.is_pending() => format!("notify: {}", clock_text(&s.notify)),
-        Some(s) if s.report.is_pending() => format!("report: {}", clock_text(&s.report)),
-        Some(_) => String::from("deadlines met"),
-    }
-}
-
-fn write_table(out: &mut impl Write, items: &[Summary], today: CivilDate) -> io::Result<()> {
-    writeln!(
-        out,
-        "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} DEADLINE",
-        "REFERENCE", "STATUS", "DISCOVERED", "MODALITY", "OUTCOME", "CODES"
-    )?;
-    for s in items {
-        let v = summary_view(s, today);
-        writeln!(
-            out,
-            "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} {}",
-            v.reference,
-            v.status.as_str(),
-            v.discovered,
-            v.modality.as_str(),
-            v.outcome.as_str(),
-            if v.codes.is_empty() {
-                "-".into()
-            } else {
-                v.codes.join(",")
-            },
-            next_clock(v.deadline_status)
-        )?;
-    }
-    Ok(())
-}
-
 pub async fn deadlines<S: Store>(
     register: &Register<S>,
     within: Option<u32>,
@@ -479,23 +424,7 @@ pub async fn deadlines<S: Store>(
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(
-        out,
-        "{:<20} {:<14} {:<8} DEADLINE",
-        "REFERENCE", "STATUS", "AUTHORITY"
-    )?;
-    for s in &items {
-        let v = summary_view(s, today);
-        let authority = v.authority.map(str::to_uppercase).unwrap_or_default();
-        writeln!(
-            out,
-            "{:<20} {:<14} {:<9} {}",
-            v.reference,
-            v.status.as_str(),
-            authority,
-            next_clock(v.deadline_status)
-        )?;
-    }
+    text::write_deadlines(&mut out, &items, today)?;
     Ok(ExitCode::SUCCESS)
 }
 

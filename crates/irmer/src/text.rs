@@ -5,7 +5,10 @@ use std::io::{self, Write};
 
 use irmer_core::Incident;
 use irmer_core::assessment::{Assessment, CriterionResult, Duty, Outcome, Status};
-use irmer_core::lifecycle::Milestones;
+use irmer_core::incident::CivilDate;
+use irmer_core::lifecycle::{ClockState, DeadlineStatus, Milestones};
+use irmer_store::Summary;
+use irmer_store::register::summary_view;
 
 const WIDTH: usize = 78;
 
@@ -277,7 +280,7 @@ pub fn write_record(
     out: &mut impl Write,
     record: &irmer_store::register::IncidentRecord,
     history: &[irmer_store::register::HistoryEntry],
-    today: irmer_core::incident::CivilDate,
+    today: CivilDate,
 ) -> io::Result<()> {
     writeln!(
         out,
@@ -305,7 +308,7 @@ pub fn write_record(
     writeln!(
         out,
         "  deadline      {}",
-        crate::register::next_clock(record.deadline_status(today))
+        next_clock(record.deadline_status(today))
     )?;
     if let Some(description) = &record.incident.description {
         write_item(out, " ", &format!("account: {description}"))?;
@@ -347,6 +350,91 @@ pub fn write_record(
             };
             write_item(out, "   ", &line)?;
         }
+    }
+    Ok(())
+}
+
+fn clock_text(state: &ClockState) -> String {
+    match *state {
+        ClockState::Open { due, days_left } => format!("due {due} ({days_left} days)"),
+        ClockState::DueSoon { due, days_left: 0 } => format!("DUE TODAY {due}"),
+        ClockState::DueSoon { due, days_left } => format!(
+            "due soon {due} ({days_left} day{})",
+            if days_left == 1 { "" } else { "s" }
+        ),
+        ClockState::Overdue { due, days_late } => format!(
+            "OVERDUE since {due} ({days_late} day{} late)",
+            if days_late == 1 { "" } else { "s" }
+        ),
+        ClockState::Met { on, .. } => format!("met {on}"),
+        ClockState::MetLate { on, days_late, .. } => format!("met late {on} ({days_late} days)"),
+    }
+}
+
+/// The pending clock, for a person.
+fn next_clock(status: Option<DeadlineStatus>) -> String {
+    match status {
+        None => String::from("-"),
+        Some(s) if s.notify.is_pending() => format!("notify: {}", clock_text(&s.notify)),
+        Some(s) if s.report.is_pending() => format!("report: {}", clock_text(&s.report)),
+        Some(_) => String::from("deadlines met"),
+    }
+}
+
+/// The register's list: one incident a line.
+pub fn write_summaries(
+    out: &mut impl Write,
+    items: &[Summary],
+    today: CivilDate,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} DEADLINE",
+        "REFERENCE", "STATUS", "DISCOVERED", "MODALITY", "OUTCOME", "CODES"
+    )?;
+    for s in items {
+        let v = summary_view(s, today);
+        writeln!(
+            out,
+            "{:<20} {:<14} {:<10} {:<26} {:<14} {:<14} {}",
+            v.reference,
+            v.status.as_str(),
+            v.discovered,
+            v.modality.as_str(),
+            v.outcome.as_str(),
+            if v.codes.is_empty() {
+                "-".into()
+            } else {
+                v.codes.join(",")
+            },
+            next_clock(v.deadline_status)
+        )?;
+    }
+    Ok(())
+}
+
+/// `irmer deadlines`: one incident a line, its pending clock last.
+pub fn write_deadlines(
+    out: &mut impl Write,
+    items: &[Summary],
+    today: CivilDate,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:<14} {:<8} DEADLINE",
+        "REFERENCE", "STATUS", "AUTHORITY"
+    )?;
+    for s in items {
+        let v = summary_view(s, today);
+        let authority = v.authority.map(str::to_uppercase).unwrap_or_default();
+        writeln!(
+            out,
+            "{:<20} {:<14} {:<9} {}",
+            v.reference,
+            v.status.as_str(),
+            authority,
+            next_clock(v.deadline_status)
+        )?;
     }
     Ok(())
 }
