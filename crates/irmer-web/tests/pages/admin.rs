@@ -1,0 +1,131 @@
+//! Administration: only an administrator; users and their one-time
+//! passwords, resets, settings and hospital number patterns.
+
+use crate::helpers::*;
+
+crate::on_both_backends!(administration);
+
+fn administration(server: &Server) {
+    let mut inv = signed_in(server, "inv");
+    // Administration: only an administrator; a new user gets a one-time password.
+    let mut admin = signed_in(server, "admin");
+    let r = admin.post(
+        "/admin/users",
+        &[
+            ("username", "newbie"),
+            ("display_name", "New Person"),
+            ("role", "reporter"),
+            ("department", "1"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let password = r
+        .body
+        .split("one-time password is ")
+        .nth(1)
+        .and_then(|s| s.split(':').next())
+        .expect("a one-time password")
+        .to_owned();
+    let r = admin.post(
+        "/admin/users",
+        &[("username", "newbie"), ("role", "reporter")],
+    );
+    assert_eq!(r.status, 422, "a taken username is refused");
+    let r = inv.post(
+        "/admin/users",
+        &[("username", "sneaky"), ("role", "administrator")],
+    );
+    assert_eq!(r.status, 403);
+    // The new user must choose a password first.
+    let mut newbie = Browser::new(server.addr);
+    let page = newbie.get("/sign-in");
+    let csrf = hidden(&page.body, "csrf");
+    let r = newbie.send(
+        "POST",
+        "/sign-in",
+        &[
+            ("csrf", &csrf),
+            ("username", "newbie"),
+            ("password", &password),
+        ],
+    );
+    assert_eq!(r.header("location"), Some("/account/password"));
+    assert_eq!(
+        newbie.get("/").header("location"),
+        Some("/account/password")
+    );
+    let r = newbie.post(
+        "/account/password",
+        &[
+            ("current_password", &password),
+            ("new_password", "a long new phrase"),
+            ("confirm_password", "a long new phrase"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(newbie.get("/").status, 200);
+    // A reset gives a new one-time password and ends the user's sessions.
+    let user_path = |page: &str, name: &str| {
+        page.split(&format!("<td>{name}</td>"))
+            .nth(1)
+            .and_then(|row| row.split("action=\"/admin/users/").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .map(|id| format!("/admin/users/{id}"))
+            .expect("the user's form")
+    };
+    let listing = admin.get("/admin").body;
+    let r = admin.post(&user_path(&listing, "newbie"), &[("action", "reset")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reset = r
+        .body
+        .split("New one-time password for newbie: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("a new one-time password")
+        .to_owned();
+    assert_ne!(newbie.get("/").status, 200, "the session ended");
+    assert!(Browser::sign_in(server.addr, "newbie", "a long new phrase").is_err());
+    let mut again = Browser::sign_in(server.addr, "newbie", &reset).expect("signed in");
+    assert_eq!(again.get("/").header("location"), Some("/account/password"));
+    // An administrator cannot disable their own account.
+    let r = admin.post(&user_path(&listing, "admin"), &[("action", "disable")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("You cannot disable your own account"));
+    assert_eq!(admin.get("/").status, 200);
+    // Settings change the next assessment.
+    let r = admin.post(
+        "/admin/settings",
+        &[("child_age_under", "99"), ("default_nation", "wales")],
+    );
+    assert_eq!(r.status, 422);
+    let r = admin.post(
+        "/admin/settings",
+        &[("child_age_under", "16"), ("default_nation", "wales")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        admin
+            .get("/report/form?modality=dental")
+            .body
+            .contains("value=\"wales\" checked")
+    );
+
+    // Hospital number patterns: each line checked, the bad one named.
+    let r = admin.post("/admin/hospital-numbers", &[("masks", "RXH#######\nR#")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Line 2: &quot;R#&quot;"), "{}", r.body);
+    let r = admin.post(
+        "/admin/hospital-numbers",
+        &[("masks", " RXH#######\n\n@@######\n")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("RXH#######\n@@######</textarea>"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        inv.post("/admin/hospital-numbers", &[("masks", "")]).status,
+        403
+    );
+}

@@ -1,0 +1,121 @@
+//! The incident page and its steps: a change of facts with its reason, a
+//! stale form refused, the notification recorded, and the notification
+//! summary (nothing that identifies anyone, through the scanner).
+
+use crate::helpers::*;
+
+crate::on_both_backends!(
+    facts_change_with_a_reason,
+    steps_and_the_notification_summary
+);
+
+fn facts_change_with_a_reason(server: &Server) {
+    let mut rep = signed_in(server, "rep");
+    let reference = report(&mut rep);
+    // The department's investigator edits it; the history shows who and why.
+    let mut inv = signed_in(server, "inv");
+    assert_eq!(inv.get(&format!("/incidents/{reference}/edit")).status, 200);
+    let mut change: Vec<(&str, &str)> = CT
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "dose.received" && *k != "action")
+        .collect();
+    change.extend([("dose.received", "8"), ("version", "1"), ("action", "save")]);
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 422, "a change needs a reason");
+    change.push(("reason", "Dose recalculated by the MPE"));
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}"));
+    assert!(
+        page.body.contains("Dose recalculated by the MPE") && page.body.contains("by inv"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("dose.received"));
+    // The reporter sees what became of the report.
+    assert!(
+        rep.get(&format!("/incidents/{reference}"))
+            .body
+            .contains("Dose recalculated by the MPE")
+    );
+    // A stale form is refused, not merged.
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &change);
+    assert_eq!(r.status, 409);
+}
+
+fn steps_and_the_notification_summary(server: &Server) {
+    let mut inv = signed_in(server, "inv");
+    let reference = report(&mut inv);
+    let v = version(&mut inv, &reference);
+    // Steps: the investigator records the notification; a bad date is
+    // named on the form that was sent.
+    let r = inv.post(
+        &format!("/incidents/{reference}/steps"),
+        &[
+            ("action", "record-notification"),
+            ("version", &v),
+            ("date", "soon"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-notified-date\""), "{}", r.body);
+    let r = inv.post(
+        &format!("/incidents/{reference}/steps"),
+        &[
+            ("action", "record-notification"),
+            ("version", &v),
+            ("date", "2026-03-01"),
+            ("authority_reference", "CQC-123"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        inv.get(&format!("/incidents/{reference}"))
+            .body
+            .contains("Authority notified")
+    );
+
+    // The notification summary names no one.
+    let summary = inv.get(&format!("/incidents/{reference}/notification"));
+    assert_eq!(summary.status, 200);
+    assert!(summary.body.contains("Notification category code"));
+    assert!(
+        !summary.body.contains("wrong protocol selected"),
+        "the free-text description never goes to the authority"
+    );
+    assert!(!summary.body.contains(">40<"), "the exact age is not given");
+
+    // The notification summary goes through the scanner: a reference that
+    // is a telephone number stops it.
+    // (Only a user who sees the whole organisation chooses a reference.)
+    let mut phone: Vec<(&str, &str)> = CT.to_vec();
+    phone.push(("reference", "T-0161-496-0160"));
+    let r = inv.post("/report", &phone);
+    assert_eq!(r.status, 422, "a department's investigator");
+    assert!(r.body.contains("href=\"#f-reference\""), "{}", r.body);
+    let mut org = signed_in(server, "api-test");
+    assert_eq!(org.post("/report", &phone).status, 303);
+    let r = org.get("/incidents/T-0161-496-0160/notification");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Your reference: telephone number"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("notification-text"));
+    // So does the register's CSV: that reference is in it.
+    let r = org.get("/incidents.csv");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("telephone number, \u{201c}0161-496-0160\u{201d}"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        org.get("/incidents.csv?discovered_to=2026-01-31").status,
+        200,
+        "filtered out"
+    );
+}
