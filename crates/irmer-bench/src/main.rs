@@ -17,6 +17,11 @@
 //! - `irmer-bench session ADDR USER PASSWORD [NEW_PASSWORD]`: signs in
 //!   through the web form (changing a one-time password) and prints the
 //!   `Cookie:` header of the session, for `load -H`.
+//! - `irmer-bench sign-ins ADDR USER PASSWORD CLIENTS SECONDS`: CLIENTS
+//!   threads sign USER in through the form over and over (each one an
+//!   argon2 hash on the server) while `/healthz` is asked 20 times a second
+//!   (open loop, as `load`); prints the health check's latency and the
+//!   sign-ins a second.
 //! - `irmer-bench pdf N`: the time to typeset a report of six sections
 //!   (about 13 KB of text) and 3 similar incidents as PDF, N different
 //!   ones in one process: the first (which parses the embedded fonts) and
@@ -51,7 +56,10 @@ fn main() -> ExitCode {
         ["session", addr, user, password, new] => session(addr, user, password, Some(new)),
         ["scan", mb] => scan_bench(mb),
         ["pdf", n] => pdf_bench(n),
-        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD] | scan MB | pdf N".to_owned()),
+        ["sign-ins", addr, user, password, clients, seconds] => {
+            sign_ins(addr, user, password, clients, seconds)
+        }
+        _ => Err("usage: irmer-bench generate N [SEED] | parse FILE | assess FILE | load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH... | session ADDR USER PASSWORD [NEW_PASSWORD] | sign-ins ADDR USER PASSWORD CLIENTS SECONDS | scan MB | pdf N".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -335,6 +343,68 @@ fn session(addr: &str, user: &str, password: &str, new: Option<&str>) -> Result<
     }
     println!("Cookie: {}", b.cookie_header());
     Ok(())
+}
+
+/// CLIENTS threads signing in while `load` asks for `/healthz`: whether
+/// password hashing keeps the server's other work waiting.
+fn sign_ins(
+    addr: &str,
+    user: &str,
+    password: &str,
+    clients: &str,
+    seconds: &str,
+) -> Result<(), String> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let socket: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("ADDR must be ip:port, found {addr:?}"))?;
+    if !socket.ip().is_loopback() {
+        return Err("sign-ins are only sent to loopback addresses".into());
+    }
+    let clients: usize = clients
+        .parse()
+        .map_err(|_| "CLIENTS must be a whole number".to_owned())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (signed, refused) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let first_refusal = Arc::new(std::sync::Mutex::new(None::<String>));
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (stop, signed, refused) = (stop.clone(), signed.clone(), refused.clone());
+            let first_refusal = first_refusal.clone();
+            let (user, password) = (user.to_owned(), password.to_owned());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match irmer_web::testclient::Browser::sign_in(socket, &user, &password) {
+                        Ok(_) => signed.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            if let Ok(mut first) = first_refusal.lock() {
+                                first.get_or_insert(e);
+                            }
+                            refused.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    let result = load(addr, "20", seconds, &["/healthz"], Vec::new());
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{clients} clients signing in: {} sign-ins ({:.1}/s), {} refused",
+        signed.load(Ordering::Relaxed),
+        signed.load(Ordering::Relaxed) as f64 / elapsed,
+        refused.load(Ordering::Relaxed)
+    );
+    if let Some(e) = first_refusal.lock().ok().and_then(|f| f.clone()) {
+        println!("first refusal: {}", e.chars().take(300).collect::<String>());
+    }
+    result
 }
 
 fn load(

@@ -29,6 +29,7 @@ pub mod identity;
 pub mod notification;
 pub mod register;
 pub mod report;
+#[cfg(feature = "testsuite")]
 pub mod testsuite;
 
 /// What can go wrong in a backend.

@@ -31,6 +31,7 @@ pub mod openapi;
 pub mod pages;
 mod problem;
 pub mod server;
+#[cfg(feature = "testclient")]
 pub mod testclient;
 
 pub use app::App;

@@ -3,19 +3,12 @@
 //! outlive a password reset, a reference that tells whether an incident
 //! outside one's scope exists.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::sqlite as server;
 use irmer_web::testclient::{Browser, Server, hidden, request};
 use serde_json::json;
-
-fn server() -> Server {
-    Server::start(|| async {
-        Some(
-            irmer_store_sqlite::SqliteStore::in_memory()
-                .await
-                .expect("SQLite"),
-        )
-    })
-    .expect("server")
-}
 
 /// Signs in through the form with `next`; returns the redirect's target.
 fn sign_in_to(server: &Server, next: &str) -> (u16, Option<String>) {

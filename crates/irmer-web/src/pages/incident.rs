@@ -300,23 +300,26 @@ pub(super) async fn step<S: Store + AccountStore>(
     match result {
         Ok(_) => Ok(see_other(&format!("/incidents/{}?step=1", enc(&reference)))),
         Err(message) => {
-            let history = app.register.history(&reference).await.for_page(&p)?;
-            Ok(show_as(
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("Incident {reference}"),
-                Section::Register,
-                incident_body(
-                    &app,
-                    &p,
-                    &rec,
-                    &history,
-                    None,
-                    &[(step_field.into(), capital(&message))],
-                ),
-            ))
+            incident_again(&app, &p, &rec, &[(step_field.into(), capital(&message))]).await
         }
     }
+}
+
+/// The incident page again with a form's error (422).
+async fn incident_again<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    rec: &IncidentRecord,
+    errors: &[(String, String)],
+) -> PageResult {
+    let history = app.register.history(&rec.reference).await.for_page(p)?;
+    Ok(show_as(
+        p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &format!("Incident {}", rec.reference),
+        Section::Register,
+        incident_body(app, p, rec, &history, None, errors),
+    ))
 }
 
 pub(super) async fn comment<S: Store + AccountStore>(
@@ -339,21 +342,13 @@ pub(super) async fn comment<S: Store + AccountStore>(
             enc(&reference)
         ))),
         Err(RegisterError::Invalid(_)) => {
-            let history = app.register.history(&reference).await.for_page(&p)?;
-            Ok(show_as(
+            incident_again(
+                &app,
                 &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("Incident {reference}"),
-                Section::Register,
-                incident_body(
-                    &app,
-                    &p,
-                    &rec,
-                    &history,
-                    None,
-                    &[("comment".into(), "Enter a comment".into())],
-                ),
-            ))
+                &rec,
+                &[("comment".into(), "Enter a comment".into())],
+            )
+            .await
         }
         Err(e) => Err(PageError::from(e).for_user(&p)),
     }

@@ -129,16 +129,7 @@ pub(super) async fn sign_in<S: Store + AccountStore>(
             } else {
                 next.as_str()
             };
-            let mut r = see_other(to);
-            if let Ok(v) = HeaderValue::from_str(&set_cookie(
-                SESSION_COOKIE,
-                &session.id,
-                SESSION_FOR.whole_seconds(),
-                app.secure_cookies,
-            )) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(r)
+            Ok(with_session(&app, see_other(to), &session.id))
         }
         Err(e @ (AccountError::BadCredentials | AccountError::Locked(_))) => {
             let message = match e {
@@ -241,18 +232,11 @@ pub(super) async fn change_password<S: Store + AccountStore>(
         .change_password(&p.user, &current, &new, &address, app.register.now())
         .await
     {
-        Ok(session) => {
-            let mut r = see_other("/?changed=password");
-            if let Ok(v) = HeaderValue::from_str(&set_cookie(
-                SESSION_COOKIE,
-                &session.id,
-                SESSION_FOR.whole_seconds(),
-                app.secure_cookies,
-            )) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(r)
-        }
+        Ok(session) => Ok(with_session(
+            &app,
+            see_other("/?changed=password"),
+            &session.id,
+        )),
         Err(AccountError::Invalid { field, message }) => {
             let field = if field == "password" {
                 "new_password"
@@ -267,4 +251,17 @@ pub(super) async fn change_password<S: Store + AccountStore>(
         }
         Err(e) => Err(PageError::from(e).for_user(&p)),
     }
+}
+
+/// The response with the new session's cookie.
+fn with_session<S>(app: &App<S>, mut r: Response, session: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        SESSION_COOKIE,
+        session,
+        SESSION_FOR.whole_seconds(),
+        app.secure_cookies,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }

@@ -1,6 +1,9 @@
 //! What every suite over real HTTP shares: the test server on each
 //! backend, and a macro that runs a test on both.
 
+// Each test crate includes this file and uses a part of it.
+#![allow(dead_code)]
+
 use irmer_web::testclient::Server;
 
 /// The test server on SQLite in memory.
