@@ -8,14 +8,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use irmer_core::Outcome;
-use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::Scope;
+use irmer_store::columns::{self, COLUMNS, EVENTS_OF, NARROW, SUMMARY_COLUMNS, WHOLE, corrupt};
 use irmer_store::report::ReportRow;
 use irmer_store::{
-    Change, Event, EventKind, Filter, Index, NewIncident, Owner, Page, Sort, State, Store,
-    StoreError, Stored, Summary, SummaryPage,
+    Change, Event, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError, Stored,
+    Summary, SummaryPage,
 };
 
 mod accounts;
@@ -118,10 +118,6 @@ fn date(d: Option<CivilDate>) -> Option<Date> {
 fn civil(d: Date) -> Result<CivilDate, StoreError> {
     CivilDate::from_ymd(d.year(), d.month() as u8, d.day())
         .ok_or_else(|| corrupt("date", &d.to_string()))
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
 }
 
 /// Binds the index columns, in the order both the insert and the update
@@ -229,93 +225,40 @@ async fn write_documents(
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str =
-    "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at,
-    department_id, reported_by";
+/// A PostgreSQL row's columns: dates as DATE, times as TIMESTAMPTZ.
+pub(crate) struct Columns<'r>(pub &'r PgRow);
 
-const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
-    incident_events.assessment AS assessment, milestones, modality, nation, discovered,
-    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
-    department_id, reported_by";
-
-/// The narrow table, or both (for whole records).
-const NARROW: &str = "incidents";
-const WHOLE: &str = "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id
-    JOIN incident_events ON incident_events.incident_id = incidents.id AND incident_events.seq = incidents.version";
-
-fn read_date(row: &PgRow, column: &str) -> Result<Option<CivilDate>, StoreError> {
-    let d: Option<Date> = row.try_get(column).map_err(backend)?;
-    d.map(civil).transpose()
-}
-
-fn read_index(row: &PgRow) -> Result<Index, StoreError> {
-    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
-    let modality = get("modality")?;
-    let outcome = get("outcome")?;
-    let discovered: Date = row.try_get("discovered").map_err(backend)?;
-    Ok(Index {
-        modality: Modality::parse(&modality).ok_or_else(|| corrupt("modality", &modality))?,
-        nation: get("nation")?,
-        discovered: civil(discovered)?,
-        guidance: get("guidance")?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
-        codes: get("codes")?,
-        notify_by: read_date(row, "notify_by")?,
-        report_by: read_date(row, "report_by")?,
-        notified_on: read_date(row, "notified_on")?,
-        report_sent_on: read_date(row, "report_sent_on")?,
-        closed_on: read_date(row, "closed_on")?,
-        next_due: read_date(row, "next_due")?,
-    })
-}
-
-fn read_status(row: &PgRow) -> Result<IncidentStatus, StoreError> {
-    let status: String = row.try_get("status").map_err(backend)?;
-    IncidentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))
-}
-
-fn read_owner(row: &PgRow) -> Result<Owner, StoreError> {
-    Ok(Owner {
-        department: row.try_get("department_id").map_err(backend)?,
-        reported_by: row.try_get("reported_by").map_err(backend)?,
-    })
+impl irmer_store::columns::Columns for Columns<'_> {
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+    fn opt_date(&self, column: &str) -> Result<Option<CivilDate>, StoreError> {
+        let d: Option<Date> = self.0.try_get(column).map_err(backend)?;
+        d.map(civil).transpose()
+    }
+    fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
 }
 
 fn read_stored(row: &PgRow) -> Result<Stored, StoreError> {
-    let get = |c: &str| -> Result<String, StoreError> { row.try_get(c).map_err(backend) };
-    Ok(Stored {
-        reference: get("reference")?,
-        version: row.try_get("version").map_err(backend)?,
-        owner: read_owner(row)?,
-        original: get("original")?,
-        state: State {
-            status: read_status(row)?,
-            facts: get("facts")?,
-            assessment: get("assessment")?,
-            milestones: get("milestones")?,
-            index: read_index(row)?,
-        },
-        created_at: row
-            .try_get::<OffsetDateTime, _>("created_at")
-            .map_err(backend)?,
-        updated_at: row
-            .try_get::<OffsetDateTime, _>("updated_at")
-            .map_err(backend)?,
-    })
+    columns::stored(&Columns(row))
 }
 
 fn read_summary(row: &PgRow) -> Result<Summary, StoreError> {
-    Ok(Summary {
-        reference: row.try_get("reference").map_err(backend)?,
-        version: row.try_get("version").map_err(backend)?,
-        owner: read_owner(row)?,
-        status: read_status(row)?,
-        index: read_index(row)?,
-        updated_at: row
-            .try_get::<OffsetDateTime, _>("updated_at")
-            .map_err(backend)?,
-    })
+    columns::summary(&Columns(row))
 }
 
 /// ` AND column = ANY(…)`, when there are values.
@@ -555,30 +498,14 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         let Some(id) = id else { return Ok(None) };
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, kind, reason, data, changes, facts, assessment
-             FROM incident_events WHERE incident_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query(EVENTS_OF)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
         let events = rows
             .iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind").map_err(backend)?;
-                Ok(Event {
-                    seq: row.try_get("seq").map_err(backend)?,
-                    at: row.try_get("at").map_err(backend)?,
-                    actor: row.try_get("actor").map_err(backend)?,
-                    kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
-                    reason: row.try_get("reason").map_err(backend)?,
-                    data: row.try_get("data").map_err(backend)?,
-                    changes: row.try_get("changes").map_err(backend)?,
-                    facts: row.try_get("facts").map_err(backend)?,
-                    assessment: row.try_get("assessment").map_err(backend)?,
-                })
-            })
+            .map(|row| columns::event(&Columns(row)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some(events))
     }

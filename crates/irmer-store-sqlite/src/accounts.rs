@@ -3,40 +3,17 @@
 use irmer_store::StoreError;
 use irmer_store::accounts::{
     AccountStore, AuditEntry, Decide, Decided, Department, Draft, EVERY_ADDRESS, Lock, NewUser,
-    Role, SessionRow, Site, Throttle, TokenRow, User,
+    SessionRow, Site, Throttle, TokenRow, User,
 };
+use irmer_store::columns::{self, USER_COLUMNS, USER_COLUMNS_OF_U};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
-use crate::{SqliteStore, backend, corrupt, read_time, timestamp};
-
-const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
-    must_change_password, disabled, created_at";
-
-/// The user columns of `users u` in a join (names unchanged).
-static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    USER_COLUMNS
-        .split(',')
-        .map(|c| format!("u.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-});
+use crate::{Columns, SqliteStore, backend, read_time, timestamp};
 
 fn read_user(row: &SqliteRow) -> Result<User, StoreError> {
-    let role: String = row.try_get("role").map_err(backend)?;
-    let created: String = row.try_get("created_at").map_err(backend)?;
-    Ok(User {
-        id: row.try_get("id").map_err(backend)?,
-        username: row.try_get("username").map_err(backend)?,
-        display_name: row.try_get("display_name").map_err(backend)?,
-        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
-        department_id: row.try_get("department_id").map_err(backend)?,
-        password_hash: row.try_get("password_hash").map_err(backend)?,
-        must_change_password: row.try_get("must_change_password").map_err(backend)?,
-        disabled: row.try_get("disabled").map_err(backend)?,
-        created_at: read_time(&created)?,
-    })
+    columns::user(&Columns(row))
 }
 
 /// `Duplicate(name)` for a unique key already taken, else a backend error.

@@ -1,0 +1,252 @@
+//! Rows to the domain, once for every backend. A backend implements
+//! [`Columns`] for its row type, saying only how it reads a column (SQLite
+//! keeps dates and times as text, PostgreSQL as DATE and TIMESTAMPTZ); what
+//! a row means, and the column lists the backends select, live here.
+
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::lifecycle::IncidentStatus;
+use time::OffsetDateTime;
+
+use crate::accounts::{Role, User};
+use crate::{Event, EventKind, Index, Owner, State, StoreError, Stored, Summary};
+
+/// One row's columns, by name, as the backend stores them.
+pub trait Columns {
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+    fn flag(&self, column: &str) -> Result<bool, StoreError>;
+    fn opt_date(&self, column: &str) -> Result<Option<CivilDate>, StoreError>;
+    fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError>;
+
+    fn date(&self, column: &str) -> Result<CivilDate, StoreError> {
+        self.opt_date(column)?
+            .ok_or_else(|| corrupt(column, "NULL"))
+    }
+}
+
+/// A value in the database that the domain cannot read: a bug or damage.
+pub fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
+}
+
+/// The columns of a summary (the narrow table only).
+pub const SUMMARY_COLUMNS: &str =
+    "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at,
+    department_id, reported_by";
+
+/// The columns of a whole record (from [`WHOLE`]).
+pub const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
+    incident_events.assessment AS assessment, milestones, modality, nation, discovered,
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+    department_id, reported_by";
+
+/// The narrow table, or both (for whole records).
+pub const NARROW: &str = "incidents";
+pub const WHOLE: &str = "incidents JOIN incident_documents ON incident_documents.incident_id = incidents.id
+    JOIN incident_events ON incident_events.incident_id = incidents.id AND incident_events.seq = incidents.version";
+
+/// An incident's events in order, by the incident's row id (`$1`; SQLite
+/// reads `$1` too).
+pub const EVENTS_OF: &str = "SELECT seq, at, actor, kind, reason, data, changes, facts, assessment
+    FROM incident_events WHERE incident_id = $1 ORDER BY seq";
+
+/// The columns of a user.
+pub const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
+    must_change_password, disabled, created_at";
+
+/// The user columns of `users u` in a join (names unchanged).
+pub static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// A column read by `parse`, or the column named as unreadable.
+fn parsed<T>(
+    row: &impl Columns,
+    column: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    let text = row.text(column)?;
+    parse(&text).ok_or_else(|| corrupt(column, &text))
+}
+
+pub fn index(row: &impl Columns) -> Result<Index, StoreError> {
+    Ok(Index {
+        modality: parsed(row, "modality", Modality::parse)?,
+        nation: row.text("nation")?,
+        discovered: row.date("discovered")?,
+        guidance: row.text("guidance")?,
+        outcome: parsed(row, "outcome", Outcome::parse)?,
+        codes: row.text("codes")?,
+        notify_by: row.opt_date("notify_by")?,
+        report_by: row.opt_date("report_by")?,
+        notified_on: row.opt_date("notified_on")?,
+        report_sent_on: row.opt_date("report_sent_on")?,
+        closed_on: row.opt_date("closed_on")?,
+        next_due: row.opt_date("next_due")?,
+    })
+}
+
+fn owner(row: &impl Columns) -> Result<Owner, StoreError> {
+    Ok(Owner {
+        department: row.opt_int("department_id")?,
+        reported_by: row.opt_int("reported_by")?,
+    })
+}
+
+/// A whole record, from [`COLUMNS`].
+pub fn stored(row: &impl Columns) -> Result<Stored, StoreError> {
+    Ok(Stored {
+        reference: row.text("reference")?,
+        version: row.int("version")?,
+        owner: owner(row)?,
+        original: row.text("original")?,
+        state: State {
+            status: parsed(row, "status", IncidentStatus::parse)?,
+            facts: row.text("facts")?,
+            assessment: row.text("assessment")?,
+            milestones: row.text("milestones")?,
+            index: index(row)?,
+        },
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+/// A summary, from [`SUMMARY_COLUMNS`].
+pub fn summary(row: &impl Columns) -> Result<Summary, StoreError> {
+    Ok(Summary {
+        reference: row.text("reference")?,
+        version: row.int("version")?,
+        owner: owner(row)?,
+        status: parsed(row, "status", IncidentStatus::parse)?,
+        index: index(row)?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+/// An event, from [`EVENT_COLUMNS`].
+pub fn event(row: &impl Columns) -> Result<Event, StoreError> {
+    Ok(Event {
+        seq: row.int("seq")?,
+        at: row.time("at")?,
+        actor: row.text("actor")?,
+        kind: parsed(row, "kind", EventKind::parse)?,
+        reason: row.opt_text("reason")?,
+        data: row.text("data")?,
+        changes: row.text("changes")?,
+        facts: row.opt_text("facts")?,
+        assessment: row.opt_text("assessment")?,
+    })
+}
+
+/// A user, from [`USER_COLUMNS`].
+pub fn user(row: &impl Columns) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.int("id")?,
+        username: row.text("username")?,
+        display_name: row.text("display_name")?,
+        role: parsed(row, "role", Role::parse)?,
+        department_id: row.opt_int("department_id")?,
+        password_hash: row.opt_text("password_hash")?,
+        must_change_password: row.flag("must_change_password")?,
+        disabled: row.flag("disabled")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// A row as text by column name (a missing column is NULL).
+    struct Fake(HashMap<&'static str, &'static str>);
+
+    impl Columns for Fake {
+        fn text(&self, column: &str) -> Result<String, StoreError> {
+            self.opt_text(column)?
+                .ok_or_else(|| StoreError::Backend(format!("{column} is NULL")))
+        }
+        fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+            Ok(self.0.get(column).map(|v| (*v).to_owned()))
+        }
+        fn int(&self, column: &str) -> Result<i64, StoreError> {
+            self.text(column)?.parse().map_err(|_| corrupt(column, ""))
+        }
+        fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+            self.opt_text(column)?
+                .map(|v| v.parse().map_err(|_| corrupt(column, &v)))
+                .transpose()
+        }
+        fn flag(&self, column: &str) -> Result<bool, StoreError> {
+            Ok(self.text(column)? == "1")
+        }
+        fn opt_date(&self, column: &str) -> Result<Option<CivilDate>, StoreError> {
+            self.opt_text(column)?
+                .map(|v| CivilDate::parse(&v).ok_or_else(|| corrupt(column, &v)))
+                .transpose()
+        }
+        fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
+            let text = self.text(column)?;
+            OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| corrupt(column, &text))
+        }
+    }
+
+    fn summary_row() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("reference", "CT-1"),
+            ("version", "3"),
+            ("status", "notified"),
+            ("modality", "ct"),
+            ("nation", "england"),
+            ("discovered", "2026-02-20"),
+            ("guidance", "2024-08-28"),
+            ("outcome", "notifiable"),
+            ("codes", "2.2"),
+            ("notify_by", "2026-03-06"),
+            ("updated_at", "2026-02-21T10:00:00Z"),
+            ("department_id", "2"),
+        ])
+    }
+
+    #[test]
+    fn a_summary_row_reads_into_the_domain() {
+        let s = summary(&Fake(summary_row())).expect("readable");
+        assert_eq!((s.reference.as_str(), s.version), ("CT-1", 3));
+        assert_eq!(s.status, IncidentStatus::Notified);
+        assert_eq!(s.index.modality, Modality::Ct);
+        assert_eq!(s.index.outcome, Outcome::Notifiable);
+        assert_eq!(s.index.notify_by, CivilDate::parse("2026-03-06"));
+        assert_eq!(s.index.report_by, None);
+        assert_eq!((s.owner.department, s.owner.reported_by), (Some(2), None));
+    }
+
+    #[test]
+    fn an_unreadable_value_names_its_column() {
+        for (column, bad) in [
+            ("modality", "xray"),
+            ("status", "lost"),
+            ("outcome", "maybe"),
+            ("discovered", "2026-02-30"),
+        ] {
+            let mut row = summary_row();
+            row.insert(column, bad);
+            match summary(&Fake(row)) {
+                Err(StoreError::Backend(m)) => {
+                    assert!(m.contains(column) && m.contains(bad), "{m}")
+                }
+                other => panic!("{column}={bad}: {other:?}"),
+            }
+        }
+    }
+}
