@@ -682,7 +682,23 @@ fn container_for(next: Option<&&str>) -> Value {
 /// The contract's JSON for the answers that the modality asks, or the
 /// answers in error (field name, message) when one cannot be read at all.
 /// The JSON then goes through `parse_incident`, which checks the rest.
+#[cfg(test)]
 pub fn to_incident_json(answers: &Answers) -> Result<String, Vec<(String, String)>> {
+    let (root, errors) = incident_value(answers)?;
+    if errors.is_empty() {
+        Ok(Value::Object(root).to_string())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Errors by form field: (field, message).
+pub type FieldErrors = Vec<(String, String)>;
+
+/// The answers as the contract's JSON, leaving out each answer that cannot
+/// be read, with an error for each of those; an error alone when there is
+/// no modality (nothing else can be read without it).
+pub fn incident_value(answers: &Answers) -> Result<(Map<String, Value>, FieldErrors), FieldErrors> {
     let mut errors = Vec::new();
     let Some(modality) = modality(answers) else {
         return Err(vec![(
@@ -762,11 +778,58 @@ pub fn to_incident_json(answers: &Answers) -> Result<String, Vec<(String, String
         };
         set_path(&mut root, q.name, value);
     }
-    if errors.is_empty() {
-        Ok(Value::Object(root).to_string())
-    } else {
-        Err(errors)
+    Ok((root, errors))
+}
+
+/// What to tell a person who left out a required answer, in the GOV.UK
+/// manner ("Enter …", "Select …"); the label otherwise.
+pub fn missing_message(name: &str) -> String {
+    match name {
+        "discovered" => "Enter the date the incident was discovered".into(),
+        "nation" => "Select the nation where the exposure took place".into(),
+        "exposure" => "Select what happened to the person the incident is about".into(),
+        "modality" => "Select what was being done".into(),
+        other => {
+            let label = questions()
+                .find(|q| q.name == other)
+                .map_or("This answer", |q| q.label);
+            format!("{label}: this is required")
+        }
     }
+}
+
+/// The errors in the order of the questions on the form (the error
+/// summary follows the page).
+pub fn in_form_order(errors: &mut [(String, String)]) {
+    let place = |field: &str| {
+        questions()
+            .position(|q| q.name == field)
+            .unwrap_or(usize::MAX)
+    };
+    errors.sort_by_key(|(f, _)| place(f));
+}
+
+/// Puts a stand-in answer for question `name` (any valid value of its
+/// kind), so that the rest of a form can be checked past an error there;
+/// false when `name` is no question. Never stored: a form with a stand-in
+/// has an error and is shown again.
+pub fn stand_in(root: &mut Map<String, Value>, name: &str) -> bool {
+    let Some(q) = questions().find(|q| q.name == name) else {
+        return false;
+    };
+    let value = match q.kind {
+        Kind::Date => Value::from("2000-01-01"),
+        Kind::Number | Kind::Whole => Value::from(1),
+        Kind::YesNo => Value::Bool(false),
+        Kind::Choice(options) => match options.first() {
+            Some((v, _)) => Value::from(*v),
+            None => return false,
+        },
+        Kind::Checks(_) => Value::Array(Vec::new()),
+        Kind::Text | Kind::LongText => Value::from("x"),
+    };
+    set_path(root, name, value);
+    true
 }
 
 /// The form field a contract path belongs to (`therapy.deliveries[0].x`

@@ -398,6 +398,20 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
         !text.contains("Most images in any single fraction"),
         "a CT report asks nothing about verification images"
     );
+    // Sent empty: every error at once in the summary, which takes the
+    // focus; then filled in.
+    browser.click("button[name=action][value=submit]");
+    let page = browser.wait_for("There is a problem");
+    for message in [
+        "Enter the date the incident was discovered",
+        "Select what happened to the person the incident is about",
+    ] {
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert_eq!(
+        browser.script("return document.activeElement.className;"),
+        json!("error-summary")
+    );
     browser.type_into("#f-discovered", &today_for_input());
     browser.click("#f-exposure-1");
     browser.click("#f-errors-1");
@@ -684,6 +698,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "AXE-1",
         "notification summary",
         &mut seen,
+    );
+    // The copy button appears where the script runs (it once stopped
+    // early on every page without the report form).
+    assert_eq!(
+        browser.script("return document.querySelector('[data-copy]').hidden;"),
+        json!(false)
     );
     at("account/tokens", "Make a token", "API tokens", &mut seen);
     browser.type_into("#f-label", "a script");

@@ -213,25 +213,51 @@ fn preview_panel<S: Store>(app: &App<S>, answers: &Answers) -> Markup {
     }
 }
 
-/// The answers as an incident (and its JSON), or the errors by field.
+fn in_form_order(mut errors: Vec<(String, String)>) -> Vec<(String, String)> {
+    form::in_form_order(&mut errors);
+    errors
+}
+
+/// The answers as an incident (and its JSON), or every error by field at
+/// once: past an error, the form is read on with a stand-in answer there
+/// (never kept), until it reads or an error comes back to a field already
+/// in error (a consequence of a stand-in, not shown).
 pub(super) fn incident_from(
     answers: &Answers,
 ) -> Result<(irmer_core::incident::Incident, String), Vec<(String, String)>> {
-    let json = form::to_incident_json(answers)?;
-    match irmer_core::parse_incident(&json) {
-        Ok(incident) => Ok((incident, json)),
-        Err(e) => {
-            let field = form::field_for(&e.field);
-            let label = form::questions()
-                .find(|q| q.name == field)
-                .map_or("This answer", |q| q.label);
-            let message = match e.message.strip_prefix("required, but missing") {
-                Some(_) => format!("{label}: this is required"),
-                None => format!("{label}: {}", e.message),
-            };
-            Err(vec![(field, message)])
+    let (mut root, mut errors) = form::incident_value(answers)?;
+    for (field, _) in &errors {
+        form::stand_in(&mut root, field);
+    }
+    // Each round finds a new field in error or stops; a form has no more
+    // fields than questions.
+    for _ in 0..=form::questions().count() {
+        let json = serde_json::Value::Object(root.clone()).to_string();
+        let e = match irmer_core::parse_incident(&json) {
+            Ok(incident) if errors.is_empty() => return Ok((incident, json)),
+            Ok(_) => return Err(in_form_order(errors)),
+            Err(e) => e,
+        };
+        let field = form::field_for(&e.field);
+        if errors.iter().any(|(f, _)| *f == field) {
+            return Err(in_form_order(errors));
+        }
+        let message = match e.message.strip_prefix("required, but missing") {
+            Some(_) => form::missing_message(&field),
+            None => {
+                let label = form::questions()
+                    .find(|q| q.name == field)
+                    .map_or("This answer", |q| q.label);
+                format!("{label}: {}", e.message)
+            }
+        };
+        let more = form::stand_in(&mut root, &field);
+        errors.push((field, message));
+        if !more {
+            return Err(in_form_order(errors));
         }
     }
+    Err(in_form_order(errors))
 }
 
 pub(super) async fn preview<S: Store + AccountStore>(
@@ -347,5 +373,67 @@ pub(super) async fn report<S: Store + AccountStore>(
                 )))
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::incident_from;
+    use crate::form::Answers;
+
+    fn answers(pairs: &[(&str, &str)]) -> Answers {
+        Answers(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn fields(errors: &[(String, String)]) -> Vec<&str> {
+        errors.iter().map(|(f, _)| f.as_str()).collect()
+    }
+
+    /// An empty form names every answer it needs in one go, not one a
+    /// submission.
+    #[test]
+    fn every_error_of_a_form_at_once() {
+        let errors = incident_from(&answers(&[("modality", "ct")])).expect_err("empty");
+        // In the order of the form, in plain words.
+        assert_eq!(fields(&errors), ["discovered", "nation", "exposure"]);
+        assert_eq!(errors[0].1, "Enter the date the incident was discovered");
+        // An unreadable answer and a missing one, together.
+        let errors = incident_from(&answers(&[
+            ("modality", "ct"),
+            ("discovered", "soon"),
+            ("dose.received", "lots"),
+        ]))
+        .expect_err("invalid");
+        let got = fields(&errors);
+        for needed in ["discovered", "dose.received", "nation", "exposure"] {
+            assert!(got.contains(&needed), "{needed} not named: {errors:?}");
+        }
+        // Each field once.
+        let mut unique = got.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), got.len(), "{errors:?}");
+    }
+
+    #[test]
+    fn a_complete_form_reads() {
+        let (incident, _) = incident_from(&answers(&[
+            ("modality", "ct"),
+            ("discovered", "2026-02-26"),
+            ("nation", "england"),
+            ("exposure", "unintended"),
+            ("errors", "human"),
+            ("patient.age", "40"),
+            ("dose.unit", "mSv"),
+            ("dose.intended", "0.5"),
+            ("dose.received", "6"),
+        ]))
+        .expect("complete");
+        assert_eq!(incident.discovered.to_string(), "2026-02-26");
     }
 }

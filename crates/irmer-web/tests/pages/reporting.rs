@@ -28,6 +28,28 @@ fn a_reporter_records_an_incident(server: &Server) {
         r.body.contains("href=\"#f-dose-received\""),
         "the error summary links to the field"
     );
+    // Sent empty, the form names every answer it needs at once, in the
+    // order of the form, each linked to its field.
+    let r = rep.post("/report", &[("modality", "ct"), ("action", "submit")]);
+    assert_eq!(r.status, 422);
+    let summary = r
+        .body
+        .split("class=\"error-summary\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_default();
+    let links: Vec<&str> = summary
+        .split("href=\"#")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(
+        links,
+        ["f-discovered", "f-nation", "f-exposure"],
+        "{}",
+        r.body
+    );
+    assert!(summary.contains("Enter the date the incident was discovered"));
     let reference = report(&mut rep);
     let page = rep.get(&format!("/incidents/{reference}?reported=1"));
     assert_eq!(page.status, 200);
