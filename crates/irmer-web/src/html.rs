@@ -2,6 +2,7 @@
 //! assessment panel. Server-rendered with maud (escaped by default); no
 //! external fonts, scripts or stylesheets.
 
+use crate::dates::day;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use irmer_core::Outcome;
@@ -170,20 +171,24 @@ pub fn clock_words(state: &ClockState) -> (String, &'static str) {
     let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
     match *state {
         ClockState::Open { due, days_left: 0 } | ClockState::DueSoon { due, days_left: 0 } => {
-            (format!("due today ({due})"), "due-soon")
+            (format!("due today ({})", day(due)), "due-soon")
         }
-        ClockState::Open { due, days_left } => (format!("due in {} ({due})", days(days_left)), ""),
-        ClockState::DueSoon { due, days_left } => {
-            (format!("due in {} ({due})", days(days_left)), "due-soon")
+        ClockState::Open { due, days_left } => {
+            (format!("due in {} ({})", days(days_left), day(due)), "")
         }
+        ClockState::DueSoon { due, days_left } => (
+            format!("due in {} ({})", days(days_left), day(due)),
+            "due-soon",
+        ),
         ClockState::Overdue { due, days_late } => (
-            format!("overdue by {} (was due {due})", days(days_late)),
+            format!("overdue by {} (was due {})", days(days_late), day(due)),
             "overdue",
         ),
-        ClockState::Met { on, .. } => (format!("done on {on}"), "met"),
-        ClockState::MetLate { on, days_late, .. } => {
-            (format!("done on {on}, {} late", days(days_late)), "overdue")
-        }
+        ClockState::Met { on, .. } => (format!("done on {}", day(on)), "met"),
+        ClockState::MetLate { on, days_late, .. } => (
+            format!("done on {}, {} late", day(on), days(days_late)),
+            "overdue",
+        ),
     }
 }
 
@@ -216,7 +221,7 @@ pub fn assessment_panel(a: &Assessment) -> Markup {
             p { "Enforcing authority: " strong { (authority.name()) " (" (authority.id().to_uppercase()) ")" } }
         }
         @if let Some(d) = a.deadlines {
-            p { "Notify by " strong { (d.notify_by) } "; send the investigation report by " strong { (d.report_by) } "." }
+            p { "Notify by " strong { (day(d.notify_by)) } "; send the investigation report by " strong { (day(d.report_by)) } "." }
         }
         @if !a.missing.is_empty() {
             div class="notice warning" {

@@ -67,7 +67,7 @@ fn incident_body<S: Store>(
     html! {
         (error_summary(errors))
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
-        span class="caption" { (rec.incident.modality.label()) " · discovered " (rec.incident.discovered) }
+        span class="caption" { (rec.incident.modality.label()) " · discovered " (crate::dates::day(rec.incident.discovered)) }
         h1 { "Incident " (rec.reference) }
         p { strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome)) }
         p { (clocks(rec.deadline_status(today).as_ref())) }
@@ -86,14 +86,7 @@ fn incident_body<S: Store>(
                 h2 { "Assessment" }
                 div class="panel" { (assessment_panel(&rec.assessment)) }
                 h2 { "Facts" }
-                dl class="summary" {
-                    @for q in form::questions() {
-                        @if let Some(v) = answers.get(q.name) {
-                            dt { (q.label) }
-                            dd { (answer_words(q, &answers, v)) }
-                        }
-                    }
-                }
+                (facts_list(&answers))
                 h2 { "History" }
                 ol class="timeline" {
                     @for h in history {
@@ -126,7 +119,11 @@ fn incident_body<S: Store>(
                 }
                 h2 { "The reporter's original account" }
                 p class="hint" { "As first submitted; later changes never alter it." }
-                pre class="original" { (serde_json::to_string_pretty(&rec.original).unwrap_or_default()) }
+                (facts_list(&Answers::from_facts(&rec.original)))
+                details {
+                    summary { "As recorded (the contract's JSON)" }
+                    pre class="original" { (serde_json::to_string_pretty(&rec.original).unwrap_or_default()) }
+                }
             }
             aside {
                 @if p.user.may(Action::Investigate) { (step_forms(p, rec, today)) }
@@ -168,6 +165,20 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         Comment => "Comment",
         IdentityChanged => "Identity changed",
         ReportExported => "Investigation report exported",
+    }
+}
+
+/// Facts as the form's questions and their answers in words.
+fn facts_list(answers: &Answers) -> Markup {
+    html! {
+        dl class="summary" {
+            @for q in form::questions() {
+                @if let Some(v) = answers.get(q.name) {
+                    dt { (q.label) }
+                    dd { (answer_words(q, answers, v)) }
+                }
+            }
+        }
     }
 }
 

@@ -183,9 +183,9 @@ fn capital(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `2026-11-26 14:05 UTC`.
+/// `26 November 2026 at 2:05pm`, UK local time.
 fn minute(t: time::OffsetDateTime) -> String {
-    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+    crate::dates::moment(t)
 }
 
 fn status_words(s: IncidentStatus) -> &'static str {

@@ -222,7 +222,7 @@ pub(super) fn summary_table(items: &[Summary], today: CivilDate, caption: &str) 
                     @for s in items {
                         tr {
                             td { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
-                            td { (s.index.discovered) }
+                            td { (crate::dates::day(s.index.discovered)) }
                             td { (s.index.modality.label()) }
                             td { (status_words(s.status)) }
                             td { (outcome_tag(s.index.outcome)) @if !s.index.codes.is_empty() { " " (s.index.codes.replace(' ', ", ")) } }

@@ -45,7 +45,7 @@ pub(super) fn drafts_notice(drafts: &[Draft]) -> Markup {
                                 (a.get("modality").and_then(Modality::parse).map_or("Incident", Modality::label))
                                 @if let Some(day) = a.get("discovered") { ", discovered " (day) }
                             }
-                            " (saved " (d.updated_at.date()) ")"
+                            " (saved " (crate::dates::moment(d.updated_at)) ")"
                         }
                     }
                 }

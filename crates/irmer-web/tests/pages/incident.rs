@@ -33,6 +33,20 @@ fn facts_change_with_a_reason(server: &Server) {
         page.body
     );
     assert!(page.body.contains("dose.received"));
+    // The reporter's original account is unchanged, in words (the raw
+    // record folded away beneath).
+    let original = page
+        .body
+        .split("The reporter&#39;s original account")
+        .nth(1)
+        .or_else(|| page.body.split("The reporter's original account").nth(1))
+        .expect("the original account");
+    assert!(
+        original.contains("<dt>Dose received (total)</dt><dd>6</dd>")
+            && original.contains("<dd>Human error</dd>"),
+        "{original}"
+    );
+    assert!(original.contains("<details>"), "{original}");
     // The reporter sees what became of the report.
     assert!(
         rep.get(&format!("/incidents/{reference}"))

@@ -58,7 +58,8 @@ fn a_reporter_records_an_incident(server: &Server) {
         "2.2",
         "Care Quality Commission",
         "Notify by",
-        "2026-03-12",
+        "12 March 2026",
+        "discovered 26 February 2026",
         "wrong protocol selected",
     ] {
         assert!(
