@@ -431,13 +431,7 @@ impl<S: Store> Register<S> {
     ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
         let _writing = self.counts.writing();
-        let mut incident = irmer_core::parse_incident(submitted)?;
-        if incident.reference.is_some() && scope != crate::accounts::Scope::Organisation {
-            return Err(invalid(
-                "reference",
-                "only a user who sees the whole organisation chooses an incident's reference (it must be unique in the whole register); leave it out and one is given",
-            ));
-        }
+        let mut incident = self.check_report(submitted, scope)?;
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
         }
@@ -445,6 +439,30 @@ impl<S: Store> Register<S> {
         new.owner = owner;
         self.store.create(&new).await?;
         self.get(&new.reference).await
+    }
+
+    /// What [`Register::report_as`] would refuse in a report, found
+    /// without recording anything (for a last look before it is sent): the
+    /// contract, the reference rule, dates that cannot be true and
+    /// identifiers in the description. A reference already taken is found
+    /// only when it is recorded.
+    pub fn check_report(
+        &self,
+        submitted: &str,
+        scope: crate::accounts::Scope,
+    ) -> Result<Incident, RegisterError> {
+        let incident = irmer_core::parse_incident(submitted)?;
+        if incident.reference.is_some() && scope != crate::accounts::Scope::Organisation {
+            return Err(invalid(
+                "reference",
+                "only a user who sees the whole organisation chooses an incident's reference (it must be unique in the whole register); leave it out and one is given",
+            ));
+        }
+        check_dates(&incident, self.today())?;
+        if let Some(text) = &incident.description {
+            check_free_text("description", text)?;
+        }
+        Ok(incident)
     }
 
     fn new_incident(

@@ -852,6 +852,45 @@ pub fn field_for(path: &str) -> String {
     }
 }
 
+/// Answers as the form's questions and their answers in words (a
+/// summary list).
+pub fn answers_list(answers: &Answers) -> Markup {
+    html! {
+        dl class="summary" {
+            @for q in questions() {
+                @if let Some(v) = answers.get(q.name) {
+                    dt { (q.label) }
+                    dd { (answer_words(q, answers, v)) }
+                }
+            }
+        }
+    }
+}
+
+fn answer_words(q: &Question, answers: &Answers, value: &str) -> String {
+    match q.kind {
+        Kind::YesNo => if value == "yes" { "Yes" } else { "No" }.to_owned(),
+        Kind::Choice(options) => options
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map_or(value, |(_, l)| l)
+            .to_owned(),
+        Kind::Checks(options) => answers
+            .0
+            .iter()
+            .filter(|(k, _)| k == q.name)
+            .map(|(_, v)| {
+                options
+                    .iter()
+                    .find(|(o, _)| o == v)
+                    .map_or(v.as_str(), |(_, l)| l)
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => value.to_owned(),
+    }
+}
+
 /// One question, with its answer and error if any.
 pub fn question(q: &Question, answers: &Answers, error: Option<&str>) -> Markup {
     let id = field_id(q.name);

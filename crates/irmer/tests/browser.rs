@@ -422,17 +422,20 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
     browser.wait_for("Notification codes: 2.2");
     browser.type_into("#f-description", "CT abdomen repeated: wrong protocol.");
     browser.click("button[name=action][value=submit]");
-    let page = browser.wait_for("Incident recorded");
+    // A last look at the answers, then sent; the confirmation says what
+    // happens next.
+    let page = browser.wait_for("Check your answers");
+    assert!(page.contains("Notifiable"), "{page}");
+    browser.click("button[name=action][value=confirm]");
+    let page = browser.wait_for("Report sent");
     assert!(
-        page.contains("Notifiable") && page.contains("Care Quality Commission"),
+        page.contains("Care Quality Commission must be told"),
         "{page}"
     );
-    let reference = browser
-        .url()
+    let url = browser.url();
+    let reference = url
+        .trim_end_matches("/reported")
         .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .split('?')
         .next()
         .unwrap_or_default()
         .to_owned();
@@ -618,6 +621,16 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "report form (CT), nothing filled",
         &mut seen,
     );
+    // Filled in: check your answers, then the confirmation.
+    browser.type_into("#f-discovered", &today_for_input());
+    browser.click("#f-exposure-1");
+    browser.type_into("#f-dose-received", "6");
+    browser.click("button[name=action][value=submit]");
+    browser.wait_for("Check your answers");
+    check(&browser, &engine, "report: check your answers", &mut seen);
+    browser.click("button[name=action][value=confirm]");
+    browser.wait_for("Report sent");
+    check(&browser, &engine, "report: sent", &mut seen);
     at(
         "report/form?modality=external-beam",
         "Dose received",

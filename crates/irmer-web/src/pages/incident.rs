@@ -33,7 +33,6 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
     let record = incident_for(&app, &p, &reference, Action::See).await?;
     let history = app.register.history(&reference).await.for_page(&p)?;
     let notice = match raw.as_deref() {
-        Some("reported=1") => Some("Incident recorded. Its assessment and deadlines are below."),
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
         Some("commented=1") => Some("Comment added."),
@@ -86,7 +85,7 @@ fn incident_body<S: Store>(
                 h2 { "Assessment" }
                 div class="panel" { (assessment_panel(&rec.assessment)) }
                 h2 { "Facts" }
-                (facts_list(&answers))
+                (form::answers_list(&answers))
                 h2 { "History" }
                 ol class="timeline" {
                     @for h in history {
@@ -119,7 +118,7 @@ fn incident_body<S: Store>(
                 }
                 h2 { "The reporter's original account" }
                 p class="hint" { "As first submitted; later changes never alter it." }
-                (facts_list(&Answers::from_facts(&rec.original)))
+                (form::answers_list(&Answers::from_facts(&rec.original)))
                 details {
                     summary { "As recorded (the contract's JSON)" }
                     pre class="original" { (serde_json::to_string_pretty(&rec.original).unwrap_or_default()) }
@@ -165,44 +164,6 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         Comment => "Comment",
         IdentityChanged => "Identity changed",
         ReportExported => "Investigation report exported",
-    }
-}
-
-/// Facts as the form's questions and their answers in words.
-fn facts_list(answers: &Answers) -> Markup {
-    html! {
-        dl class="summary" {
-            @for q in form::questions() {
-                @if let Some(v) = answers.get(q.name) {
-                    dt { (q.label) }
-                    dd { (answer_words(q, answers, v)) }
-                }
-            }
-        }
-    }
-}
-
-fn answer_words(q: &form::Question, answers: &Answers, value: &str) -> String {
-    match q.kind {
-        form::Kind::YesNo => if value == "yes" { "Yes" } else { "No" }.to_owned(),
-        form::Kind::Choice(options) => options
-            .iter()
-            .find(|(v, _)| *v == value)
-            .map_or(value, |(_, l)| l)
-            .to_owned(),
-        form::Kind::Checks(options) => answers
-            .0
-            .iter()
-            .filter(|(k, _)| k == q.name)
-            .map(|(_, v)| {
-                options
-                    .iter()
-                    .find(|(o, _)| o == v)
-                    .map_or(v.as_str(), |(_, l)| l)
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => value.to_owned(),
     }
 }
 

@@ -102,6 +102,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/incidents.csv", get(register::register_csv::<S>))
         .route("/incidents/{reference}", get(incident::incident_page::<S>))
         .route(
+            "/incidents/{reference}/reported",
+            get(reporting::reported::<S>),
+        )
+        .route(
             "/incidents/{reference}/edit",
             get(incident::edit_page::<S>).post(incident::edit::<S>),
         )

@@ -2,16 +2,19 @@
 //! apply, and so the questions), then the form with the live assessment
 //! beside it; drafts; and the preview the page's script asks for.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
+use irmer_core::Outcome;
 use irmer_core::incident::Modality;
 use irmer_store::accounts::{AccountStore, Action, Draft};
 use irmer_store::register::{IncidentRecord, RegisterError};
 use irmer_store::{Owner, Store, StoreError};
 use maud::{Markup, html};
 
-use super::{PageError, PageResult, SignedForm, allow, capital, enc, see_other, show, show_as};
+use super::{
+    PageError, PageResult, SignedForm, allow, capital, enc, incident_for, see_other, show, show_as,
+};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
 use crate::html::{Section, assessment_panel, csrf_field, error_summary, field_id};
@@ -318,7 +321,7 @@ pub(super) async fn report<S: Store + AccountStore>(
             Section::Report,
             report_body(&app, &p, modality, &a, &[], None, None),
         )),
-        _ => match incident_from(&a) {
+        "confirm" => match incident_from(&a) {
             Err(errors) => Ok(show_as(
                 &p,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -368,12 +371,134 @@ pub(super) async fn report<S: Store + AccountStore>(
                     app.accounts.store().delete_draft(p.user.id, id).await?;
                 }
                 Ok(see_other(&format!(
-                    "/incidents/{}?reported=1",
+                    "/incidents/{}/reported",
                     enc(&record.reference)
                 )))
             }
         },
+        // Sent from the form: checked, then shown whole for a last look.
+        _ => match incident_from(&a) {
+            Err(errors) => Ok(show_as(
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Report an incident",
+                Section::Report,
+                report_body(&app, &p, modality, &a, &errors, None, None),
+            )),
+            Ok((_, json)) => match app.register.check_report(&json, p.user.scope()) {
+                Ok(incident) => Ok(show(
+                    &p,
+                    "Check your answers",
+                    Section::Report,
+                    check_answers(&app, &p, modality, &a, &incident),
+                )),
+                Err(RegisterError::Invalid(e)) => {
+                    let errors = vec![(form::field_for(&e.field), e.to_string())];
+                    Ok(show_as(
+                        &p,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Report an incident",
+                        Section::Report,
+                        report_body(&app, &p, modality, &a, &errors, None, None),
+                    ))
+                }
+                Err(e) => Err(PageError::from(e).for_user(&p)),
+            },
+        },
     }
+}
+
+/// The answers in words with the assessment they give, before anything is
+/// recorded: send them, or go back to the form with everything kept.
+fn check_answers<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    modality: Modality,
+    answers: &Answers,
+    incident: &irmer_core::incident::Incident,
+) -> Markup {
+    let assessment =
+        irmer_core::assess(incident, app.register.guidance(), &app.register.settings());
+    html! {
+        span class="caption" { (modality.label()) " · " (modality.category().describe()) }
+        h1 { "Check your answers before sending the report" }
+        div class="columns" {
+            div {
+                (form::answers_list(answers))
+                form method="post" action="/report" novalidate {
+                    (csrf_field(&p.csrf))
+                    @for (k, v) in &answers.0 {
+                        @if k != "csrf" && k != "action" { input type="hidden" name=(k) value=(v); }
+                    }
+                    h2 { "Now send the report" }
+                    p { "It is recorded with your name and the date, and assessed again against the criteria. The account you give cannot be changed afterwards; later corrections are kept beside it." }
+                    button type="submit" name="action" value="confirm" { "Send the report" }
+                    button class="secondary" type="submit" name="action" value="preview" { "Change your answers" }
+                }
+            }
+            aside aria-labelledby="assessment-title" {
+                h2 id="assessment-title" { "What irmer makes of it" }
+                (assessment_panel(&assessment))
+            }
+        }
+    }
+}
+
+/// After a report is recorded: its reference, what happens next, who is
+/// told, and when the clocks run out.
+pub(super) async fn reported<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path(reference): Path<String>,
+) -> PageResult {
+    let rec = incident_for(&app, &p, &reference, Action::See).await?;
+    let a = &rec.assessment;
+    let authority = a.authority.map_or("the enforcing authority", |x| x.name());
+    let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();
+    let body = html! {
+        div class="confirmation" {
+            h1 { "Report sent" }
+            p { "Your reference is" br; strong class="reference" { (rec.reference) } }
+        }
+        h2 { "What happens next" }
+        @match a.outcome {
+            Outcome::Notifiable => {
+                p { "This is a significant accidental or unintended exposure (" (codes.join(", ")) "). " (authority) " must be told:" }
+                @if let Some(d) = a.deadlines {
+                    ul {
+                        li { "notify them by " strong { (crate::dates::day(d.notify_by)) } " (2 weeks from discovery on " (crate::dates::day(rec.incident.discovered)) ")" }
+                        li { "send them the investigation report by " strong { (crate::dates::day(d.report_by)) } " (12 weeks)" }
+                    }
+                }
+            }
+            Outcome::Voluntary => {
+                p { "You asked to notify " (authority) " voluntarily, for learning. It is not a statutory notification and has no deadline." }
+            }
+            Outcome::NotNotifiable => {
+                p { "It is not notifiable. It is kept in the register, investigated and reviewed with the others for themes and trends (regulation 8(3))." }
+            }
+            Outcome::Undetermined => {
+                p { "irmer cannot decide yet whether it must be notified. These facts would decide:" }
+                ul { @for m in &a.missing { li { code { (m) } } } }
+                p { "An investigator completes them; the clocks start from discovery all the same." }
+            }
+            Outcome::OutOfScope => {
+                p { "It is outside IR(ME)R: it is kept in the register; see below for who to tell." }
+            }
+        }
+        h2 { "Who is told" }
+        ul {
+            li { "The investigators of your department and the administrators see it now in the register. irmer sends no e-mail." }
+            @for o in &a.other_reports { li { strong { (o.to.name()) } ": " (o.why) } }
+            @for d in &a.duties { li { (capital(d.describe())) "." } }
+        }
+        p {
+            a class="button" href={ "/incidents/" (enc(&rec.reference)) } { "See the incident" }
+            " "
+            @if p.user.may(Action::Report) { a class="button secondary" href="/report" { "Report another incident" } }
+        }
+    };
+    Ok(show(&p, "Report sent", Section::Report, body))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub fn signed_in(server: &Server, user: &str) -> Browser {
 
 pub const CT: &[(&str, &str)] = &[
     ("modality", "ct"),
-    ("action", "submit"),
+    ("action", "confirm"),
     ("discovered", "2026-02-26"),
     ("nation", "england"),
     ("exposure", "unintended"),
@@ -28,15 +28,16 @@ pub const CT: &[(&str, &str)] = &[
     ("description", "CT head repeated: wrong protocol selected."),
 ];
 
-/// Reports the CT incident through the form; returns its reference.
+/// Reports the CT incident through the form, its answers confirmed;
+/// returns its reference.
 pub fn report(b: &mut Browser) -> String {
     let r = b.post("/report", CT);
     assert_eq!(r.status, 303, "{}", r.body);
     let location = r.header("location").expect("location").to_owned();
-    assert!(location.ends_with("?reported=1"), "{location}");
+    assert!(location.ends_with("/reported"), "{location}");
     location
         .trim_start_matches("/incidents/")
-        .trim_end_matches("?reported=1")
+        .trim_end_matches("/reported")
         .to_owned()
 }
 

@@ -50,8 +50,55 @@ fn a_reporter_records_an_incident(server: &Server) {
         r.body
     );
     assert!(summary.contains("Enter the date the incident was discovered"));
+    // Sent whole, the answers are shown for a last look, with what irmer
+    // makes of them, and nothing is recorded yet.
+    let mut sent: Vec<(&str, &str)> = CT.iter().filter(|(k, _)| *k != "action").copied().collect();
+    sent.push(("action", "submit"));
+    let check = rep.post("/report", &sent);
+    assert_eq!(check.status, 200, "{}", check.body);
+    for text in [
+        "Check your answers before sending the report",
+        "<dt>Dose received (total)</dt><dd>6</dd>",
+        "value=\"confirm\"",
+        "Notifiable",
+    ] {
+        assert!(check.body.contains(text), "{text}: {}", check.body);
+    }
+    assert_eq!(hidden(&check.body, "dose.received"), "6");
+    assert!(!rep.get("/").body.contains("IR-"), "nothing recorded yet");
+    // Changing them goes back to the form with everything kept.
+    let mut change = sent.clone();
+    change.retain(|(k, _)| *k != "action");
+    change.push(("action", "preview"));
+    let back = rep.post("/report", &change);
+    assert!(
+        back.body
+            .contains("id=\"f-dose-received\" name=\"dose.received\" value=\"6\""),
+        "{}",
+        back.body
+    );
+    // Sent: the confirmation says what happens next, who is told and when
+    // the clocks run out.
     let reference = report(&mut rep);
-    let page = rep.get(&format!("/incidents/{reference}?reported=1"));
+    let done = rep.get(&format!("/incidents/{reference}/reported"));
+    assert_eq!(done.status, 200);
+    for text in [
+        "Report sent",
+        reference.as_str(),
+        "Care Quality Commission must be told",
+        "notify them by <strong>12 March 2026</strong>",
+        "send them the investigation report by <strong>21 May 2026</strong>",
+        "Who is told",
+    ] {
+        assert!(done.body.contains(text), "{text}: {}", done.body);
+    }
+    let mut rep2 = signed_in(server, "rep2");
+    assert_eq!(
+        rep2.get(&format!("/incidents/{reference}/reported")).status,
+        404,
+        "not another's"
+    );
+    let page = rep.get(&format!("/incidents/{reference}"));
     assert_eq!(page.status, 200);
     for text in [
         "Notifiable",
