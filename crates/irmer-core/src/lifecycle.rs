@@ -233,6 +233,33 @@ pub fn apply(
     Ok((new_status, next))
 }
 
+/// The steps [`apply`] can take from this status with this outcome, by
+/// name (`start-investigation`, `record-notification`,
+/// `record-report-sent`, `close`, `close-locally`), in the order of the
+/// incident's life: what a page offers.
+pub fn possible_steps(status: IncidentStatus, outcome: Outcome) -> Vec<&'static str> {
+    use IncidentStatus::*;
+    let notifiable = !matches!(outcome, Outcome::NotNotifiable | Outcome::OutOfScope);
+    let local = !matches!(outcome, Outcome::Notifiable | Outcome::Undetermined);
+    let mut steps = Vec::new();
+    if status == Reported {
+        steps.push("start-investigation");
+    }
+    if matches!(status, Reported | Investigating) && notifiable {
+        steps.push("record-notification");
+    }
+    if status == Notified {
+        steps.push("record-report-sent");
+    }
+    if status == ReportSent {
+        steps.push("close");
+    }
+    if matches!(status, Reported | Investigating) && local {
+        steps.push("close-locally");
+    }
+    steps
+}
+
 fn allowed_from(status: IncidentStatus) -> &'static str {
     match status {
         IncidentStatus::Reported => {
@@ -366,6 +393,49 @@ fn clock(due: CivilDate, done: Option<CivilDate>, today: CivilDate, soon: i64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a page offers is exactly what `apply` accepts, for every
+    /// status and outcome.
+    #[test]
+    fn the_possible_steps_are_those_apply_accepts() {
+        let discovered = CivilDate::parse("2026-02-01").expect("date");
+        let date = CivilDate::parse("2026-02-10").expect("date");
+        let notified = Milestones {
+            notified_on: Some(CivilDate::parse("2026-02-05").expect("date")),
+            authority_reference: Some("CQC-1".into()),
+            ..Milestones::default()
+        };
+        let steps = [
+            Transition::StartInvestigation,
+            Transition::RecordNotification {
+                date,
+                authority_reference: "CQC-1".into(),
+            },
+            Transition::RecordReportSent { date },
+            Transition::Close {
+                date,
+                findings: "found".into(),
+            },
+            Transition::CloseLocally {
+                date,
+                findings: "found".into(),
+            },
+        ];
+        for status in IncidentStatus::ALL {
+            for outcome in Outcome::ALL {
+                let offered = possible_steps(status, outcome);
+                for step in &steps {
+                    let accepted = apply(status, &notified, outcome, discovered, step).is_ok();
+                    assert_eq!(
+                        offered.contains(&step.name()),
+                        accepted,
+                        "{status:?} {outcome:?} {}",
+                        step.name()
+                    );
+                }
+            }
+        }
+    }
 
     fn d(text: &str) -> CivilDate {
         CivilDate::parse(text).expect("date")
@@ -592,10 +662,10 @@ mod tests {
     }
 }
 
-/// The civil date in the United Kingdom at a UTC instant: British Summer
-/// Time (UTC+1) runs from 01:00 UTC on the last Sunday of March to 01:00 UTC
-/// on the last Sunday of October.
-pub fn uk_date(now: time::OffsetDateTime) -> CivilDate {
+/// The instant in United Kingdom local time: British Summer Time (UTC+1)
+/// runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+/// Sunday of October; GMT (UTC) the rest of the year.
+pub fn uk_time(now: time::OffsetDateTime) -> time::OffsetDateTime {
     let utc = now.to_offset(time::UtcOffset::UTC);
     let year = utc.year();
     let last_sunday = |month: time::Month| {
@@ -607,12 +677,17 @@ pub fn uk_date(now: time::OffsetDateTime) -> CivilDate {
         day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(utc)
     };
     let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
-    let local = if summer {
-        utc + time::Duration::HOUR
+    let offset = if summer {
+        time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC)
     } else {
-        utc
+        time::UtcOffset::UTC
     };
-    CivilDate(local.date())
+    utc.to_offset(offset)
+}
+
+/// The civil date in the United Kingdom at an instant ([`uk_time`]).
+pub fn uk_date(now: time::OffsetDateTime) -> CivilDate {
+    CivilDate(uk_time(now).date())
 }
 
 #[cfg(test)]

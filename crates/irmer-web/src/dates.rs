@@ -2,7 +2,7 @@
 //! and times in UK local time (GMT, or BST in summer) as "9:30am".
 
 use irmer_core::incident::CivilDate;
-use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+use time::{Date, OffsetDateTime};
 
 /// `28 November 2026`.
 pub fn day(date: CivilDate) -> String {
@@ -13,37 +13,9 @@ fn long(d: Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())
 }
 
-/// The last Sunday of a month, at 01:00 UTC: when UK clocks change.
-fn change(year: i32, month: Month) -> Option<OffsetDateTime> {
-    let last = Date::from_calendar_date(year, month, 31).ok()?;
-    let back = last.weekday().number_days_from_sunday();
-    let sunday = last - time::Duration::days(i64::from(back));
-    debug_assert_eq!(sunday.weekday(), Weekday::Sunday);
-    Some(sunday.with_hms(1, 0, 0).ok()?.assume_utc())
-}
-
-/// The instant in UK local time: BST (UTC+1) from 01:00 UTC on the last
-/// Sunday of March to 01:00 UTC on the last Sunday of October, else GMT.
-pub fn uk(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(UtcOffset::UTC);
-    let summer = match (
-        change(t.year(), Month::March),
-        change(t.year(), Month::October),
-    ) {
-        (Some(start), Some(end)) => t >= start && t < end,
-        _ => false,
-    };
-    let offset = if summer {
-        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
-    } else {
-        UtcOffset::UTC
-    };
-    t.to_offset(offset)
-}
-
 /// `5 December 2026 at 9:30am` in UK local time.
 pub fn moment(t: OffsetDateTime) -> String {
-    let t = uk(t);
+    let t = irmer_core::lifecycle::uk_time(t);
     let (hour, half) = match t.hour() {
         0 => (12, "am"),
         h @ 1..=11 => (h, "am"),

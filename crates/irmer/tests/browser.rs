@@ -644,6 +644,15 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "register, bad filter",
         &mut seen,
     );
+    // A comment of one 300-character word wraps: the page does not widen.
+    browser.resize(1280, 1000);
+    browser.go(&format!("{base}incidents/AXE-1"));
+    browser.wait_for("History");
+    browser.type_into("#f-comment", &"a".repeat(300));
+    browser.script(
+        "document.querySelector(\"form[action$='/comments']\").requestSubmit(); return 0;",
+    );
+    browser.wait_for("Comment added");
     at("incidents/AXE-1", "History", "incident page", &mut seen);
     at(
         "incidents/AXE-1/edit",

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use irmer_core::Outcome;
 use irmer_core::incident::CivilDate;
-use irmer_core::lifecycle::{IncidentStatus, Transition};
+use irmer_core::lifecycle::Transition;
 use irmer_store::accounts::{AccountStore, Action};
 use irmer_store::register::{HistoryEntry, IncidentRecord, RegisterError};
 use irmer_store::{EventKind, Store};
@@ -68,7 +68,10 @@ fn incident_body<S: Store>(
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
         span class="caption" { (rec.incident.modality.label()) " · discovered " (crate::dates::day(rec.incident.discovered)) }
         h1 { "Incident " (rec.reference) }
-        p { strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome)) }
+        p {
+            strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome))
+            @if let Some(theirs) = &rec.milestones.authority_reference { " · The authority's reference: " strong { (theirs) } }
+        }
         p { (clocks(rec.deadline_status(today).as_ref())) }
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
@@ -167,8 +170,13 @@ fn event_words(h: &HistoryEntry) -> &'static str {
     }
 }
 
+/// The forms for the steps that fit the incident's state and outcome now
+/// (`possible_steps`, held to the lifecycle's rules by its test), and
+/// nothing else.
 fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
     let r = enc(&rec.reference);
+    let steps = irmer_core::lifecycle::possible_steps(rec.status, rec.outcome);
+    let can = |step: &str| steps.contains(&step);
     let date_field = |id: &str| {
         html! {
             div class="field" {
@@ -177,21 +185,33 @@ fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
             }
         }
     };
-    let open = !matches!(
-        rec.status,
-        IncidentStatus::Closed | IncidentStatus::ClosedLocally
-    );
+    let close = |action: &str, heading: &str, hint: &str| {
+        html! {
+            form method="post" action={ "/incidents/" (r) "/steps" } {
+                h3 { (heading) }
+                (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
+                input type="hidden" name="action" value=(action);
+                (date_field("close-date"))
+                div class="field" {
+                    label for=(field_id("findings")) { "Findings" }
+                    span class="hint" id="findings-hint" { (hint) }
+                    textarea id=(field_id("findings")) name="findings" rows="3" aria-describedby="findings-hint" {}
+                }
+                button class="secondary" type="submit" { "Close the incident" }
+            }
+        }
+    };
     html! {
-        @if open {
+        @if !steps.is_empty() {
             h2 { "Record a step" }
-            @if rec.status == IncidentStatus::Reported {
+            @if can("start-investigation") {
                 form method="post" action={ "/incidents/" (r) "/steps" } {
                     (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
                     input type="hidden" name="action" value="start-investigation";
                     button class="secondary" type="submit" { "Start the investigation" }
                 }
             }
-            @if rec.milestones.notified_on.is_none() && matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
+            @if can("record-notification") {
                 form method="post" action={ "/incidents/" (r) "/steps" } {
                     h3 { "The authority was notified" }
                     (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
@@ -199,13 +219,13 @@ fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
                     (date_field("notified-date"))
                     div class="field" {
                         label for=(field_id("authority_reference")) { "The authority's reference" }
-                        span class="hint" { "From its acknowledgement e-mail." }
-                        input type="text" id=(field_id("authority_reference")) name="authority_reference";
+                        span class="hint" id="authority-reference-hint" { "From its acknowledgement e-mail." }
+                        input type="text" id=(field_id("authority_reference")) name="authority_reference" aria-describedby="authority-reference-hint";
                     }
                     button class="secondary" type="submit" { "Record the notification" }
                 }
             }
-            @if rec.milestones.notified_on.is_some() && rec.milestones.report_sent_on.is_none() {
+            @if can("record-report-sent") {
                 form method="post" action={ "/incidents/" (r) "/steps" } {
                     h3 { "The investigation report was sent" }
                     (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
@@ -214,24 +234,14 @@ fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
                     button class="secondary" type="submit" { "Record the report" }
                 }
             }
-            form method="post" action={ "/incidents/" (r) "/steps" } {
-                h3 { "Close" }
-                (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
-                (date_field("close-date"))
-                div class="field" {
-                    label for=(field_id("findings")) { "Findings" }
-                    textarea id=(field_id("findings")) name="findings" rows="3" {}
-                }
-                div class="field" {
-                    fieldset {
-                        legend { "How it closes" }
-                        div class="choices" {
-                            label for=(field_id("close-kind")) { input type="radio" id=(field_id("close-kind")) name="action" value="close" checked; span { "Closed by the authority" } }
-                            label for={ (field_id("close-kind")) "-1" } { input type="radio" id={ (field_id("close-kind")) "-1" } name="action" value="close-locally"; span { "Closed locally (not notifiable)" } }
-                        }
-                    }
-                }
-                button class="secondary" type="submit" { "Close the incident" }
+            @if can("close") {
+                (close("close", "Close: the authority has closed it", "What the investigation found and what changed, as agreed with the authority."))
+            }
+            @if can("close-locally") {
+                (close("close-locally", "Close locally", "Not notifiable: what the investigation found and what changed. Never a patient's name or number."))
+            }
+            @if !can("close") && !can("close-locally") {
+                p class="hint" { "Closing locally needs an assessment of not notifiable; a notifiable incident closes once the authority has been notified and sent the investigation report." }
             }
         }
     }

@@ -62,6 +62,52 @@ fn steps_and_the_notification_summary(server: &Server) {
     let mut inv = signed_in(server, "inv");
     let reference = report(&mut inv);
     let v = version(&mut inv, &reference);
+    // Only the steps that fit: a notifiable incident is not closed locally,
+    // nor closed before its report is sent.
+    let page = inv.get(&format!("/incidents/{reference}")).body;
+    assert!(page.contains("value=\"record-notification\""), "{page}");
+    assert!(
+        !page.contains("value=\"close-locally\"") && !page.contains("value=\"close\""),
+        "{page}"
+    );
+    // A not notifiable one closes locally, and offers no notification.
+    let mut small: Vec<(&str, &str)> = CT
+        .iter()
+        .filter(|(k, _)| *k != "dose.received")
+        .copied()
+        .collect();
+    small.push(("dose.received", "0.6"));
+    let r = inv.post("/report", &small);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let minor = r
+        .header("location")
+        .expect("location")
+        .trim_end_matches("/reported")
+        .to_owned();
+    let page = inv.get(&minor).body;
+    assert!(page.contains("Not notifiable"), "{page}");
+    assert!(
+        page.contains("value=\"close-locally\"")
+            && !page.contains("value=\"record-notification\"")
+            && !page.contains("value=\"close\""),
+        "{page}"
+    );
+    let mv = hidden(&page, "version");
+    let r = inv.post(
+        &format!("{minor}/steps"),
+        &[
+            ("action", "close-locally"),
+            ("version", &mv),
+            ("date", "2026-03-01"),
+            ("findings", "Protocol names made distinct."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&minor).body;
+    assert!(
+        page.contains("Closed locally") && !page.contains("Record a step"),
+        "{page}"
+    );
     // Steps: the investigator records the notification; a bad date is
     // named on the form that was sent.
     let r = inv.post(
@@ -84,10 +130,12 @@ fn steps_and_the_notification_summary(server: &Server) {
         ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}")).body;
+    assert!(page.contains("Authority notified"), "{page}");
     assert!(
-        inv.get(&format!("/incidents/{reference}"))
-            .body
-            .contains("Authority notified")
+        page.contains("The authority&#39;s reference: <strong>CQC-123</strong>")
+            || page.contains("The authority's reference: <strong>CQC-123</strong>"),
+        "in the header: {page}"
     );
 
     // The notification summary names no one.
