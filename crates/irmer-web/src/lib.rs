@@ -61,6 +61,9 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The default page size, and the most a page may hold.
 pub const DEFAULT_LIMIT: u32 = 50;
 
+/// The furthest a list may be paged (far beyond any register).
+pub const MAX_OFFSET: u64 = 10_000_000;
+
 pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
     Router::new()
         .route("/api/v1/assess", post(assess_one::<S>))
@@ -258,6 +261,27 @@ pub(crate) fn filter_from(
         Some(other) => return Err(bad_parameter("overdue", "true or false", other)),
     };
     let due_within = number_param(params, "due_within", 3650)?;
+    let code = params.get("code").cloned().filter(|c| !c.is_empty());
+    if let Some(c) = &code
+        && irmer_core::NotificationCode::parse(c).is_none()
+    {
+        return Err(bad_parameter(
+            "code",
+            "a notification code such as 2.2, 4.2a or M2.1",
+            c,
+        ));
+    }
+    let discovered_from = date_param(params, "discovered_from")?;
+    let discovered_to = date_param(params, "discovered_to")?;
+    if let (Some(from), Some(to)) = (discovered_from, discovered_to)
+        && to < from
+    {
+        return Err(bad_parameter(
+            "discovered_to",
+            &format!("a date on or after discovered_from ({from})"),
+            &to.to_string(),
+        ));
+    }
     Ok(Filter {
         status: list_of(
             params,
@@ -267,9 +291,9 @@ pub(crate) fn filter_from(
         )?,
         modality: list_of(params, "modality", Modality::ALL, Modality::as_str)?,
         outcome: list_of(params, "outcome", &Outcome::ALL, Outcome::as_str)?,
-        code: params.get("code").cloned().filter(|c| !c.is_empty()),
-        discovered_from: date_param(params, "discovered_from")?,
-        discovered_to: date_param(params, "discovered_to")?,
+        code,
+        discovered_from,
+        discovered_to,
         due_before: overdue.then_some(today),
         due_by: due_within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
         scope: None,
@@ -319,7 +343,7 @@ async fn summary_page<S: Store>(
     let today = register.today();
     let limit = number_param(params, "limit", u64::from(irmer_store::MAX_PAGE))?
         .map_or(DEFAULT_LIMIT, |n| n as u32);
-    let offset = number_param(params, "offset", u64::MAX)?.unwrap_or(0);
+    let offset = number_param(params, "offset", MAX_OFFSET)?.unwrap_or(0);
     let page = register.summaries(filter, sort, limit, offset).await?;
     let total = match want_total(params)? {
         true => Some(register.count(filter).await?),

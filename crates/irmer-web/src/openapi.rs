@@ -142,7 +142,7 @@ pub fn document() -> Value {
         ),
         query_param(
             "code",
-            "A notification code, exact (2.2, M2.1).",
+            "A notification code, exact (2.2, M2.1); another text is refused.",
             json!({"type": "string"})
         ),
         query_param(
@@ -178,7 +178,7 @@ pub fn document() -> Value {
         query_param(
             "offset",
             "How many to skip.",
-            json!({"type": "integer", "minimum": 0, "default": 0})
+            json!({"type": "integer", "minimum": 0, "maximum": crate::MAX_OFFSET, "default": 0})
         )
     ]);
     json!({
@@ -286,7 +286,7 @@ pub fn document() -> Value {
                 "parameters": [
                     query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0})),
                     query_param("limit", "Page size.", json!({"type": "integer", "minimum": 0, "maximum": irmer_store::MAX_PAGE, "default": crate::DEFAULT_LIMIT})),
-                    query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "default": 0})),
+                    query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "maximum": crate::MAX_OFFSET, "default": 0})),
                     query_param("total", "Count every incident due (off by default).", json!({"type": "boolean", "default": false}))
                 ],
                 "responses": {"200": ok("A page of the incidents due, soonest first.", "Deadlines")}

@@ -649,9 +649,8 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     browser.go(&format!("{base}incidents/AXE-1"));
     browser.wait_for("History");
     browser.type_into("#f-comment", &"a".repeat(300));
-    browser.script(
-        "document.querySelector(\"form[action$='/comments']\").requestSubmit(); return 0;",
-    );
+    browser
+        .script("document.querySelector(\"form[action$='/comments']\").requestSubmit(); return 0;");
     browser.wait_for("Comment added");
     at("incidents/AXE-1", "History", "incident page", &mut seen);
     at(

@@ -75,10 +75,13 @@ pub(super) async fn register_page<S: Store + AccountStore>(
     const PAGE: u32 = 50;
     let params = register_query(raw.as_deref());
     let today = app.register.today();
+    // A page beyond any register is the last there could be, never a
+    // number that wraps.
     let offset = params
         .get("offset")
         .and_then(|o| o.parse::<u64>().ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(crate::MAX_OFFSET);
     let (errors, page_items) = match register_filter(&app, &p, &params) {
         Ok((filter, sort)) => {
             let page = app
@@ -139,12 +142,15 @@ pub(super) async fn register_page<S: Store + AccountStore>(
             div class="field" { button type="submit" { "Apply" } }
         }
         @if let Some(page) = &page_items {
-            p {
-                "Showing " (offset + 1) " to " (offset + page.items.len() as u64) @if page.more { " (more follow)" } ". "
-                a href={ "/incidents.csv?" (kept) } { "Download these as CSV" }
+            @if page.items.is_empty() {
+                p { @if offset > 0 { "No incidents match on this page: go back to the first." } @else { "No incidents match these filters." } }
+            } @else {
+                p {
+                    "Showing " (offset + 1) " to " (offset + page.items.len() as u64) @if page.more { " (more follow)" } ". "
+                    a href={ "/incidents.csv?" (kept) } { "Download these as CSV" }
+                }
+                (summary_table(&page.items, today, "Incidents"))
             }
-            @if page.items.is_empty() { p { "No incidents match." } }
-            @else { (summary_table(&page.items, today, "Incidents")) }
             nav aria-label="Pages" {
                 @if offset > 0 { a href={ "/incidents?" (kept) "&offset=" (offset.saturating_sub(u64::from(PAGE))) } { "Previous page" } " " }
                 @if page.more { a href={ "/incidents?" (kept) "&offset=" (offset + u64::from(PAGE)) } { "Next page" } }

@@ -34,4 +34,44 @@ fn the_register_filters_and_exports(server: &Server) {
         "{}",
         bad.body
     );
+    // An unknown code and dates back to front are named, not an empty
+    // list; nothing matching says so; a huge offset does not wrap.
+    let r = aud.get("/incidents?code=9.9z");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("href=\"#f-code\"") && r.body.contains("notification code"),
+        "{}",
+        r.body
+    );
+    let r = aud.get("/incidents?discovered_from=2026-03-01&discovered_to=2026-02-01");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("href=\"#f-discovered-to\"") && r.body.contains("on or after"),
+        "{}",
+        r.body
+    );
+    let r = aud.get("/incidents?modality=dental");
+    assert!(
+        r.body.contains("No incidents match these filters.") && !r.body.contains("Showing"),
+        "{}",
+        r.body
+    );
+    let r = aud.get("/incidents?offset=18446744073709551615");
+    assert_eq!(r.status, 200);
+    assert!(
+        !r.body.contains("18446744073709551615") && !r.body.contains("Showing"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        server
+            .api(
+                "aud",
+                "GET",
+                "/api/v1/incidents?offset=18446744073709551615",
+                ""
+            )
+            .status,
+        400
+    );
 }
