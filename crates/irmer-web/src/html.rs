@@ -20,6 +20,7 @@ pub enum Section {
     Dashboard,
     Report,
     Register,
+    Deadlines,
     Admin,
     Account,
     None,
@@ -54,6 +55,7 @@ pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Mar
                                         (link("/report", "Report an incident", Section::Report))
                                     }
                                     (link("/incidents", "Register", Section::Register))
+                                    (link("/deadlines", "Deadlines", Section::Deadlines))
                                     @if user.may(Action::Administer) {
                                         (link("/admin", "Administration", Section::Admin))
                                     }

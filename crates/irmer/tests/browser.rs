@@ -638,6 +638,7 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     at("incidents", "AXE-1", "register", &mut seen);
+    at("deadlines", "In your calendar", "deadlines", &mut seen);
     at(
         "incidents?status=lost",
         "There is a problem",

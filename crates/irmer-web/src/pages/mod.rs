@@ -99,6 +99,7 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/report/form", get(reporting::report_form::<S>))
         .route("/report/preview", post(reporting::preview::<S>))
         .route("/incidents", get(register::register_page::<S>))
+        .route("/deadlines", get(register::deadlines_page::<S>))
         .route("/incidents.csv", get(register::register_csv::<S>))
         .route("/incidents/{reference}", get(incident::incident_page::<S>))
         .route(

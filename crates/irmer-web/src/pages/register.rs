@@ -16,7 +16,7 @@ use irmer_store::register::summary_deadlines;
 use irmer_store::{Filter, Sort, Store, Summary};
 use maud::{Markup, html};
 
-use super::{ForPage, PageError, PageResult, capital, enc, show_as, status_words};
+use super::{ForPage, PageError, PageResult, capital, enc, show, show_as, status_words};
 use crate::app::{App, PageUser};
 use crate::html::{Section, clocks, error_summary, field_id, outcome_tag};
 
@@ -214,29 +214,69 @@ pub(super) async fn register_csv<S: Store + AccountStore>(
     Ok(r)
 }
 
-/// Incidents as a table: reference, dates, status, outcome, deadlines.
+/// Incidents as a table: reference, dates, status, outcome, deadlines. On
+/// a phone each row stacks, its cells labelled.
 pub(super) fn summary_table(items: &[Summary], today: CivilDate, caption: &str) -> Markup {
     html! {
         div class="table-wrap" {
-            table {
+            table class="stack" {
                 caption class="visually-hidden" { (caption) }
                 thead { tr {
-                    th scope="col" { "Reference" } th scope="col" { "Discovered" } th scope="col" { "Modality" }
-                    th scope="col" { "Status" } th scope="col" { "Outcome and codes" } th scope="col" { "Deadlines" }
+                    th scope="col" { "Reference" } th scope="col" { "Deadlines" } th scope="col" { "Discovered" }
+                    th scope="col" { "Modality" } th scope="col" { "Status" } th scope="col" { "Outcome and codes" }
                 } }
                 tbody {
                     @for s in items {
                         tr {
-                            td { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
-                            td { (crate::dates::day(s.index.discovered)) }
-                            td { (s.index.modality.label()) }
-                            td { (status_words(s.status)) }
-                            td { (outcome_tag(s.index.outcome)) @if !s.index.codes.is_empty() { " " (s.index.codes.replace(' ', ", ")) } }
-                            td { (clocks(summary_deadlines(&s.index, today).as_ref())) }
+                            td data-label="Reference" { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
+                            td data-label="Deadlines" { (clocks(summary_deadlines(&s.index, today).as_ref())) }
+                            td data-label="Discovered" { (crate::dates::day(s.index.discovered)) }
+                            td data-label="Modality" { (s.index.modality.label()) }
+                            td data-label="Status" { (status_words(s.status)) }
+                            td data-label="Outcome and codes" { (outcome_tag(s.index.outcome)) @if !s.index.codes.is_empty() { " " (s.index.codes.replace(' ', ", ")) } }
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// The statutory clocks still running in the user's scope: overdue, due
+/// within a week, later; and the calendar feed.
+pub(super) async fn deadlines_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+) -> PageResult {
+    let today = app.register.today();
+    let week = today.plus_days(7);
+    let items = app
+        .register
+        .deadlines(None, Some(p.user.scope()))
+        .await
+        .for_page(&p)?;
+    let (mut overdue, mut soon, mut later) = (Vec::new(), Vec::new(), Vec::new());
+    for s in items {
+        match s.index.next_due {
+            Some(due) if due < today => overdue.push(s),
+            Some(due) if due <= week => soon.push(s),
+            _ => later.push(s),
+        }
+    }
+    let part = |title: &str, items: &[Summary], none: &str| {
+        html! {
+            h2 { (title) " (" (items.len()) ")" }
+            @if items.is_empty() { p { (none) } } @else { (summary_table(items, today, title)) }
+        }
+    };
+    let body = html! {
+        h1 { "Deadlines" }
+        p class="lead" { "The statutory clocks still running on the incidents you can see: notify the enforcing authority within 2 weeks of discovery, and send the investigation report within 12 weeks. Today is " (crate::dates::day(today)) "." }
+        (part("Overdue", &overdue, "Nothing is overdue."))
+        (part("Due in the next 7 days", &soon, "Nothing is due this week."))
+        (part("Later", &later, "Nothing further is due."))
+        h2 { "In your calendar" }
+        p { "The same deadlines as an iCalendar feed (references and codes only, nothing about anyone): " a href="/account/tokens" { "make an API token" } ", then give your calendar " code { "/api/v1/deadlines.ics" } " with it." }
+    };
+    Ok(show(&p, "Deadlines", Section::Deadlines, body))
 }

@@ -75,3 +75,61 @@ fn the_register_filters_and_exports(server: &Server) {
         400
     );
 }
+
+crate::on_both_backends!(the_deadlines_page);
+
+/// The clocks still running, overdue first, for the user's scope only
+/// (the test server's today is 2026-03-01).
+fn the_deadlines_page(server: &Server) {
+    let mut rep = signed_in(server, "rep");
+    let on = |day: &'static str| -> Vec<(&'static str, &'static str)> {
+        CT.iter()
+            .map(|(k, v)| {
+                if *k == "discovered" {
+                    (*k, day)
+                } else {
+                    (*k, *v)
+                }
+            })
+            .collect()
+    };
+    let mut reported = |day: &'static str| {
+        let r = rep.post("/report", &on(day));
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.header("location")
+            .expect("location")
+            .trim_start_matches("/incidents/")
+            .trim_end_matches("/reported")
+            .to_owned()
+    };
+    let late = reported("2026-02-10"); // notify by 24 February: overdue
+    let soon = reported("2026-02-20"); // notify by 6 March: this week
+    let later = reported("2026-02-26"); // notify by 12 March
+    let page = rep.get("/deadlines");
+    assert_eq!(page.status, 200);
+    let section = |title: &str| {
+        page.body
+            .split(&format!("<h2>{title}"))
+            .nth(1)
+            .and_then(|rest| rest.split("<h2>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (o, w, l) = (
+        section("Overdue (1)"),
+        section("Due in the next 7 days (1)"),
+        section("Later (1)"),
+    );
+    assert!(o.contains(&late) && !o.contains(&soon), "{}", page.body);
+    assert!(w.contains(&soon) && !w.contains(&later), "{}", page.body);
+    assert!(l.contains(&later), "{}", page.body);
+    assert!(
+        page.body.contains("data-label=\"Deadlines\""),
+        "stacks on a phone"
+    );
+    // Another department's reporter sees none of them.
+    let other = signed_in(server, "rep2").get("/deadlines").body;
+    for r in [&late, &soon, &later] {
+        assert!(!other.contains(r.as_str()), "{other}");
+    }
+}
