@@ -443,6 +443,12 @@ pub fn decide_attempt(address: Throttle, every: Throttle, now: OffsetDateTime) -
         None,
     )
 }
+/// How a calendar feed's token begins (an API token begins `irmer_`).
+pub const CALENDAR_PREFIX: &str = "irmercal_";
+
+/// The name a calendar feed's token is listed under.
+pub const CALENDAR_TOKEN_NAME: &str = "Calendar feed (deadlines)";
+
 /// How long a session lasts without signing in again.
 pub const SESSION_FOR: Duration = Duration::hours(12);
 /// The shortest password accepted.
@@ -983,12 +989,57 @@ impl<A: AccountStore> Accounts<A> {
     }
 
     /// The user a bearer token stands for, if the token is live.
+    /// The holder of an API token (never of a calendar feed's).
     pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        if token.starts_with(CALENDAR_PREFIX) {
+            return Ok(None);
+        }
+        self.holder(token).await
+    }
+
+    async fn holder(&self, token: &str) -> Result<Option<User>, StoreError> {
         Ok(self
             .store
             .token_holder(&digest(token))
             .await?
             .filter(|u| !u.disabled))
+    }
+
+    /// A secret address for the user's deadlines as a calendar feed: a
+    /// token that opens that feed and nothing else (the API refuses it),
+    /// listed and revoked with the user's API tokens.
+    pub async fn create_calendar_token(
+        &self,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> Result<String, AccountError> {
+        let token = format!("{CALENDAR_PREFIX}{}", secret()?);
+        self.store
+            .create_token(&TokenRow {
+                id: 0,
+                digest: digest(&token),
+                user_id: user.id,
+                name: CALENDAR_TOKEN_NAME.to_owned(),
+                created_at: now,
+                revoked: false,
+            })
+            .await?;
+        self.audit(
+            now,
+            &user.username,
+            "create-calendar-token",
+            &format!("for {}", user.username),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The holder of a calendar feed's token (never of an API token).
+    pub async fn calendar_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        if !token.starts_with(CALENDAR_PREFIX) {
+            return Ok(None);
+        }
+        self.holder(token).await
     }
 
     pub async fn audit(

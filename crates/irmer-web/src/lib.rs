@@ -54,6 +54,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/incidents/{reference}/identity"),
     ("get", "/api/v1/deadlines"),
     ("get", "/api/v1/deadlines.ics"),
+    ("get", "/calendar/{file}"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];
@@ -81,6 +82,7 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
         )
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/deadlines.ics", get(calendar::<S>))
+        .route("/calendar/{file}", get(calendar_feed::<S>))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }))
         .merge(pages::routes::<S>())
@@ -636,6 +638,38 @@ async fn deadlines<S: Store + AccountStore>(
 async fn calendar<S: Store + AccountStore>(
     State(app): State<App<S>>,
     ApiUser(user): ApiUser,
+) -> Result<Response, Problem> {
+    deadlines_ics(&app, &user).await
+}
+
+/// The feed at its secret address (`irmercal_….ics`): for calendars,
+/// which cannot send a token. Anything else is "not found".
+async fn calendar_feed<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Path(file): Path<String>,
+) -> Result<Response, Problem> {
+    let user = match file.strip_suffix(".ics") {
+        Some(token) => app
+            .accounts
+            .calendar_user(token)
+            .await
+            .map_err(irmer_store::register::RegisterError::from)?,
+        None => None,
+    };
+    match user {
+        Some(user) => deadlines_ics(&app, &user).await,
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such calendar feed",
+            "no live calendar feed at this address; make one on the Deadlines page",
+        )),
+    }
+}
+
+async fn deadlines_ics<S: Store + AccountStore>(
+    app: &App<S>,
+    user: &irmer_store::accounts::User,
 ) -> Result<Response, Problem> {
     let items = app.register.deadlines(None, Some(user.scope())).await?;
     let mut response = ics::calendar(&items, app.register.now()).into_response();

@@ -295,6 +295,16 @@ pub fn document() -> Value {
                 "summary": "The pending deadlines as an iCalendar feed to subscribe to",
                 "responses": {"200": {"description": "text/calendar, one all-day event per pending deadline (reference and codes only).", "content": {"text/calendar": {"schema": {"type": "string"}}}}}
             }},
+            "/calendar/{file}": {"get": {
+                "summary": "The same feed at a secret address, for calendars that cannot send a token",
+                "description": "FILE is a calendar feed's token (irmercal_…, made on the web application's Deadlines page) followed by .ics. The token opens this feed only; the API refuses it, and an API token is refused here.",
+                "security": [],
+                "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^irmercal_[0-9a-f]{64}\\.ics$"}}],
+                "responses": {
+                    "200": {"description": "text/calendar, as /api/v1/deadlines.ics for the token's holder.", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                    "404": {"description": "No live calendar feed at this address.", "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+                }
+            }},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "security": [],

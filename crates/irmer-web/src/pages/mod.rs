@@ -51,6 +51,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/account/tokens/{id}/revoke",
     "/report",
     "/report/preview",
+    "/deadlines/calendar",
     "/incidents/{reference}/edit",
     "/incidents/{reference}/identity",
     "/incidents/{reference}/report",
@@ -100,6 +101,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/report/preview", post(reporting::preview::<S>))
         .route("/incidents", get(register::register_page::<S>))
         .route("/deadlines", get(register::deadlines_page::<S>))
+        .route(
+            "/deadlines/calendar",
+            post(register::make_calendar_link::<S>),
+        )
         .route("/incidents.csv", get(register::register_csv::<S>))
         .route("/incidents/{reference}", get(incident::incident_page::<S>))
         .route(

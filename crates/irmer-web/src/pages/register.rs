@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use irmer_core::Outcome;
 use irmer_core::incident::{CivilDate, Modality};
@@ -16,9 +16,11 @@ use irmer_store::register::summary_deadlines;
 use irmer_store::{Filter, Sort, Store, Summary};
 use maud::{Markup, html};
 
-use super::{ForPage, PageError, PageResult, capital, enc, show, show_as, status_words};
+use super::{
+    ForPage, PageError, PageResult, SignedForm, capital, enc, show, show_as, status_words,
+};
 use crate::app::{App, PageUser};
-use crate::html::{Section, clocks, error_summary, field_id, outcome_tag};
+use crate::html::{Section, clocks, csrf_field, error_summary, field_id, outcome_tag};
 
 const REGISTER_PARAMS: &[&str] = &[
     "status",
@@ -248,13 +250,55 @@ pub(super) async fn deadlines_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
     p: PageUser,
 ) -> PageResult {
+    deadlines_body(&app, &p, None).await
+}
+
+/// A new secret address for the user's calendar, shown once on the
+/// Deadlines page.
+pub(super) async fn make_calendar_link<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    headers: HeaderMap,
+    SignedForm(p, _): SignedForm,
+) -> PageResult {
+    let token = app
+        .accounts
+        .create_calendar_token(&p.user, app.register.now())
+        .await
+        .for_page(&p)?;
+    // The address as this browser reached the server (the scheme from the
+    // cookie setting: Secure cookies mean HTTPS).
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = if app.secure_cookies { "https" } else { "http" };
+    let url = format!("{scheme}://{host}/calendar/{token}.ics");
+    let notice = html! {
+        div class="notice success" role="status" {
+            p { "Your calendar's address is below. Copy it now: it will not be shown again. Add it to your calendar as a subscription (\u{201c}From URL\u{201d} or \u{201c}Subscribe\u{201d})." }
+            pre class="copy-block" id="calendar-url" { (url) }
+            p { "Anyone with this address sees the references and deadlines it lists (nothing about anyone). Revoke it with your " a href="/account/tokens" { "API tokens" } " when it is no longer needed." }
+        }
+    };
+    deadlines_body(&app, &p, Some(notice)).await
+}
+
+async fn deadlines_body<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    notice: Option<Markup>,
+) -> PageResult {
     let today = app.register.today();
     let week = today.plus_days(7);
     let items = app
         .register
         .deadlines(None, Some(p.user.scope()))
         .await
-        .for_page(&p)?;
+        .for_page(p)?;
     let (mut overdue, mut soon, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for s in items {
         match s.index.next_due {
@@ -270,13 +314,18 @@ pub(super) async fn deadlines_page<S: Store + AccountStore>(
         }
     };
     let body = html! {
+        @if let Some(n) = notice { (n) }
         h1 { "Deadlines" }
         p class="lead" { "The statutory clocks still running on the incidents you can see: notify the enforcing authority within 2 weeks of discovery, and send the investigation report within 12 weeks. Today is " (crate::dates::day(today)) "." }
         (part("Overdue", &overdue, "Nothing is overdue."))
         (part("Due in the next 7 days", &soon, "Nothing is due this week."))
         (part("Later", &later, "Nothing further is due."))
         h2 { "In your calendar" }
-        p { "The same deadlines as an iCalendar feed (references and codes only, nothing about anyone): " a href="/account/tokens" { "make an API token" } ", then give your calendar " code { "/api/v1/deadlines.ics" } " with it." }
+        p { "The same deadlines as a calendar to subscribe to (references and codes only, nothing about anyone), at a secret address of your own." }
+        form method="post" action="/deadlines/calendar" {
+            (csrf_field(&p.csrf))
+            button class="secondary" type="submit" { "Make a calendar address" }
+        }
     };
-    Ok(show(&p, "Deadlines", Section::Deadlines, body))
+    Ok(show(p, "Deadlines", Section::Deadlines, body))
 }

@@ -132,4 +132,73 @@ fn the_deadlines_page(server: &Server) {
     for r in [&late, &soon, &later] {
         assert!(!other.contains(r.as_str()), "{other}");
     }
+    // A calendar's secret address: the feed without signing in; it opens
+    // nothing else, an API token does not open it, and it can be revoked.
+    let made = rep.post("/deadlines/calendar", &[]);
+    assert_eq!(made.status, 200, "{}", made.body);
+    let url = made
+        .body
+        .split("id=\"calendar-url\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the calendar's address")
+        .to_owned();
+    let path = format!(
+        "/calendar/{}",
+        url.split("/calendar/").nth(1).expect("path")
+    );
+    let feed = request(server.addr, "GET", &path, &[], "").expect("feed");
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert_eq!(
+        feed.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    for r in [&late, &soon, &later] {
+        assert!(
+            feed.body.contains(&format!("UID:{r}-notify@irmer")),
+            "{}",
+            feed.body
+        );
+    }
+    let token = path
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics")
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let api = request(
+        server.addr,
+        "GET",
+        "/api/v1/incidents",
+        &[("Authorization", &bearer)],
+        "",
+    )
+    .expect("api");
+    assert_eq!(api.status, 401, "a calendar address is not an API token");
+    let r = rep.post("/account/tokens", &[("label", "script")]);
+    let api_token = r
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("an API token")
+        .to_owned();
+    for wrong in [
+        format!("/calendar/{api_token}.ics"),
+        format!("/calendar/{token}"),
+        "/calendar/irmercal_0.ics".to_owned(),
+    ] {
+        let r = request(server.addr, "GET", &wrong, &[], "").expect("request");
+        assert_eq!(r.status, 404, "{wrong}");
+    }
+    let listing = rep.get("/account/tokens").body;
+    let revoke = listing
+        .split("<td>Calendar feed (deadlines)</td>")
+        .nth(1)
+        .and_then(|rest| rest.split("action=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the calendar's revoke form")
+        .to_owned();
+    assert_eq!(rep.post(&revoke, &[]).status, 303);
+    let gone = request(server.addr, "GET", &path, &[], "").expect("feed");
+    assert_eq!(gone.status, 404, "revoked");
 }
