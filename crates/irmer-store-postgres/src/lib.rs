@@ -298,6 +298,27 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
     if let Some(by) = filter.due_by {
         q.push(" AND next_due <= ").push_bind(by.date());
     }
+    if let Some(text) = &filter.search {
+        let pattern = irmer_store::like_pattern(text);
+        q.push(" AND (reference ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR id IN (SELECT incident_id FROM incident_documents WHERE (facts::jsonb ->> 'description') ILIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'))");
+    }
+    if !filter.departments.is_empty() {
+        q.push(" AND department_id IN (");
+        let mut ids = q.separated(", ");
+        for id in &filter.departments {
+            ids.push_bind(*id);
+        }
+        q.push(")");
+    }
+    if let Some(site) = filter.site {
+        q.push(" AND department_id IN (SELECT id FROM departments WHERE site_id = ")
+            .push_bind(site)
+            .push(")");
+    }
     match filter.scope {
         None | Some(Scope::Organisation) => {}
         Some(Scope::Department { department, user }) => {

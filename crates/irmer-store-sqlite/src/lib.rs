@@ -447,6 +447,27 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
         q.push(" AND coalesce(next_due, 'z') <= ")
             .push_bind(by.to_string());
     }
+    if let Some(text) = &filter.search {
+        let pattern = irmer_store::like_pattern(text);
+        q.push(" AND (reference LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR id IN (SELECT incident_id FROM incident_documents WHERE json_extract(facts, '$.description') LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'))");
+    }
+    if !filter.departments.is_empty() {
+        q.push(" AND department_id IN (");
+        let mut ids = q.separated(", ");
+        for id in &filter.departments {
+            ids.push_bind(*id);
+        }
+        q.push(")");
+    }
+    if let Some(site) = filter.site {
+        q.push(" AND department_id IN (SELECT id FROM departments WHERE site_id = ")
+            .push_bind(site)
+            .push(")");
+    }
     match filter.scope {
         None | Some(Scope::Organisation) => {}
         Some(Scope::Department { department, user }) => {

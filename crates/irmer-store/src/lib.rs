@@ -236,6 +236,28 @@ pub struct Filter {
     pub due_by: Option<CivilDate>,
     /// Only what a user may see (`None`: everything).
     pub scope: Option<accounts::Scope>,
+    /// Text in the reference or the description, any case (ASCII), as
+    /// typed (`%` and `_` are themselves).
+    pub search: Option<String>,
+    /// Only incidents owned by one of these departments.
+    pub departments: Vec<i64>,
+    /// Only incidents owned by a department of this site.
+    pub site: Option<i64>,
+}
+
+/// A search text as a LIKE pattern that matches it anywhere, its `%`, `_`
+/// and `\` escaped (`ESCAPE '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 /// How a list is ordered.

@@ -1919,6 +1919,91 @@ pub async fn reports_are_versioned_and_final_only_when_complete<S: Store>(store:
     assert_eq!(all[0].actor, "lead");
 }
 
+/// Search (the reference or the description, any case, `%` and `_` as
+/// themselves) and the department and site filters.
+pub async fn search_and_owner_filters<S: Store + AccountStore>(store: S) {
+    let north = store.create_site("North").await.expect("site").id;
+    let south = store.create_site("South").await.expect("site").id;
+    let d1 = store
+        .create_department(north, "Radiology")
+        .await
+        .expect("dept")
+        .id;
+    let d2 = store
+        .create_department(north, "Nuclear medicine")
+        .await
+        .expect("dept")
+        .id;
+    let d3 = store
+        .create_department(south, "Radiology")
+        .await
+        .expect("dept")
+        .id;
+    let r = register(store);
+    for (reference, department, description) in [
+        ("F-1", Some(d1), "CT head repeated: WRONG protocol"),
+        ("F-2", Some(d2), "Activity 100% above the prescription"),
+        ("F-3", Some(d3), "Plain film of the wrong side"),
+        ("F-4", None, "Dental image repeated"),
+    ] {
+        let mut v = ct(reference, "2026-02-20");
+        v["description"] = json!(description);
+        let owner = Owner {
+            department,
+            reported_by: None,
+        };
+        r.report_as(&v.to_string(), "someone", owner, Scope::Organisation)
+            .await
+            .expect("report");
+    }
+    let found = |filter: Filter| {
+        let r = r.clone();
+        async move {
+            r.summaries(&filter, Sort::Reference, 50, 0)
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|s| s.reference)
+                .collect::<Vec<_>>()
+        }
+    };
+    let search = |text: &str| Filter {
+        search: Some(text.to_owned()),
+        ..Filter::default()
+    };
+    assert_eq!(found(search("wrong protocol")).await, ["F-1"]);
+    assert_eq!(found(search("WRONG")).await, ["F-1", "F-3"]);
+    assert_eq!(
+        found(search("f-2")).await,
+        ["F-2"],
+        "the reference, any case"
+    );
+    assert_eq!(found(search("100%")).await, ["F-2"]);
+    assert_eq!(found(search("%")).await, ["F-2"], "% is itself");
+    assert!(found(search("_")).await.is_empty(), "_ is itself");
+    assert!(found(search("lost")).await.is_empty());
+    let departments = |ids: Vec<i64>| Filter {
+        departments: ids,
+        ..Filter::default()
+    };
+    assert_eq!(found(departments(vec![d1, d3])).await, ["F-1", "F-3"]);
+    let site = |id: i64| Filter {
+        site: Some(id),
+        ..Filter::default()
+    };
+    assert_eq!(found(site(north)).await, ["F-1", "F-2"]);
+    assert_eq!(found(site(south)).await, ["F-3"]);
+    let both = Filter {
+        site: Some(north),
+        search: Some("plain".into()),
+        ..Filter::default()
+    };
+    assert!(found(both).await.is_empty());
+    // The count agrees with the list.
+    assert_eq!(r.count(&site(north)).await.expect("count"), 2);
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -1933,6 +2018,7 @@ macro_rules! backend_tests {
             accounts_sign_in_lock_out_sessions_and_tokens,
             concurrent_wrong_passwords_are_counted_before_checking,
             scopes_limit_what_lists_show,
+            search_and_owner_filters,
             comments_are_events,
             dashboard_counts_follow_writes,
             identity_is_kept_apart,

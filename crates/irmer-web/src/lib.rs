@@ -62,6 +62,9 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The default page size, and the most a page may hold.
 pub const DEFAULT_LIMIT: u32 = 50;
 
+/// The longest search text.
+pub const SEARCH_MAX: usize = 200;
+
 /// The furthest a list may be paged (far beyond any register).
 pub const MAX_OFFSET: u64 = 10_000_000;
 
@@ -229,6 +232,9 @@ fn number_param(
 }
 
 const LIST_PARAMS: &[&str] = &[
+    "q",
+    "department",
+    "site",
     "status",
     "modality",
     "outcome",
@@ -284,7 +290,36 @@ pub(crate) fn filter_from(
             &to.to_string(),
         ));
     }
+    let search = params.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
+    if let Some(q) = search
+        && q.chars().count() > SEARCH_MAX
+    {
+        return Err(bad_parameter(
+            "q",
+            &format!("at most {SEARCH_MAX} characters"),
+            &q.chars().take(20).collect::<String>(),
+        ));
+    }
+    let id = |name: &str, v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .map_err(|_| bad_parameter(name, "a department's or site's number", v))
+    };
+    let departments = params
+        .get("department")
+        .map(|v| {
+            v.split(',')
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| id("department", d))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let site = params.get("site").map(|v| id("site", v)).transpose()?;
     Ok(Filter {
+        search: search.map(str::to_owned),
+        departments,
+        site,
         status: list_of(
             params,
             "status",

@@ -141,6 +141,21 @@ pub fn document() -> Value {
             json!({"type": "string"})
         ),
         query_param(
+            "q",
+            "Text in the reference or the description, any case; % and _ are themselves.",
+            json!({"type": "string", "maxLength": crate::SEARCH_MAX})
+        ),
+        query_param(
+            "department",
+            "Only incidents of these departments (their numbers, comma-separated).",
+            json!({"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"})
+        ),
+        query_param(
+            "site",
+            "Only incidents of the departments of this site (its number).",
+            json!({"type": "integer"})
+        ),
+        query_param(
             "code",
             "A notification code, exact (2.2, M2.1); another text is refused.",
             json!({"type": "string"})

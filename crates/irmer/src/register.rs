@@ -102,8 +102,17 @@ pub struct FilterArgs {
     #[arg(long, value_parser = parse_outcome)]
     outcome: Vec<Outcome>,
     /// Only incidents with this notification code (e.g. 2.2, M2.1).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_code)]
     code: Option<String>,
+    /// Text in the reference or the description (any case).
+    #[arg(long)]
+    search: Option<String>,
+    /// Only this department's incidents, by number (repeatable).
+    #[arg(long)]
+    department: Vec<i64>,
+    /// Only the incidents of this site's departments, by number.
+    #[arg(long)]
+    site: Option<i64>,
     /// Only incidents with a deadline missed and not yet met.
     #[arg(long)]
     overdue: bool,
@@ -132,8 +141,19 @@ impl FilterArgs {
                 .due_within
                 .map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
             scope: None,
+            search: self.search.clone(),
+            departments: self.department.clone(),
+            site: self.site,
         }
     }
+}
+
+fn parse_code(text: &str) -> Result<String, String> {
+    irmer_core::NotificationCode::parse(text)
+        .map(|_| text.to_owned())
+        .ok_or_else(|| {
+            format!("expected a notification code such as 2.2, 4.2a or M2.1, found {text:?}")
+        })
 }
 
 pub fn parse_date(text: &str) -> Result<CivilDate, String> {

@@ -641,7 +641,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     at("deadlines", "In your calendar", "deadlines", &mut seen);
     browser.click("form[action='/deadlines/calendar'] button[type=submit]");
     browser.wait_for("Copy it now");
-    check(&browser, &engine, "deadlines, a calendar address made", &mut seen);
+    check(
+        &browser,
+        &engine,
+        "deadlines, a calendar address made",
+        &mut seen,
+    );
     at(
         "incidents?status=lost",
         "There is a problem",

@@ -226,6 +226,17 @@ fn import_twice_creates_nothing_new_and_names_bad_lines() {
         })
         .collect();
     assert_eq!(refs, ["EX-002", "CT-9"], "most recently discovered first");
+    // Search by reference, any case; an unknown code refused by name.
+    let found = r.ok(&["incident", "list", "--search", "ct-9", "--json"]);
+    assert_eq!(found.lines().count(), 1, "{found}");
+    assert!(found.contains("\"CT-9\""), "{found}");
+    let out = r.run(&["incident", "list", "--code", "9.9z"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expected a notification code"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -10,7 +10,9 @@ use irmer_store::{Store, StoreError};
 use maud::{Markup, html};
 
 use super::reporting::default_nation;
-use super::{PageError, PageResult, SignedForm, allow, capital, minute, show, show_as, tokens};
+use super::{
+    PageError, PageResult, Places, SignedForm, allow, capital, minute, show, show_as, tokens,
+};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
 use crate::html::{Section, csrf_field, error_summary, field_id};
@@ -51,26 +53,14 @@ async fn admin_body<S: Store + AccountStore>(
     let locks = store.locks(now).await?;
     let locked: std::collections::HashSet<&str> =
         locks.iter().map(|l| l.username.as_str()).collect();
-    let dept_name = |id: Option<i64>| match id {
-        None => "Whole organisation".to_owned(),
-        Some(id) => {
-            departments
-                .iter()
-                .find(|d| d.id == id)
-                .map_or(format!("department {id}"), |d| {
-                    let site = sites
-                        .iter()
-                        .find(|s| s.id == d.site_id)
-                        .map_or("", |s| s.name.as_str());
-                    format!("{} ({site})", d.name)
-                })
-        }
-    };
+    let places = Places { sites, departments };
+    let (sites, departments) = (places.sites.as_slice(), places.departments.as_slice());
+    let dept_name = |id: Option<i64>| places.department(id);
     let dept_select = |id: String, current: Option<i64>| {
         html! {
             select id=(id) name="department" {
                 option value="" selected[current.is_none()] { "Whole organisation" }
-                @for d in &departments { option value=(d.id) selected[current == Some(d.id)] { (dept_name(Some(d.id))) } }
+                @for d in departments { option value=(d.id) selected[current == Some(d.id)] { (dept_name(Some(d.id))) } }
             }
         }
     };
@@ -151,7 +141,7 @@ async fn admin_body<S: Store + AccountStore>(
         p class="hint" { "Each user makes their own tokens on their account page; " code { "irmer token create NAME" } " makes one from the command line." }
         h2 { "Sites and departments" }
         ul {
-            @for s in &sites {
+            @for s in sites {
                 li { strong { (s.name) } ": "
                     (departments.iter().filter(|d| d.site_id == s.id).map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")) }
             }
@@ -166,7 +156,7 @@ async fn admin_body<S: Store + AccountStore>(
                 (csrf_field(&p.csrf))
                 div class="field" {
                     label for=(field_id("site")) { "Site" }
-                    select id=(field_id("site")) name="site" { @for s in &sites { option value=(s.id) { (s.name) } } }
+                    select id=(field_id("site")) name="site" { @for s in sites { option value=(s.id) { (s.name) } } }
                 }
                 div class="field" { label for=(field_id("department_name")) { "New department" } input type="text" id=(field_id("department_name")) name="name"; }
                 button class="secondary" type="submit" { "Add department" }

@@ -9,7 +9,7 @@ use maud::html;
 
 use super::register::summary_table;
 use super::reporting::drafts_notice;
-use super::{ForPage, PageResult, show, status_words};
+use super::{ForPage, PageResult, Places, show, status_words};
 use crate::app::{App, PageUser};
 use crate::html::Section;
 
@@ -39,6 +39,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
     )
     .for_page(&p)?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
+    let places = Places::load(&app).await?;
     let changed = raw.as_deref() == Some("changed=password");
     let reporter = p.user.role == Role::Reporter;
     let body = html! {
@@ -59,7 +60,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
         @if open.items.is_empty() {
             p { "There are no open incidents." }
         } @else {
-            (summary_table(&open.items, today, "Open incidents"))
+            (summary_table(&open.items, today, "Open incidents", &places))
             @if open.more { p { a href="/incidents?status=reported,investigating,notified,report-sent&sort=next-due" { "See all open incidents" } } }
         }
     };

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use super::reporting::{incident_from, report_body};
 use super::{
-    ForPage, PageError, PageResult, SignedForm, capital, enc, incident_for, minute, see_other,
-    show, show_as, status_words,
+    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, incident_for, minute,
+    see_other, show, show_as, status_words,
 };
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
@@ -32,6 +32,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
 ) -> PageResult {
     let record = incident_for(&app, &p, &reference, Action::See).await?;
     let history = app.register.history(&reference).await.for_page(&p)?;
+    let places = Places::load(&app).await.for_page(&p)?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
@@ -43,14 +44,14 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
         &p,
         &format!("Incident {}", record.reference),
         Section::Register,
-        incident_body(&app, &p, &record, &history, notice, &[]),
+        incident_body(&app, &p, (&record, &places), &history, notice, &[]),
     ))
 }
 
 fn incident_body<S: Store>(
     app: &App<S>,
     p: &PageUser,
-    rec: &IncidentRecord,
+    (rec, places): (&IncidentRecord, &Places),
     history: &[HistoryEntry],
     notice: Option<&str>,
     errors: &[(String, String)],
@@ -66,7 +67,7 @@ fn incident_body<S: Store>(
     html! {
         (error_summary(errors))
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
-        span class="caption" { (rec.incident.modality.label()) " · discovered " (crate::dates::day(rec.incident.discovered)) }
+        span class="caption" { (rec.incident.modality.label()) " · " (places.department(rec.owner.department)) " · discovered " (crate::dates::day(rec.incident.discovered)) }
         h1 { "Incident " (rec.reference) }
         p {
             strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome))
@@ -295,12 +296,13 @@ async fn incident_again<S: Store + AccountStore>(
     errors: &[(String, String)],
 ) -> PageResult {
     let history = app.register.history(&rec.reference).await.for_page(p)?;
+    let places = Places::load(app).await.for_page(p)?;
     Ok(show_as(
         p,
         StatusCode::UNPROCESSABLE_ENTITY,
         &format!("Incident {}", rec.reference),
         Section::Register,
-        incident_body(app, p, rec, &history, None, errors),
+        incident_body(app, p, (rec, &places), &history, None, errors),
     ))
 }
 

@@ -208,3 +208,38 @@ fn status_words(s: IncidentStatus) -> &'static str {
         IncidentStatus::ClosedLocally => "Closed locally",
     }
 }
+
+/// The organisation's sites and departments, for naming an incident's or a
+/// user's department.
+pub(super) struct Places {
+    pub sites: Vec<irmer_store::accounts::Site>,
+    pub departments: Vec<irmer_store::accounts::Department>,
+}
+
+impl Places {
+    pub async fn load<S: AccountStore>(app: &App<S>) -> Result<Self, irmer_store::StoreError> {
+        let store = app.accounts.store();
+        Ok(Places {
+            sites: store.sites().await?,
+            departments: store.departments().await?,
+        })
+    }
+
+    /// `Radiology (North site)`; the whole organisation for none.
+    pub fn department(&self, id: Option<i64>) -> String {
+        let Some(id) = id else {
+            return "Whole organisation".to_owned();
+        };
+        self.departments
+            .iter()
+            .find(|d| d.id == id)
+            .map_or(format!("department {id}"), |d| {
+                let site = self
+                    .sites
+                    .iter()
+                    .find(|s| s.id == d.site_id)
+                    .map_or("", |s| s.name.as_str());
+                format!("{} ({site})", d.name)
+            })
+    }
+}

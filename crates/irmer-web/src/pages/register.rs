@@ -17,12 +17,15 @@ use irmer_store::{Filter, Sort, Store, Summary};
 use maud::{Markup, html};
 
 use super::{
-    ForPage, PageError, PageResult, SignedForm, capital, enc, show, show_as, status_words,
+    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, show, show_as, status_words,
 };
 use crate::app::{App, PageUser};
 use crate::html::{Section, clocks, csrf_field, error_summary, field_id, outcome_tag};
 
 const REGISTER_PARAMS: &[&str] = &[
+    "q",
+    "site",
+    "department",
     "status",
     "modality",
     "outcome",
@@ -84,6 +87,7 @@ pub(super) async fn register_page<S: Store + AccountStore>(
         .and_then(|o| o.parse::<u64>().ok())
         .unwrap_or(0)
         .min(crate::MAX_OFFSET);
+    let places = Places::load(&app).await.for_page(&p)?;
     let (errors, page_items) = match register_filter(&app, &p, &params) {
         Ok((filter, sort)) => {
             let page = app
@@ -122,6 +126,27 @@ pub(super) async fn register_page<S: Store + AccountStore>(
         (error_summary(&errors))
         h1 { "Register" }
         form method="get" action="/incidents" class="filters" aria-label="Filter the register" {
+            div class="field" {
+                label for=(field_id("q")) { "Search" }
+                span class="hint" id="q-hint" { "A reference or words from the description" }
+                input type="search" id=(field_id("q")) name="q" value=(params.get("q").map_or("", String::as_str)) aria-describedby="q-hint" maxlength=(crate::SEARCH_MAX);
+            }
+            @if !places.sites.is_empty() {
+                div class="field" {
+                    label for=(field_id("site")) { "Site" }
+                    select id=(field_id("site")) name="site" {
+                        option value="" { "Any" }
+                        @for site in &places.sites { option value=(site.id) selected[selected("site", &site.id.to_string())] { (site.name) } }
+                    }
+                }
+                div class="field" {
+                    label for=(field_id("department")) { "Department" }
+                    select id=(field_id("department")) name="department" {
+                        option value="" { "Any" }
+                        @for d in &places.departments { option value=(d.id) selected[selected("department", &d.id.to_string())] { (places.department(Some(d.id))) } }
+                    }
+                }
+            }
             (select("status", "Status", IncidentStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect()))
             (select("modality", "Modality", Modality::ALL.iter().map(|m| (m.as_str(), m.label())).collect()))
             (select("outcome", "Outcome", Outcome::ALL.iter().map(|o| (o.as_str(), o.label())).collect()))
@@ -151,7 +176,7 @@ pub(super) async fn register_page<S: Store + AccountStore>(
                     "Showing " (offset + 1) " to " (offset + page.items.len() as u64) @if page.more { " (more follow)" } ". "
                     a href={ "/incidents.csv?" (kept) } { "Download these as CSV" }
                 }
-                (summary_table(&page.items, today, "Incidents"))
+                (summary_table(&page.items, today, "Incidents", &places))
             }
             nav aria-label="Pages" {
                 @if offset > 0 { a href={ "/incidents?" (kept) "&offset=" (offset.saturating_sub(u64::from(PAGE))) } { "Previous page" } " " }
@@ -218,13 +243,18 @@ pub(super) async fn register_csv<S: Store + AccountStore>(
 
 /// Incidents as a table: reference, dates, status, outcome, deadlines. On
 /// a phone each row stacks, its cells labelled.
-pub(super) fn summary_table(items: &[Summary], today: CivilDate, caption: &str) -> Markup {
+pub(super) fn summary_table(
+    items: &[Summary],
+    today: CivilDate,
+    caption: &str,
+    places: &Places,
+) -> Markup {
     html! {
         div class="table-wrap" {
             table class="stack" {
                 caption class="visually-hidden" { (caption) }
                 thead { tr {
-                    th scope="col" { "Reference" } th scope="col" { "Deadlines" } th scope="col" { "Discovered" }
+                    th scope="col" { "Reference" } th scope="col" { "Deadlines" } th scope="col" { "Department" } th scope="col" { "Discovered" }
                     th scope="col" { "Modality" } th scope="col" { "Status" } th scope="col" { "Outcome and codes" }
                 } }
                 tbody {
@@ -232,6 +262,7 @@ pub(super) fn summary_table(items: &[Summary], today: CivilDate, caption: &str) 
                         tr {
                             td data-label="Reference" { a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } }
                             td data-label="Deadlines" { (clocks(summary_deadlines(&s.index, today).as_ref())) }
+                            td data-label="Department" { (places.department(s.owner.department)) }
                             td data-label="Discovered" { (crate::dates::day(s.index.discovered)) }
                             td data-label="Modality" { (s.index.modality.label()) }
                             td data-label="Status" { (status_words(s.status)) }
@@ -299,6 +330,7 @@ async fn deadlines_body<S: Store + AccountStore>(
         .deadlines(None, Some(p.user.scope()))
         .await
         .for_page(p)?;
+    let places = Places::load(app).await.for_page(p)?;
     let (mut overdue, mut soon, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for s in items {
         match s.index.next_due {
@@ -310,7 +342,7 @@ async fn deadlines_body<S: Store + AccountStore>(
     let part = |title: &str, items: &[Summary], none: &str| {
         html! {
             h2 { (title) " (" (items.len()) ")" }
-            @if items.is_empty() { p { (none) } } @else { (summary_table(items, today, title)) }
+            @if items.is_empty() { p { (none) } } @else { (summary_table(items, today, title, &places)) }
         }
     };
     let body = html! {

@@ -34,6 +34,42 @@ fn the_register_filters_and_exports(server: &Server) {
         "{}",
         bad.body
     );
+    // Search (the description, any case) and the department: shown on each
+    // row, and a filter.
+    let found = aud.get("/incidents?q=WRONG+PROTOCOL");
+    assert!(found.body.contains(&reference), "{}", found.body);
+    assert!(
+        found.body.contains("Radiology (Royal Infirmary)"),
+        "the department on its row: {}",
+        found.body
+    );
+    assert!(
+        !aud.get("/incidents?q=scanned+twice")
+            .body
+            .contains(&reference)
+    );
+    let form = aud.get("/incidents").body;
+    let id_of = |name: &str| {
+        form.split(&format!(">{name} (Royal Infirmary)<"))
+            .next()
+            .and_then(|before| before.rsplit("value=\"").next())
+            .and_then(|rest| rest.split('"').next())
+            .expect("a department option")
+            .to_owned()
+    };
+    let (radiology, radiotherapy) = (id_of("Radiology"), id_of("Radiotherapy"));
+    assert!(
+        aud.get(&format!("/incidents?department={radiology}"))
+            .body
+            .contains(&reference)
+    );
+    assert!(
+        !aud.get(&format!("/incidents?department={radiotherapy}"))
+            .body
+            .contains(&reference)
+    );
+    let r = aud.get("/incidents?department=radiology");
+    assert_eq!(r.status, 400, "{}", r.body);
     // An unknown code and dates back to front are named, not an empty
     // list; nothing matching says so; a huge offset does not wrap.
     let r = aud.get("/incidents?code=9.9z");
