@@ -77,6 +77,36 @@ impl Criterion {
         }
     }
 
+    /// The exposure category the guidance's table gives the code (its
+    /// "Exposure category" column), for people.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Criterion::C1 => "Accidental exposure",
+            Criterion::C2_1 => "Unintended exposure, intended dose less than 0.3 mSv",
+            Criterion::C2_2 => "Unintended exposure, intended dose between 0.3 and 2.5 mSv",
+            Criterion::C2_3 => "Unintended exposure, intended dose between 2.5 and 10 mSv",
+            Criterion::C2_4 => "Unintended exposure, intended dose more than 10 mSv",
+            Criterion::C3 => "Interventional or cardiology: observable tissue reaction",
+            Criterion::C4_1 => "Radiotherapy planning scans",
+            Criterion::C4_2a => "Radiotherapy verification images: 3 or more in a single fraction",
+            Criterion::C4_2b => {
+                "Radiotherapy verification images: protocol failure over the course"
+            }
+            Criterion::C4_2c => {
+                "Radiotherapy verification images: thematic hardware or software failure over the course"
+            }
+            Criterion::C5 => "Foetal exposure",
+            Criterion::C6 => "Breast-feeding infant (nuclear medicine)",
+            Criterion::C7 => "Incorrect radiopharmaceutical",
+            Criterion::C8_1 => "Therapy over-exposure",
+            Criterion::C8_2 => "Therapy under-exposure",
+            Criterion::C9_1 => "Radiotherapy geographical miss, total",
+            Criterion::C9_2 => "Radiotherapy geographical miss, partial",
+            Criterion::C10_1 => "Selective internal radiation therapy",
+            Criterion::C10_2 => "Other nuclear medicine therapy",
+        }
+    }
+
     /// Reads `4.2b` (any case).
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim().to_ascii_lowercase();
@@ -127,6 +157,26 @@ impl Letter {
         let text = text.trim().to_ascii_uppercase();
         Letter::ALL.into_iter().find(|l| l.as_str() == text)
     }
+
+    /// The guidance's words for the letter.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Letter::M => "Multiple people exposed in one incident, or a theme",
+            Letter::E => "Equipment fault exposure",
+            Letter::V => "Voluntary notification",
+            Letter::C => "Clinically significant",
+        }
+    }
+}
+
+impl NotificationCode {
+    /// The code in words: its criterion's category, after its letter's.
+    pub fn title(&self) -> String {
+        match self {
+            NotificationCode::Bare(c) => c.title().to_owned(),
+            NotificationCode::Complementary(l, c) => format!("{}: {}", l.title(), c.title()),
+        }
+    }
 }
 
 /// What a criterion entry in an assessment is about.
@@ -137,6 +187,14 @@ pub enum CriterionId {
 }
 
 impl CriterionId {
+    /// The guidance's words for the code or the letter.
+    pub const fn title(self) -> &'static str {
+        match self {
+            CriterionId::Code(c) => c.title(),
+            CriterionId::Letter(l) => l.title(),
+        }
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             CriterionId::Code(c) => c.as_str(),

@@ -213,11 +213,13 @@ pub fn clocks(status: Option<&DeadlineStatus>) -> Markup {
 /// The engine's decision, explained: outcome, codes, authority and dates,
 /// every criterion with its reason, other bodies, duties, missing facts.
 pub fn assessment_panel(a: &Assessment) -> Markup {
-    let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();
     html! {
         p class="outcome" { (outcome_tag(a.outcome)) }
-        @if !codes.is_empty() {
-            p { "Notification codes: " strong { (codes.join(", ")) } }
+        @if !a.codes.is_empty() {
+            p { "Notification codes:" }
+            ul class="codes" {
+                @for c in &a.codes { li { strong { (c.to_string()) } " " (c.title()) } }
+            }
         }
         @if let Some(authority) = a.authority {
             p { "Enforcing authority: " strong { (authority.name()) " (" (authority.id().to_uppercase()) ")" } }
@@ -234,15 +236,15 @@ pub fn assessment_panel(a: &Assessment) -> Markup {
         @let shown: Vec<_> = a.criteria.iter().filter(|c| c.status != Status::NotApplicable).collect();
         @if !shown.is_empty() {
             div class="table-wrap" {
-                table {
+                table class="stack" {
                     caption { "Criteria (" (a.guidance.as_str()) ")" }
                     thead { tr { th scope="col" { "Code" } th scope="col" { "Result" } th scope="col" { "Reason" } } }
                     tbody {
                         @for c in shown {
                             tr {
-                                td { (c.code.to_string()) }
-                                td { span class={ "tag " (c.status.as_str()) } { (status_words(c.status)) } }
-                                td { (c.reason) }
+                                td data-label="Code" { strong { (c.code.to_string()) } br; span class="hint" { (c.code.title()) } }
+                                td data-label="Result" { span class={ "tag criterion-" (c.status.as_str()) } { (status_words(c.status)) } }
+                                td data-label="Reason" { (c.reason) }
                             }
                         }
                     }

@@ -419,7 +419,7 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
     browser.type_into("#f-dose-intended", "0.5");
     browser.type_into("#f-dose-received", "6");
     // The live assessment follows the facts (JavaScript).
-    browser.wait_for("Notification codes: 2.2");
+    browser.wait_for("2.2 Unintended exposure, intended dose between 0.3 and 2.5 mSv");
     browser.type_into("#f-description", "CT abdomen repeated: wrong protocol.");
     browser.click("button[name=action][value=submit]");
     // A last look at the answers, then sent; the confirmation says what

@@ -107,6 +107,8 @@ fn a_reporter_records_an_incident(server: &Server) {
         "Notify by",
         "12 March 2026",
         "discovered 26 February 2026",
+        "<strong>2.2</strong> Unintended exposure, intended dose between 0.3 and 2.5 mSv",
+        "tag criterion-met",
         "wrong protocol selected",
     ] {
         assert!(
