@@ -566,7 +566,7 @@ quantity_field!(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dose {
-    #[serde(default = "default_unit")]
+    #[serde(default = "default_unit", deserialize_with = "unit")]
     pub unit: DoseUnit,
     #[serde(
         default,
@@ -740,7 +740,11 @@ pub struct Therapy {
     /// `None`: not given (criteria 8.x and 9.2 undetermined).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliveries: Option<Vec<Delivery>>,
-    #[serde(default, skip_serializing_if = "is_no_miss")]
+    #[serde(
+        default,
+        deserialize_with = "null_is_default",
+        skip_serializing_if = "is_no_miss"
+    )]
     pub geographical_miss: GeographicalMiss,
     #[serde(
         default,
@@ -910,6 +914,18 @@ pub struct Incident {
 
 fn person<'de, D: Deserializer<'de>>(d: D) -> Result<Person, D::Error> {
     Ok(Option::<Person>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `null` is absent: the field's default.
+fn null_is_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A dose's unit; `null` is absent (mSv).
+fn unit<'de, D: Deserializer<'de>>(d: D) -> Result<DoseUnit, D::Error> {
+    Ok(Option::<DoseUnit>::deserialize(d)?.unwrap_or_else(default_unit))
 }
 
 fn is_patient(person: &Person) -> bool {

@@ -515,6 +515,21 @@ mod tests {
         assert_eq!(incident.dose, None);
         assert!(!incident.theme);
         assert_eq!(incident.people, 1);
+        // Also where the field has a default (found by the API fuzzer:
+        // these two were refused as "not valid JSON").
+        let incident = parse_incident(&with(
+            r#""person":null,"dose":{"unit":null,"received":1},"therapy":{"geographical_miss":null}"#,
+        ))
+        .expect("valid");
+        assert_eq!(incident.person, crate::incident::Person::Patient);
+        assert_eq!(
+            incident.dose.map(|d| d.unit),
+            Some(crate::incident::DoseUnit::Msv)
+        );
+        assert_eq!(
+            incident.therapy.map(|t| t.geographical_miss),
+            Some(crate::incident::GeographicalMiss::None)
+        );
     }
 
     #[test]

@@ -177,7 +177,10 @@ fn classify_failure(text: &str) -> QuantityError {
         QuantityError::NotANumber
     } else if text.starts_with('-') {
         QuantityError::Negative
-    } else if digits > MAX_SIGNIFICANT_DIGITS as usize {
+    } else if digits > MAX_SIGNIFICANT_DIGITS as usize || text.contains("e-") || text.contains("E-")
+    {
+        // More digits than kept, or a power of ten too small to hold
+        // exactly (5e-324): too precise, not too large.
         QuantityError::TooPrecise
     } else {
         QuantityError::TooLarge
@@ -253,6 +256,10 @@ mod tests {
             Err(QuantityError::TooPrecise)
         );
         assert!(Quantity::parse("1.0000000000000000000").is_ok());
+        // A power of ten too small to hold exactly is too precise, not too
+        // large.
+        assert_eq!(Quantity::parse("5e-324"), Err(QuantityError::TooPrecise));
+        assert!(Quantity::parse("2.5e-3").is_ok());
     }
 
     #[test]

@@ -80,6 +80,35 @@ impl Identity {
     /// Reads and checks an identity from its JSON: unknown fields are
     /// refused by name; every text trimmed, empty ones dropped.
     pub fn from_json(value: &Value) -> Result<Identity, InputError> {
+        // Objects as objects: serde would read a struct from an array by
+        // position.
+        let object = |v: Option<&Value>, field: &str| match v {
+            None | Some(Value::Null | Value::Object(_)) => Ok(()),
+            Some(other) => Err(invalid(field, format!("expected an object, found {other}"))),
+        };
+        object(Some(value), "")?;
+        object(value.get("patient"), "patient")?;
+        if let Some(Value::Array(staff)) = value.get("staff") {
+            for (i, member) in staff.iter().enumerate() {
+                object(Some(member), &format!("staff[{i}]"))?;
+            }
+        }
+        // `null` is absent, as in the incident's contract.
+        let mut value = value.clone();
+        // (Known fields only: an unknown one is refused, null or not.)
+        if let Value::Object(top) = &mut value {
+            top.retain(|k, v| !(v.is_null() && matches!(k.as_str(), "patient" | "staff")));
+            if let Some(Value::Object(patient)) = top.get_mut("patient") {
+                patient.retain(|k, v| {
+                    !(v.is_null()
+                        && matches!(
+                            k.as_str(),
+                            "name" | "health_number" | "date_of_birth" | "hospital_number"
+                        ))
+                });
+            }
+        }
+        let value = &value;
         let mut id: Identity = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };

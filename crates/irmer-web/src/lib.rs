@@ -452,7 +452,14 @@ async fn show<S: Store + AccountStore>(
 /// `If-Match: "N"` header.
 fn version_of(body: &Value, headers: &HeaderMap) -> Result<i64, Problem> {
     if let Some(v) = body.get("version") {
-        return v.as_i64().filter(|n| *n >= 1).ok_or_else(|| {
+        // A whole number, however written (2 or 2.0, as JSON Schema reads
+        // an integer).
+        let whole = v.as_i64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        });
+        return whole.filter(|n| *n >= 1).ok_or_else(|| {
             Problem::invalid(
                 "version",
                 format!(
@@ -538,10 +545,16 @@ async fn step<S: Store + AccountStore>(
     let register = &app.register;
     let mut body = json_body(&body)?;
     let version = version_of(&body, &headers)?;
-    let reason = body
-        .get("reason")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let reason = match body.get("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) => Some(r.clone()),
+        Some(other) => {
+            return Err(Problem::invalid(
+                "reason",
+                format!("reason: expected text, found {other}"),
+            ));
+        }
+    };
     if let Some(map) = body.as_object_mut() {
         map.remove("version");
         map.remove("reason");

@@ -11,34 +11,83 @@ use irmer_core::incident::{
 use irmer_core::lifecycle::IncidentStatus;
 use serde_json::{Value, json};
 
+/// A date as the server reads it: YYYY-MM-DD, years 1900 to 2999.
+const DATE: &str = "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
+
 fn names<T: Copy>(all: &[T], text: fn(T) -> &'static str) -> Value {
     json!(all.iter().map(|x| text(*x)).collect::<Vec<_>>())
 }
 
+/// The largest quantity the server keeps exactly.
+const MOST: i64 = irmer_core::quantity::MAX_QUANTITY;
+
 fn number(description: &str) -> Value {
-    json!({"type": "number", "minimum": 0, "description": description})
+    json!({"type": "number", "minimum": 0, "maximum": MOST, "description": description})
+}
+
+/// Every optional member, at every depth, may also be `null` (the contract
+/// reads `null` as absent).
+fn nullable_optional(schema: &mut Value) {
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(items) = schema.get_mut("items") {
+        nullable_optional(items);
+    }
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, p) in props.iter_mut() {
+        nullable_optional(p);
+        if !required.contains(name) {
+            *p = json!({"anyOf": [{"type": "null"}, p.clone()]});
+        }
+    }
+}
+
+/// A radiopharmaceutical's name: 1 to 200 characters, not only spaces.
+fn name() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"})
 }
 
 fn incident_schema() -> Value {
+    let mut schema = incident_fields();
+    nullable_optional(&mut schema);
+    schema
+}
+
+fn incident_fields() -> Value {
     json!({
         "type": "object",
         "description": "An accidental or unintended exposure (or near miss), in the project's contract format (shared/spec/incident-format.md). Unknown fields are refused. Numbers are read exactly as written.",
         "required": ["nation", "discovered", "modality", "exposure"],
         "additionalProperties": false,
+        "if": {"required": ["exposure"], "properties": {"exposure": {"const": "accidental"}}},
+        "then": {"properties": {"dose": {"properties": {"intended": {"type": "number", "maximum": 0}}}}},
         "properties": {
-            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The employer's own reference; assigned when absent."},
+            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "allOf": [{"pattern": "\\S"}, {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}], "description": "The employer's own reference; assigned when absent. No control characters."},
             "nation": {"enum": names(Nation::ALL, Nation::as_str)},
-            "discovered": {"type": "string", "format": "date", "description": "When the employer discovered the incident; the deadline clocks start here."},
-            "occurred": {"type": "string", "format": "date"},
+            "discovered": {"type": "string", "format": "date", "pattern": DATE, "description": "When the employer discovered the incident; the deadline clocks start here."},
+            "occurred": {"type": "string", "format": "date", "pattern": DATE},
             "modality": {"enum": names(Modality::ALL, Modality::as_str)},
             "exposure": {"enum": names(ExposureKind::ALL, ExposureKind::as_str)},
             "person": {"enum": names(Person::ALL, Person::as_str), "default": "patient"},
             "before_clinical_use": {"type": "boolean", "default": false},
-            "people": {"type": "integer", "minimum": 1, "default": 1},
+            "people": {"type": "integer", "minimum": 1, "maximum": 100_000_000, "default": 1},
             "theme": {"type": "boolean", "default": false},
             "patient": {
                 "type": "object", "additionalProperties": false,
                 "description": "Either age (whole years) or age_group, not both.",
+                "anyOf": [
+                    {"required": ["age"], "properties": {"age": {"type": "integer"}}},
+                    {"required": ["age_group"], "properties": {"age_group": {"type": "string"}}}
+                ],
+                "not": {"required": ["age", "age_group"], "properties": {"age": {"type": "integer"}, "age_group": {"type": "string"}}},
                 "properties": {
                     "age": {"type": "integer", "minimum": 0, "maximum": 130},
                     "age_group": {"enum": names(AgeGroup::ALL, AgeGroup::as_str)}
@@ -54,13 +103,13 @@ fn incident_schema() -> Value {
                 }
             },
             "tissue_reaction": {"type": "boolean", "default": false},
-            "planning_scans": {"type": "integer", "minimum": 1},
+            "planning_scans": {"type": "integer", "minimum": 1, "maximum": 100_000},
             "verification": {
                 "type": "object", "additionalProperties": false,
                 "properties": {
-                    "images_in_fraction": {"type": "integer", "minimum": 1},
-                    "intended_images": {"type": "integer", "minimum": 0},
-                    "additional_images": {"type": "integer", "minimum": 0},
+                    "images_in_fraction": {"type": "integer", "minimum": 1, "maximum": 100_000},
+                    "intended_images": {"type": "integer", "minimum": 0, "maximum": 100_000},
+                    "additional_images": {"type": "integer", "minimum": 0, "maximum": 100_000},
                     "cause": {"enum": names(VerificationCause::ALL, VerificationCause::as_str)},
                     "thematic": {"type": "boolean", "default": false}
                 }
@@ -72,7 +121,7 @@ fn incident_schema() -> Value {
             "infant_dose_msv": number("Effective dose to a breast-feeding infant, mSv."),
             "radiopharmaceutical": {
                 "type": "object", "additionalProperties": false, "required": ["intended", "administered"],
-                "properties": {"intended": {"type": "string"}, "administered": {"type": "string"}}
+                "properties": {"intended": name(), "administered": name()}
             },
             "therapy": {
                 "type": "object", "additionalProperties": false,
@@ -83,18 +132,18 @@ fn incident_schema() -> Value {
                         "properties": {
                             "structure": {"enum": names(Structure::ALL, Structure::as_str)},
                             "scope": {"enum": names(DeliveryScope::ALL, DeliveryScope::as_str)},
-                            "intended_gy": {"type": "number", "exclusiveMinimum": 0},
+                            "intended_gy": {"type": "number", "exclusiveMinimum": 0, "maximum": MOST},
                             "delivered_gy": number("Gy")
                         }
                     }},
                     "geographical_miss": {"enum": names(GeographicalMiss::ALL, GeographicalMiss::as_str), "default": "none"},
                     "miss_mm": number("mm"),
-                    "margin_mm": {"type": "number", "exclusiveMinimum": 0}
+                    "margin_mm": {"type": "number", "exclusiveMinimum": 0, "maximum": MOST}
                 }
             },
             "activity": {
                 "type": "object", "additionalProperties": false,
-                "properties": {"prescribed_mbq": {"type": "number", "exclusiveMinimum": 0}, "delivered_mbq": number("MBq")}
+                "properties": {"prescribed_mbq": {"type": "number", "exclusiveMinimum": 0, "maximum": MOST}, "delivered_mbq": number("MBq")}
             },
             "clinically_significant": {"type": "boolean", "default": false},
             "voluntary": {"type": "boolean", "default": false},
@@ -105,6 +154,128 @@ fn incident_schema() -> Value {
             "description": {"type": "string", "description": "Free text; never read by the criteria engine."}
         }
     })
+}
+
+/// A JSON merge patch (RFC 7386) of the incident: its own fields, each a
+/// value of the field's kind (an object's members in part) or null to
+/// remove it. The incident it makes is checked whole (422 naming the field
+/// when, with what is already recorded, it breaks a rule).
+fn patch_schema() -> Value {
+    let incident = incident_fields();
+    let mut properties = serde_json::Map::new();
+    if let Some(fields) = incident["properties"].as_object() {
+        // The reference names the incident and is never changed.
+        for (name, schema) in fields.iter().filter(|(n, _)| *n != "reference") {
+            let mut part = schema.clone();
+            if let Some(o) = part.as_object_mut() {
+                o.remove("required");
+                o.remove("default");
+            }
+            nullable_optional(&mut part);
+            // A required fact can be changed, never removed.
+            let required = incident["required"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|f| f == name.as_str()));
+            let value = if required {
+                part
+            } else {
+                json!({"anyOf": [{"type": "null"}, part]})
+            };
+            properties.insert(name.clone(), value);
+        }
+    }
+    json!({"type": "object", "additionalProperties": false, "properties": properties,
+        "description": "A JSON merge patch (RFC 7386) of the incident; null removes a field."})
+}
+
+/// Who an incident is about. Empty or blank texts (and null) are absent.
+fn identity_schema() -> Value {
+    let mut schema = json!({"type": "object", "additionalProperties": false, "properties": {
+        "patient": {"type": "object", "additionalProperties": false, "properties": {
+            "name": {"type": "string", "maxLength": 200},
+            "health_number": {"type": "string", "description": "NHS, CHI or Health and Care number: ten digits, any spacing, a valid modulus-11 check digit."},
+            "date_of_birth": {"type": "string", "anyOf": [{"format": "date", "pattern": DATE}, {"pattern": "^\\s*$"}], "description": "Blank is absent."},
+            "hospital_number": {"type": "string", "description": "4 to 20 letters and digits (spaces and hyphens are dropped)."}
+        }},
+        "staff": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["role", "name"], "additionalProperties": false, "properties": {
+            "role": {"type": "string", "minLength": 1, "pattern": "\\S", "description": "radiographer, referrer, practitioner…: what a redaction writes in their place."},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}
+        }}}
+    }});
+    nullable_optional(&mut schema);
+    schema
+}
+
+/// A step: the action and exactly its own fields, with the version read.
+fn step_schema() -> Value {
+    let date = json!({"type": "string", "format": "date", "pattern": DATE, "description": "On or after discovery, and not after today (UK)."});
+    let text = |what: &str, max: u32| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S", "description": what});
+    let one = |action: &str, fields: Vec<(&str, Value)>| {
+        let mut properties = serde_json::Map::new();
+        properties.insert("action".into(), json!({"const": action}));
+        properties.insert("version".into(), json!({"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."}));
+        properties.insert("reason".into(), json!({"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1, "pattern": "\\S"}], "description": "Why, kept in the history (optional)."}));
+        let mut required = vec!["action".to_owned(), "version".to_owned()];
+        for (k, v) in fields {
+            required.push(k.to_owned());
+            properties.insert(k.into(), v);
+        }
+        json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
+    };
+    json!({"oneOf": [
+        one("start-investigation", vec![]),
+        one("record-notification", vec![("date", date.clone()), ("authority_reference", text("The authority's reference number.", 100))]),
+        one("record-report-sent", vec![("date", date.clone())]),
+        one("close", vec![("date", date.clone()), ("findings", text("What the investigation found.", 10_000))]),
+        one("close-locally", vec![("date", date), ("findings", text("What the investigation found.", 10_000))])
+    ]})
+}
+
+/// Completes every operation's responses with what the server answers to
+/// any request of its kind: 400 for a body or query that cannot be read,
+/// 401 without a usable token, 404 for a reference it cannot see, 428 for
+/// a change without the version read.
+fn complete(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let open = op.get("security").is_some_and(|s| s == &json!([]));
+            let reads = op.get("requestBody").is_some()
+                || op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let mut add = |code: &str, what: &str| {
+                responses.entry(code).or_insert_with(|| problem(what));
+            };
+            if reads {
+                add(
+                    "400",
+                    "Malformed JSON, or an unknown or invalid query parameter; names it.",
+                );
+            }
+            if !open {
+                add(
+                    "401",
+                    "No token, or one that is unknown, revoked or its user's disabled.",
+                );
+            }
+            if path.contains("{reference}") {
+                add("404", "No such incident in the caller's scope.");
+            }
+            if (method == "patch" || path.ends_with("/steps")) && !open {
+                add("428", "No version given (in the body, or If-Match).");
+            }
+        }
+    }
 }
 
 fn problem(description: &str) -> Value {
@@ -119,26 +290,70 @@ fn reference_param() -> Value {
     json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The employer's reference."})
 }
 
+/// A comma-separated list of some of `values` (none: no filter).
+fn list_pattern(values: &Value, example: &str) -> Value {
+    let one = values
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .unwrap_or_default();
+    json!({"type": "string", "pattern": format!("^(({one})(,({one}))*)?$"), "example": example})
+}
+
+/// A notification code as the server reads it: a criterion of the table,
+/// after one of the letters M, E, V or C, any case.
+fn code_pattern() -> String {
+    let any_case = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                '.' => "\\.".to_owned(),
+                c if c.is_ascii_alphabetic() => {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                }
+                c => c.to_string(),
+            })
+            .collect()
+    };
+    let codes: Vec<String> = irmer_core::Criterion::ALL
+        .iter()
+        .map(|c| any_case(c.as_str()))
+        .collect();
+    format!("^([MEVCmevc]?({}))?$", codes.join("|"))
+}
+
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
 }
 
 pub fn document() -> Value {
+    let mut doc = written();
+    complete(&mut doc);
+    doc
+}
+
+fn written() -> Value {
     let list_params = json!([
         query_param(
             "status",
             "Comma-separated statuses.",
-            json!({"type": "string", "example": "reported,investigating"})
+            list_pattern(
+                &names(&IncidentStatus::ALL, IncidentStatus::as_str),
+                "reported,investigating"
+            )
         ),
         query_param(
             "modality",
             "Comma-separated modalities.",
-            json!({"type": "string"})
+            list_pattern(&names(Modality::ALL, Modality::as_str), "ct,dental")
         ),
         query_param(
             "outcome",
             "Comma-separated outcomes.",
-            json!({"type": "string"})
+            list_pattern(&names(&Outcome::ALL, Outcome::as_str), "notifiable")
         ),
         query_param(
             "q",
@@ -148,17 +363,17 @@ pub fn document() -> Value {
         query_param(
             "department",
             "Only incidents of these departments (their numbers, comma-separated).",
-            json!({"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"})
+            json!({"type": "string", "pattern": "^([0-9]{1,18}(,[0-9]{1,18})*)?$"})
         ),
         query_param(
             "site",
             "Only incidents of the departments of this site (its number).",
-            json!({"type": "integer"})
+            json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})
         ),
         query_param(
             "code",
             "A notification code, exact (2.2, M2.1); another text is refused.",
-            json!({"type": "string"})
+            json!({"type": "string", "pattern": code_pattern()})
         ),
         query_param(
             "overdue",
@@ -168,17 +383,17 @@ pub fn document() -> Value {
         query_param(
             "due_within",
             "Only incidents with a deadline to meet within N days (overdue included).",
-            json!({"type": "integer", "minimum": 0})
+            json!({"type": "integer", "minimum": 0, "maximum": 3650})
         ),
         query_param(
             "discovered_from",
             "Discovered on or after.",
-            json!({"type": "string", "format": "date"})
+            json!({"type": "string", "format": "date", "pattern": DATE})
         ),
         query_param(
             "discovered_to",
             "Discovered on or before.",
-            json!({"type": "string", "format": "date"})
+            json!({"type": "string", "format": "date", "pattern": DATE})
         ),
         query_param(
             "sort",
@@ -266,7 +481,7 @@ pub fn document() -> Value {
                 "parameters": [reference_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["comment"], "additionalProperties": false,
-                    "properties": {"comment": {"type": "string", "maxLength": 10000}}}}}},
+                    "properties": {"comment": {"type": "string", "minLength": 1, "maxLength": 10000, "pattern": "\\S", "description": "Refused (422) when it holds what may identify a person."}}}}}},
                 "responses": {
                     "201": ok("The record after the comment.", "Record"),
                     "403": problem("The role may not comment."),
@@ -299,7 +514,7 @@ pub fn document() -> Value {
             "/api/v1/deadlines": {"get": {
                 "summary": "Every incident with a deadline still to meet, soonest first",
                 "parameters": [
-                    query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0})),
+                    query_param("within", "Only what is due within N days (overdue included).", json!({"type": "integer", "minimum": 0, "maximum": 3650})),
                     query_param("limit", "Page size.", json!({"type": "integer", "minimum": 0, "maximum": irmer_store::MAX_PAGE, "default": crate::DEFAULT_LIMIT})),
                     query_param("offset", "How many to skip.", json!({"type": "integer", "minimum": 0, "maximum": crate::MAX_OFFSET, "default": 0})),
                     query_param("total", "Count every incident due (off by default).", json!({"type": "boolean", "default": false}))
@@ -346,7 +561,7 @@ pub fn document() -> Value {
                     "criteria": {"type": "array", "items": {"type": "object", "required": ["code", "status", "reason"], "properties": {
                         "code": {"type": "string"}, "status": {"enum": ["met", "not-met", "undetermined", "not-applicable"]}, "reason": {"type": "string"}}}},
                     "authority": {"type": ["object", "null"], "properties": {"id": {"enum": ["cqc", "hiw", "his", "rqia"]}, "name": {"type": "string"}}},
-                    "deadlines": {"type": ["object", "null"], "properties": {"notify_by": {"type": "string", "format": "date"}, "report_by": {"type": "string", "format": "date"}}},
+                    "deadlines": {"type": ["object", "null"], "properties": {"notify_by": {"type": "string", "format": "date", "pattern": DATE}, "report_by": {"type": "string", "format": "date", "pattern": DATE}}},
                     "other_reports": {"type": "array", "items": {"type": "object", "properties": {"to": {"enum": ["mhra", "iric", "niaic", "arsac", "hse"]}, "why": {"type": "string"}}}},
                     "duties": {"type": "array", "items": {"enum": ["investigate-and-record", "duty-of-candour", "inform-referrer-practitioner-patient"]}},
                     "missing": {"type": "array", "items": {"type": "string"}},
@@ -363,8 +578,8 @@ pub fn document() -> Value {
                     "incident": {"$ref": "#/components/schemas/Incident"},
                     "assessment": {"$ref": "#/components/schemas/Assessment"},
                     "milestones": {"type": "object", "properties": {
-                        "notified_on": {"type": "string", "format": "date"}, "authority_reference": {"type": "string"},
-                        "report_sent_on": {"type": "string", "format": "date"}, "closed_on": {"type": "string", "format": "date"}, "findings": {"type": "string"}}},
+                        "notified_on": {"type": "string", "format": "date", "pattern": DATE}, "authority_reference": {"type": "string"},
+                        "report_sent_on": {"type": "string", "format": "date", "pattern": DATE}, "closed_on": {"type": "string", "format": "date", "pattern": DATE}, "findings": {"type": "string"}}},
                     "deadline_status": {"type": ["object", "null"], "description": "The two clocks today: state open, due-soon, overdue, met or met-late.", "properties": {
                         "notify": {"$ref": "#/components/schemas/Clock"}, "report": {"$ref": "#/components/schemas/Clock"}}},
                     "original": {"type": "object", "description": "The reporter's original account, as first submitted."},
@@ -374,7 +589,7 @@ pub fn document() -> Value {
             },
             "Clock": {"type": "object", "required": ["state", "due"], "properties": {
                 "state": {"enum": ["open", "due-soon", "overdue", "met", "met-late"]},
-                "due": {"type": "string", "format": "date"}, "on": {"type": "string", "format": "date"},
+                "due": {"type": "string", "format": "date", "pattern": DATE}, "on": {"type": "string", "format": "date", "pattern": DATE},
                 "days_left": {"type": "integer"}, "days_late": {"type": "integer"}}},
             "Summary": {
                 "type": "object",
@@ -385,7 +600,7 @@ pub fn document() -> Value {
                     "status": {"enum": names(&IncidentStatus::ALL, IncidentStatus::as_str)},
                     "nation": {"enum": names(Nation::ALL, Nation::as_str)},
                     "modality": {"enum": names(Modality::ALL, Modality::as_str)},
-                    "discovered": {"type": "string", "format": "date"},
+                    "discovered": {"type": "string", "format": "date", "pattern": DATE},
                     "outcome": {"enum": names(&Outcome::ALL, Outcome::as_str)},
                     "codes": {"type": "array", "items": {"type": "string"}},
                     "authority": {"type": ["string", "null"], "enum": ["cqc", "hiw", "his", "rqia", null]},
@@ -403,39 +618,22 @@ pub fn document() -> Value {
                 "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
             "Deadlines": {"type": "object", "required": ["today", "items", "total", "limit", "offset", "next_offset"], "properties": {
-                "today": {"type": "string", "format": "date"},
+                "today": {"type": "string", "format": "date", "pattern": DATE},
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}},
                 "total": {"type": ["integer", "null"], "description": "With total=true: how many match in all."},
                 "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
-            "Amendment": {"type": "object", "required": ["reason", "patch"], "additionalProperties": false, "properties": {
-                "version": {"type": "integer", "minimum": 1, "description": "The version read (or send If-Match)."},
+            "Amendment": {"type": "object", "required": ["version", "reason", "patch"], "additionalProperties": false, "properties": {
+                "version": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."},
                 "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},
-                "patch": {"type": "object", "description": "A JSON merge patch (RFC 7386) of the incident; null removes a field."}}},
-            "Identity": {"type": "object", "additionalProperties": false, "properties": {
-                "patient": {"type": "object", "additionalProperties": false, "properties": {
-                    "name": {"type": "string", "maxLength": 200},
-                    "health_number": {"type": "string", "description": "NHS, CHI or Health and Care number: ten digits, any spacing, a valid modulus-11 check digit."},
-                    "date_of_birth": {"type": "string", "format": "date"},
-                    "hospital_number": {"type": "string", "description": "4 to 20 letters and digits (spaces and hyphens are dropped)."}
-                }},
-                "staff": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["role", "name"], "additionalProperties": false, "properties": {
-                    "role": {"type": "string", "description": "radiographer, referrer, practitioner…: what a redaction writes in their place."},
-                    "name": {"type": "string", "maxLength": 200}
-                }}}
-            }},
-            "Step": {"type": "object", "required": ["action"], "properties": {
-                "action": {"enum": ["start-investigation", "record-notification", "record-report-sent", "close", "close-locally"]},
-                "version": {"type": "integer", "minimum": 1},
-                "reason": {"type": "string"},
-                "date": {"type": "string", "format": "date"},
-                "authority_reference": {"type": "string", "description": "record-notification: the authority's reference number."},
-                "findings": {"type": "string", "description": "close, close-locally: what the investigation found."}}},
-            "History": {"type": "object", "properties": {
+                "patch": patch_schema()}},
+            "Identity": identity_schema(),
+            "Step": step_schema(),
+            "History": {"type": "object", "required": ["reference", "events"], "properties": {
                 "reference": {"type": "string"},
                 "events": {"type": "array", "items": {"type": "object", "properties": {
                     "version": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
-                    "kind": {"enum": ["reported", "facts-changed", "start-investigation", "record-notification", "record-report-sent", "close", "close-locally"]},
+                    "kind": {"enum": names(&irmer_store::EventKind::ALL, irmer_store::EventKind::as_str)},
                     "reason": {"type": ["string", "null"]}, "data": {}, "changes": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "old": {}, "new": {}}}},
                     "facts": {}, "assessment": {}}}}}},
