@@ -944,16 +944,7 @@ impl<A: AccountStore> Accounts<A> {
         now: OffsetDateTime,
     ) -> Result<String, AccountError> {
         let token = format!("irmer_{}", secret()?);
-        self.store
-            .create_token(&TokenRow {
-                id: 0,
-                digest: digest(&token),
-                user_id: user.id,
-                name: name.trim().to_owned(),
-                created_at: now,
-                revoked: false,
-            })
-            .await?;
+        self.keep_token(user, &token, name.trim(), now).await?;
         self.audit(
             now,
             actor,
@@ -1014,15 +1005,7 @@ impl<A: AccountStore> Accounts<A> {
         now: OffsetDateTime,
     ) -> Result<String, AccountError> {
         let token = format!("{CALENDAR_PREFIX}{}", secret()?);
-        self.store
-            .create_token(&TokenRow {
-                id: 0,
-                digest: digest(&token),
-                user_id: user.id,
-                name: CALENDAR_TOKEN_NAME.to_owned(),
-                created_at: now,
-                revoked: false,
-            })
+        self.keep_token(user, &token, CALENDAR_TOKEN_NAME, now)
             .await?;
         self.audit(
             now,
@@ -1032,6 +1015,27 @@ impl<A: AccountStore> Accounts<A> {
         )
         .await?;
         Ok(token)
+    }
+
+    /// Keeps a new token's digest (never the token) for its user.
+    async fn keep_token(
+        &self,
+        user: &User,
+        token: &str,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.store
+            .create_token(&TokenRow {
+                id: 0,
+                digest: digest(token),
+                user_id: user.id,
+                name: name.to_owned(),
+                created_at: now,
+                revoked: false,
+            })
+            .await
+            .map(|_| ())
     }
 
     /// The holder of a calendar feed's token (never of an API token).
