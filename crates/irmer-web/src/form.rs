@@ -524,6 +524,17 @@ impl Answers {
     }
 
     /// The answers an incident's facts give (to edit it).
+    /// Answers from (name, value) pairs, for tests.
+    #[cfg(test)]
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        Answers(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
     pub fn from_facts(facts: &Value) -> Self {
         let mut pairs = Vec::new();
         if let Some(m) = facts.get("modality").and_then(Value::as_str) {
@@ -1001,12 +1012,7 @@ mod tests {
     use super::*;
 
     fn answers(pairs: &[(&str, &str)]) -> Answers {
-        Answers(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Answers::of(pairs)
     }
 
     #[test]

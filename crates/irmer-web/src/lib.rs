@@ -231,7 +231,9 @@ fn number_param(
         .transpose()
 }
 
-const LIST_PARAMS: &[&str] = &[
+/// The list's query parameters (the register page takes the same, but its
+/// own page size and no total).
+pub(crate) const LIST_PARAMS: &[&str] = &[
     "q",
     "department",
     "site",

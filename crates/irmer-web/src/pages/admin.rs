@@ -10,9 +10,7 @@ use irmer_store::{Store, StoreError};
 use maud::{Markup, html};
 
 use super::reporting::default_nation;
-use super::{
-    PageError, PageResult, Places, SignedForm, allow, capital, minute, show, show_as, tokens,
-};
+use super::{PageError, PageResult, Places, SignedForm, allow, capital, show, show_as, tokens};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
 use crate::html::{Section, csrf_field, error_summary, field_id};
@@ -190,7 +188,7 @@ async fn admin_body<S: Store + AccountStore>(
         }
         h2 { "Audit log" }
         p class="hint" { "Administration and sign-in events, newest first. Changes to incidents are in each incident's history." }
-        ul { @for e in &log { li { (minute(e.at)) ": " strong { (e.actor) } " " (e.action) " " (e.detail) } } }
+        ul { @for e in &log { li { (crate::dates::moment(e.at)) ": " strong { (e.actor) } " " (e.action) " " (e.detail) } } }
     })
 }
 

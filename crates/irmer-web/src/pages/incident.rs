@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use super::reporting::{incident_from, report_body};
 use super::{
-    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, incident_for, minute,
-    see_other, show, show_as, status_words,
+    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, incident_for, see_other,
+    show, show_as, status_words,
 };
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
@@ -94,7 +94,7 @@ fn incident_body<S: Store>(
                 ol class="timeline" {
                     @for h in history {
                         li {
-                            strong { (event_words(h)) } " by " (h.actor) ", " (minute(h.at))
+                            strong { (event_words(h)) } " by " (h.actor) ", " (crate::dates::moment(h.at))
                             @if let Some(reason) = &h.reason { br; "Reason: " (reason) }
                             @if h.kind == EventKind::ReportExported {
                                 br; "Version " (h.data.get("report_version").map(Value::to_string).unwrap_or_default())

@@ -15,7 +15,7 @@ use irmer_store::report::{Export, ReportDocument, ReportVersion, SECTIONS};
 use maud::{Markup, html};
 
 use super::{
-    ForPage, PageError, PageResult, SignedForm, enc, incident_for, minute, see_other, show, show_as,
+    ForPage, PageError, PageResult, SignedForm, enc, incident_for, see_other, show, show_as,
 };
 use crate::app::{App, PageUser};
 use crate::form::Answers;
@@ -108,7 +108,7 @@ async fn report_body<S: Store + AccountStore>(
             @if saved.version == 0 { "Not saved yet: a first draft from the register. Edit every section, then save." }
             @else {
                 "Version " (saved.version) ", " @if saved.is_final { "final" } @else { "draft" }
-                ", saved by " (saved.actor) " on " (minute(saved.at)) "."
+                ", saved by " (saved.actor) " on " (crate::dates::moment(saved.at)) "."
             }
         }
         @if !missing.is_empty() {

@@ -193,11 +193,6 @@ fn capital(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `26 November 2026 at 2:05pm`, UK local time.
-fn minute(t: time::OffsetDateTime) -> String {
-    crate::dates::moment(t)
-}
-
 fn status_words(s: IncidentStatus) -> &'static str {
     match s {
         IncidentStatus::Reported => "Reported",

@@ -22,28 +22,18 @@ use super::{
 use crate::app::{App, PageUser};
 use crate::html::{Section, clocks, csrf_field, error_summary, field_id, outcome_tag};
 
-const REGISTER_PARAMS: &[&str] = &[
-    "q",
-    "site",
-    "department",
-    "status",
-    "modality",
-    "outcome",
-    "code",
-    "overdue",
-    "due_within",
-    "discovered_from",
-    "discovered_to",
-    "sort",
-    "offset",
-];
+/// The register page's filters: the API list's, but for its page size and
+/// total.
+fn register_param(name: &str) -> bool {
+    crate::LIST_PARAMS.contains(&name) && !matches!(name, "limit" | "total")
+}
 
 /// The register's filters from the query (empty values ignored).
 fn register_query(raw: Option<&str>) -> HashMap<String, String> {
     let mut params: HashMap<String, String> = HashMap::new();
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let v = v.trim();
-        if v.is_empty() || !REGISTER_PARAMS.contains(&k.as_ref()) {
+        if v.is_empty() || !register_param(&k) {
             continue;
         }
         params

@@ -322,13 +322,7 @@ pub(super) async fn report<S: Store + AccountStore>(
             report_body(&app, &p, modality, &a, &[], None, None),
         )),
         "confirm" => match incident_from(&a) {
-            Err(errors) => Ok(show_as(
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Report an incident",
-                Section::Report,
-                report_body(&app, &p, modality, &a, &errors, None, None),
-            )),
+            Err(errors) => Ok(form_again(&app, &p, modality, &a, &errors)),
             Ok((_, json)) => {
                 let owner = Owner {
                     department: p.user.department_id,
@@ -342,13 +336,7 @@ pub(super) async fn report<S: Store + AccountStore>(
                     Ok(r) => r,
                     Err(RegisterError::Invalid(e)) => {
                         let errors = vec![(form::field_for(&e.field), e.to_string())];
-                        return Ok(show_as(
-                            &p,
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "Report an incident",
-                            Section::Report,
-                            report_body(&app, &p, modality, &a, &errors, None, None),
-                        ));
+                        return Ok(form_again(&app, &p, modality, &a, &errors));
                     }
                     Err(RegisterError::Store(StoreError::Duplicate(r))) => {
                         let errors = vec![(
@@ -357,13 +345,7 @@ pub(super) async fn report<S: Store + AccountStore>(
                                 "Your own reference: {r:?} is already in the register; use another or leave it blank"
                             ),
                         )];
-                        return Ok(show_as(
-                            &p,
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "Report an incident",
-                            Section::Report,
-                            report_body(&app, &p, modality, &a, &errors, None, None),
-                        ));
+                        return Ok(form_again(&app, &p, modality, &a, &errors));
                     }
                     Err(e) => return Err(PageError::from(e).for_user(&p)),
                 };
@@ -378,13 +360,7 @@ pub(super) async fn report<S: Store + AccountStore>(
         },
         // Sent from the form: checked, then shown whole for a last look.
         _ => match incident_from(&a) {
-            Err(errors) => Ok(show_as(
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Report an incident",
-                Section::Report,
-                report_body(&app, &p, modality, &a, &errors, None, None),
-            )),
+            Err(errors) => Ok(form_again(&app, &p, modality, &a, &errors)),
             Ok((_, json)) => match app.register.check_report(&json, p.user.scope()) {
                 Ok(incident) => Ok(show(
                     &p,
@@ -394,18 +370,29 @@ pub(super) async fn report<S: Store + AccountStore>(
                 )),
                 Err(RegisterError::Invalid(e)) => {
                     let errors = vec![(form::field_for(&e.field), e.to_string())];
-                    Ok(show_as(
-                        &p,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Report an incident",
-                        Section::Report,
-                        report_body(&app, &p, modality, &a, &errors, None, None),
-                    ))
+                    Ok(form_again(&app, &p, modality, &a, &errors))
                 }
                 Err(e) => Err(PageError::from(e).for_user(&p)),
             },
         },
     }
+}
+
+/// The report form again with its errors (422), everything typed kept.
+fn form_again<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    modality: Modality,
+    answers: &Answers,
+    errors: &[(String, String)],
+) -> axum::response::Response {
+    show_as(
+        p,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Report an incident",
+        Section::Report,
+        report_body(app, p, modality, answers, errors, None, None),
+    )
 }
 
 /// The answers in words with the assessment they give, before anything is
@@ -507,12 +494,7 @@ mod tests {
     use crate::form::Answers;
 
     fn answers(pairs: &[(&str, &str)]) -> Answers {
-        Answers(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Answers::of(pairs)
     }
 
     fn fields(errors: &[(String, String)]) -> Vec<&str> {

@@ -9,7 +9,7 @@ use irmer_store::accounts::{AccountStore, Action, TokenRow};
 use maud::{Markup, html};
 
 use super::admin::admin_again;
-use super::{PageError, PageResult, SignedForm, minute, see_other, show_as};
+use super::{PageError, PageResult, SignedForm, see_other, show_as};
 use crate::app::{App, PageUser};
 use crate::html::{Section, csrf_field, error_summary, field_id};
 
@@ -92,7 +92,7 @@ pub(super) fn token_table(
                         tr {
                             @if let Some(h) = holders { td { (h(t.user_id)) } }
                             td { (t.name) }
-                            td { (minute(t.created_at)) }
+                            td { (crate::dates::moment(t.created_at)) }
                             td { @if t.revoked { "Revoked" } @else { "Live" } }
                             td {
                                 @if !t.revoked {
