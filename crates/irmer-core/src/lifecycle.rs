@@ -97,6 +97,11 @@ pub enum Transition {
         date: CivilDate,
         findings: String,
     },
+    /// A closed incident opened again (new facts, a finding in doubt): back
+    /// to where it stood before closing, its closing date and findings
+    /// cleared (both stay in the history). The reason is the step's own,
+    /// required by the register.
+    Reopen,
 }
 
 impl Transition {
@@ -107,6 +112,7 @@ impl Transition {
             Transition::RecordReportSent { .. } => "record-report-sent",
             Transition::Close { .. } => "close",
             Transition::CloseLocally { .. } => "close-locally",
+            Transition::Reopen => "reopen",
         }
     }
 }
@@ -219,6 +225,15 @@ pub fn apply(
             next.closed_on = Some(*date);
             ClosedLocally
         }
+        (Closed | ClosedLocally, Transition::Reopen) => {
+            next.closed_on = None;
+            next.findings = None;
+            if status == Closed {
+                ReportSent
+            } else {
+                Investigating
+            }
+        }
         (from, step) => {
             return Err(refuse(
                 "action",
@@ -235,7 +250,7 @@ pub fn apply(
 
 /// The steps [`apply`] can take from this status with this outcome, by
 /// name (`start-investigation`, `record-notification`,
-/// `record-report-sent`, `close`, `close-locally`), in the order of the
+/// `record-report-sent`, `close`, `close-locally`, `reopen`), in the order of the
 /// incident's life: what a page offers.
 pub fn possible_steps(status: IncidentStatus, outcome: Outcome) -> Vec<&'static str> {
     use IncidentStatus::*;
@@ -257,6 +272,9 @@ pub fn possible_steps(status: IncidentStatus, outcome: Outcome) -> Vec<&'static 
     if matches!(status, Reported | Investigating) && local {
         steps.push("close-locally");
     }
+    if !status.is_open() {
+        steps.push("reopen");
+    }
     steps
 }
 
@@ -268,7 +286,7 @@ fn allowed_from(status: IncidentStatus) -> &'static str {
         IncidentStatus::Investigating => " (possible: record-notification, close-locally)",
         IncidentStatus::Notified => " (possible: record-report-sent)",
         IncidentStatus::ReportSent => " (possible: close)",
-        IncidentStatus::Closed | IncidentStatus::ClosedLocally => " (it is closed)",
+        IncidentStatus::Closed | IncidentStatus::ClosedLocally => " (possible: reopen)",
     }
 }
 
@@ -420,6 +438,7 @@ mod tests {
                 date,
                 findings: "found".into(),
             },
+            Transition::Reopen,
         ];
         for status in IncidentStatus::ALL {
             for outcome in Outcome::ALL {
@@ -503,7 +522,39 @@ mod tests {
             &Transition::StartInvestigation,
         )
         .expect_err("closed");
-        assert!(again.message.contains("it is closed"), "{again}");
+        assert!(again.message.contains("possible: reopen"), "{again}");
+        // Reopened: back to where it stood before closing, the closing
+        // cleared, the notification and the report kept.
+        let (s, m) =
+            apply(s, &m, Outcome::Notifiable, discovered, &Transition::Reopen).expect("reopen");
+        assert_eq!(s, IncidentStatus::ReportSent);
+        assert_eq!((m.closed_on, m.findings.as_deref()), (None, None));
+        assert!(m.notified_on.is_some() && m.report_sent_on.is_some());
+        let open = apply(s, &m, Outcome::Notifiable, discovered, &Transition::Reopen)
+            .expect_err("an open incident is not reopened");
+        assert_eq!(open.field, "action");
+    }
+
+    #[test]
+    fn a_locally_closed_incident_reopens_to_investigating() {
+        let discovered = d("2026-01-20");
+        let m = Milestones {
+            closed_on: Some(d("2026-01-25")),
+            findings: Some("Operator error, retrained".into()),
+            ..Milestones::default()
+        };
+        let (s, m) = apply(
+            IncidentStatus::ClosedLocally,
+            &m,
+            Outcome::NotNotifiable,
+            discovered,
+            &Transition::Reopen,
+        )
+        .expect("reopen");
+        assert_eq!(s, IncidentStatus::Investigating);
+        assert_eq!(m, Milestones::default());
+        // Now found notifiable, it can be notified.
+        assert!(possible_steps(s, Outcome::Notifiable).contains(&"record-notification"));
     }
 
     #[test]

@@ -111,10 +111,12 @@ pub enum EventKind {
     /// The investigation report left irmer (a file, a download): which
     /// version, in which format, what was redacted, and its digest.
     ReportExported,
+    /// A closed incident opened again, with the reason.
+    Reopen,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -125,6 +127,7 @@ impl EventKind {
         EventKind::Comment,
         EventKind::IdentityChanged,
         EventKind::ReportExported,
+        EventKind::Reopen,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -139,6 +142,7 @@ impl EventKind {
             EventKind::Comment => "comment",
             EventKind::IdentityChanged => "identity-changed",
             EventKind::ReportExported => "report-exported",
+            EventKind::Reopen => "reopen",
         }
     }
 

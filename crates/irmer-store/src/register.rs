@@ -132,7 +132,7 @@ fn check_step_date(step: &Transition, today: CivilDate) -> Result<(), RegisterEr
         check_free_text("findings", findings)?;
     }
     let (date, what) = match step {
-        Transition::StartInvestigation => return Ok(()),
+        Transition::StartInvestigation | Transition::Reopen => return Ok(()),
         Transition::RecordNotification { date, .. } => (date, "the notification"),
         Transition::RecordReportSent { date } => (date, "the report's sending"),
         Transition::Close { date, .. } | Transition::CloseLocally { date, .. } => {
@@ -559,6 +559,59 @@ impl<S: Store> Register<S> {
         self.get(reference).await
     }
 
+    /// Whether [`Register::transition`] would take this step on the
+    /// incident as read, without taking it: every check but the version's
+    /// (a page's "check before closing").
+    pub fn check_step(
+        &self,
+        current: &IncidentRecord,
+        step: &Transition,
+        reason: Option<&str>,
+    ) -> Result<(), RegisterError> {
+        self.step_reason(step, reason)?;
+        self.next_state(current, step).map(|_| ())
+    }
+
+    /// A step's reason, checked (a reopening needs one); its date and
+    /// findings checked too.
+    fn step_reason(
+        &self,
+        step: &Transition,
+        reason: Option<&str>,
+    ) -> Result<Option<String>, RegisterError> {
+        let reason = match reason {
+            Some(r) => Some(reason_text(r)?.to_owned()),
+            None if *step == Transition::Reopen => {
+                return Err(invalid(
+                    "reason",
+                    "expected why the incident is reopened (a closed incident is opened again only with a reason)",
+                ));
+            }
+            None => None,
+        };
+        check_step_date(step, self.today())?;
+        Ok(reason)
+    }
+
+    /// The assessment now and the status and milestones after the step.
+    /// The engine runs again on every change: the stored decision is
+    /// always the current guidance's.
+    fn next_state(
+        &self,
+        current: &IncidentRecord,
+        step: &Transition,
+    ) -> Result<(Assessment, (IncidentStatus, Milestones)), RegisterError> {
+        let assessment = assess(&current.incident, self.guidance, &self.settings());
+        let next = lifecycle::apply(
+            current.status,
+            &current.milestones,
+            assessment.outcome,
+            current.incident.discovered,
+            step,
+        )?;
+        Ok((assessment, next))
+    }
+
     /// Takes a step in the incident's life (records a notification, a
     /// report sent, a closure…).
     pub async fn transition(
@@ -570,23 +623,10 @@ impl<S: Store> Register<S> {
         actor: &str,
     ) -> Result<IncidentRecord, RegisterError> {
         let actor = actor_name(actor)?;
-        let reason = match reason {
-            Some(r) => Some(reason_text(r)?.to_owned()),
-            None => None,
-        };
-        check_step_date(step, self.today())?;
+        let reason = self.step_reason(step, reason)?;
         let _writing = self.counts.writing();
         let current = self.at_version(reference, expected_version).await?;
-        // The engine runs again on every change: the stored decision is
-        // always the current guidance's.
-        let assessment = assess(&current.incident, self.guidance, &self.settings());
-        let (status, milestones) = lifecycle::apply(
-            current.status,
-            &current.milestones,
-            assessment.outcome,
-            current.incident.discovered,
-            step,
-        )?;
+        let (assessment, (status, milestones)) = self.next_state(&current, step)?;
         let old = serde_json::to_value(&current.milestones).unwrap_or(Value::Null);
         let new = serde_json::to_value(&milestones).unwrap_or(Value::Null);
         let mut changes = vec![FieldChange {
@@ -1044,6 +1084,7 @@ fn event_kind(step: &Transition) -> EventKind {
         Transition::RecordReportSent { .. } => EventKind::RecordReportSent,
         Transition::Close { .. } => EventKind::Close,
         Transition::CloseLocally { .. } => EventKind::CloseLocally,
+        Transition::Reopen => EventKind::Reopen,
     }
 }
 

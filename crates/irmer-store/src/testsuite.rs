@@ -360,6 +360,41 @@ pub async fn the_incidents_life_and_its_clocks<S: Store>(store: S) {
         .expect("close locally");
     assert_eq!(rec.status, IncidentStatus::ClosedLocally);
     assert_eq!(rec.deadline_status(d("2026-03-01")), None);
+
+    // Reopened only with a reason; back to investigating, the closing
+    // cleared and kept in the history.
+    let e = r
+        .transition("NM-1", 2, &Transition::Reopen, None, "lead")
+        .await
+        .expect_err("no reason");
+    assert!(
+        matches!(&e, RegisterError::Invalid(i) if i.field == "reason"),
+        "{e}"
+    );
+    let rec = r
+        .transition(
+            "NM-1",
+            2,
+            &Transition::Reopen,
+            Some("The dose was recalculated by the MPE"),
+            "lead",
+        )
+        .await
+        .expect("reopen");
+    assert_eq!(rec.status, IncidentStatus::Investigating);
+    assert_eq!(
+        (rec.milestones.closed_on, rec.milestones.findings),
+        (None, None)
+    );
+    let history = r.history("NM-1").await.expect("history");
+    let last = history.last().expect("an event");
+    assert_eq!(last.kind, EventKind::Reopen);
+    assert_eq!(
+        last.reason.as_deref(),
+        Some("The dose was recalculated by the MPE")
+    );
+    let (_, status, _) = replay(&history).expect("replay");
+    assert_eq!(status, IncidentStatus::Investigating);
 }
 
 pub async fn lists_filter_sort_and_page<S: Store>(store: S) {

@@ -214,7 +214,7 @@ fn step_schema() -> Value {
         let mut properties = serde_json::Map::new();
         properties.insert("action".into(), json!({"const": action}));
         properties.insert("version".into(), json!({"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."}));
-        properties.insert("reason".into(), json!({"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1, "pattern": "\\S"}], "description": "Why, kept in the history (optional)."}));
+        properties.insert("reason".into(), json!({"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}], "description": "Why, kept in the history (optional)."}));
         let mut required = vec!["action".to_owned(), "version".to_owned()];
         for (k, v) in fields {
             required.push(k.to_owned());
@@ -227,7 +227,8 @@ fn step_schema() -> Value {
         one("record-notification", vec![("date", date.clone()), ("authority_reference", text("The authority's reference number.", 100))]),
         one("record-report-sent", vec![("date", date.clone())]),
         one("close", vec![("date", date.clone()), ("findings", text("What the investigation found.", 10_000))]),
-        one("close-locally", vec![("date", date), ("findings", text("What the investigation found.", 10_000))])
+        one("close-locally", vec![("date", date), ("findings", text("What the investigation found.", 10_000))]),
+        one("reopen", vec![("reason", text("Why the closed incident is opened again (required), kept in the history.", 2000))])
     ]})
 }
 

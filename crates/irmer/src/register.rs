@@ -74,6 +74,7 @@ pub enum IncidentCommand {
         /// What the investigation found (close, close-locally).
         #[arg(long)]
         findings: Option<String>,
+        /// Why (kept in the history; required to reopen).
         #[arg(long)]
         reason: Option<String>,
         #[arg(long)]
@@ -88,6 +89,8 @@ pub enum Action {
     RecordReportSent,
     Close,
     CloseLocally,
+    /// Open a closed incident again (needs --reason).
+    Reopen,
 }
 
 #[derive(Args, Default)]
@@ -392,6 +395,8 @@ pub async fn incident<S: Store>(
                     Some(findings) => Transition::CloseLocally { date, findings },
                     None => return Ok(missing("--findings")),
                 },
+                Action::Reopen if reason.is_none() => return Ok(missing("--reason")),
+                Action::Reopen => Transition::Reopen,
             };
             let version = match version_to_change(register, &reference, version).await {
                 Ok(v) => v,

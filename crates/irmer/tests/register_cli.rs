@@ -165,6 +165,18 @@ fn add_update_step_and_show_the_history() {
         text.contains("v3 ") && text.contains("close-locally by tester"),
         "{text}"
     );
+    // Reopened only with a reason.
+    let no_reason = r.run(&["incident", "step", "CT-9", "reopen"]);
+    assert_eq!(no_reason.status.code(), Some(2));
+    r.ok(&[
+        "incident",
+        "step",
+        "CT-9",
+        "reopen",
+        "--reason",
+        "The dose was recalculated",
+    ]);
+    assert_eq!(r.show("CT-9")["status"], "investigating");
 
     let missing = r.run(&["incident", "show", "NOPE"]);
     assert_eq!(missing.status.code(), Some(3));

@@ -44,7 +44,14 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
         &p,
         &format!("Incident {}", record.reference),
         Section::Register,
-        incident_body(&app, &p, (&record, &places), &history, notice, &[]),
+        incident_body(
+            &app,
+            &p,
+            (&record, &places),
+            &history,
+            (notice, &Answers::default()),
+            &[],
+        ),
     ))
 }
 
@@ -53,7 +60,7 @@ fn incident_body<S: Store>(
     p: &PageUser,
     (rec, places): (&IncidentRecord, &Places),
     history: &[HistoryEntry],
-    notice: Option<&str>,
+    (notice, typed): (Option<&str>, &Answers),
     errors: &[(String, String)],
 ) -> Markup {
     let today = app.register.today();
@@ -129,7 +136,7 @@ fn incident_body<S: Store>(
                 }
             }
             aside {
-                @if p.user.may(Action::Investigate) { (step_forms(p, rec, today)) }
+                @if p.user.may(Action::Investigate) { (step_forms(p, rec, today, typed)) }
                 h2 { "Comments (" (comments.len()) ")" }
                 @if p.user.may(Action::Comment) {
                     form method="post" action={ "/incidents/" (r) "/comments" } novalidate {
@@ -168,37 +175,50 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         Comment => "Comment",
         IdentityChanged => "Identity changed",
         ReportExported => "Investigation report exported",
+        Reopen => "Reopened",
     }
 }
 
 /// The forms for the steps that fit the incident's state and outcome now
 /// (`possible_steps`, held to the lifecycle's rules by its test), and
-/// nothing else.
-fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
+/// nothing else; what was typed into one (`typed`) is kept.
+fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate, typed: &Answers) -> Markup {
     let r = enc(&rec.reference);
     let steps = irmer_core::lifecycle::possible_steps(rec.status, rec.outcome);
     let can = |step: &str| steps.contains(&step);
-    let date_field = |id: &str| {
+    let mine = |action: &str| typed.get("action") == Some(action);
+    let date_field = |id: &str, action: &str| {
+        let value = typed
+            .get("date")
+            .filter(|_| mine(action))
+            .map_or_else(|| today.to_string(), str::to_owned);
         html! {
             div class="field" {
                 label for=(field_id(id)) { "Date" }
-                input class="short" type="date" id=(field_id(id)) name="date" value=(today);
+                input class="short" type="date" id=(field_id(id)) name="date" value=(value);
             }
         }
     };
+    let kept = |action: &str, name: &str| {
+        typed
+            .get(name)
+            .filter(|_| mine(action))
+            .unwrap_or_default()
+            .to_owned()
+    };
     let close = |action: &str, heading: &str, hint: &str| {
         html! {
-            form method="post" action={ "/incidents/" (r) "/steps" } {
+            form method="post" action={ "/incidents/" (r) "/steps" } novalidate {
                 h3 { (heading) }
                 (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
                 input type="hidden" name="action" value=(action);
-                (date_field("close-date"))
+                (date_field("close-date", action))
                 div class="field" {
                     label for=(field_id("findings")) { "Findings" }
                     span class="hint" id="findings-hint" { (hint) }
-                    textarea id=(field_id("findings")) name="findings" rows="3" aria-describedby="findings-hint" {}
+                    textarea id=(field_id("findings")) name="findings" rows="3" aria-describedby="findings-hint" { (kept(action, "findings")) }
                 }
-                button class="secondary" type="submit" { "Close the incident" }
+                button class="secondary" type="submit" { "Continue" }
             }
         }
     };
@@ -213,38 +233,63 @@ fn step_forms(p: &PageUser, rec: &IncidentRecord, today: CivilDate) -> Markup {
                 }
             }
             @if can("record-notification") {
-                form method="post" action={ "/incidents/" (r) "/steps" } {
+                form method="post" action={ "/incidents/" (r) "/steps" } novalidate {
                     h3 { "The authority was notified" }
                     (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
                     input type="hidden" name="action" value="record-notification";
-                    (date_field("notified-date"))
+                    (date_field("notified-date", "record-notification"))
                     div class="field" {
                         label for=(field_id("authority_reference")) { "The authority's reference" }
                         span class="hint" id="authority-reference-hint" { "From its acknowledgement e-mail." }
-                        input type="text" id=(field_id("authority_reference")) name="authority_reference" aria-describedby="authority-reference-hint";
+                        input type="text" id=(field_id("authority_reference")) name="authority_reference" value=(kept("record-notification", "authority_reference")) aria-describedby="authority-reference-hint";
                     }
                     button class="secondary" type="submit" { "Record the notification" }
                 }
             }
             @if can("record-report-sent") {
-                form method="post" action={ "/incidents/" (r) "/steps" } {
+                form method="post" action={ "/incidents/" (r) "/steps" } novalidate {
                     h3 { "The investigation report was sent" }
                     (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
                     input type="hidden" name="action" value="record-report-sent";
-                    (date_field("report-date"))
+                    (date_field("report-date", "record-report-sent"))
                     button class="secondary" type="submit" { "Record the report" }
                 }
             }
             @if can("close") {
-                (close("close", "Close: the authority has closed it", "What the investigation found and what changed, as agreed with the authority."))
+                (close("close", "Close: the authority has closed it", "What the investigation found and what changed, as agreed with the authority. You check it before it is recorded."))
             }
             @if can("close-locally") {
-                (close("close-locally", "Close locally", "Not notifiable: what the investigation found and what changed. Never a patient's name or number."))
+                (close("close-locally", "Close locally", "Not notifiable: what the investigation found and what changed. Never a patient's name or number. You check it before it is recorded."))
             }
-            @if !can("close") && !can("close-locally") {
+            @if can("reopen") {
+                form method="post" action={ "/incidents/" (r) "/steps" } novalidate {
+                    h3 { "Reopen the incident" }
+                    (csrf_field(&p.csrf)) input type="hidden" name="version" value=(rec.version);
+                    input type="hidden" name="action" value="reopen";
+                    div class="field" {
+                        label for=(field_id("reopen_reason")) { "Why is it reopened?" }
+                        span class="hint" id="reopen-hint" { "For example new facts, or a finding in doubt. The history keeps it, with the closing it undoes." }
+                        textarea id=(field_id("reopen_reason")) name="reason" rows="3" aria-describedby="reopen-hint" { (kept("reopen", "reason")) }
+                    }
+                    button class="secondary" type="submit" { "Reopen the incident" }
+                }
+            }
+            @if rec.status.is_open() && !can("close") && !can("close-locally") {
                 p class="hint" { "Closing locally needs an assessment of not notifiable; a notifiable incident closes once the authority has been notified and sent the investigation report." }
             }
         }
+    }
+}
+
+/// The form's field a step's error belongs to.
+fn step_error_field(action: Option<&str>, field: &str) -> &'static str {
+    match (action, field) {
+        (_, "findings") => "findings",
+        (_, "reason") | (Some("reopen"), _) => "reopen_reason",
+        (_, "authority_reference") => "authority_reference",
+        (Some("record-notification"), _) => "notified-date",
+        (Some("record-report-sent"), _) => "report-date",
+        _ => "close-date",
     }
 }
 
@@ -264,45 +309,131 @@ pub(super) async fn step<S: Store + AccountStore>(
             wire.insert(key.into(), Value::from(v));
         }
     }
-    let parsed: Result<Transition, String> =
-        serde_json::from_value(Value::Object(wire)).map_err(|e| e.to_string());
-    let result = match parsed {
-        Ok(step) => app
-            .register
-            .transition(&reference, version, &step, None, &p.user.username)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(format!("The step is not complete: {e}")),
+    let action = a.get("action");
+    let step = match serde_json::from_value::<Transition>(Value::Object(wire)) {
+        Ok(step) => step,
+        Err(e) => {
+            let e = e.to_string();
+            let missing = e
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("date");
+            let message = match missing {
+                "findings" => "Enter what the investigation found",
+                "authority_reference" => "Enter the authority's reference",
+                _ => "Enter the date as a real date, for example 2026-03-01",
+            };
+            let field = step_error_field(action, missing);
+            return incident_again(&app, &p, &rec, &a, &[(field.into(), message.into())]).await;
+        }
     };
-    // The error links to the date of the form that was sent.
-    let step_field = match a.get("action") {
-        Some("record-notification") => "notified-date",
-        Some("record-report-sent") => "report-date",
-        _ => "close-date",
+    let reason = a.get("reason");
+    if step == Transition::Reopen && reason.is_none() {
+        let message = "Say why the incident is reopened";
+        return incident_again(
+            &app,
+            &p,
+            &rec,
+            &a,
+            &[("reopen_reason".into(), message.into())],
+        )
+        .await;
+    }
+    let closing = matches!(
+        step,
+        Transition::Close { .. } | Transition::CloseLocally { .. }
+    );
+    let result = match a.get("confirm") {
+        // Back from the check, to change what was typed.
+        Some("change") if closing => return incident_again(&app, &p, &rec, &a, &[]).await,
+        // A closing is checked, then shown to be confirmed.
+        None if closing => match app.register.check_step(&rec, &step, reason) {
+            Ok(()) => return Ok(confirm_close(&p, &rec, &step)),
+            Err(e) => Err(e),
+        },
+        _ => app
+            .register
+            .transition(&reference, version, &step, reason, &p.user.username)
+            .await
+            .map(|_| ()),
     };
     match result {
-        Ok(_) => Ok(see_other(&format!("/incidents/{}?step=1", enc(&reference)))),
-        Err(message) => {
-            incident_again(&app, &p, &rec, &[(step_field.into(), capital(&message))]).await
+        Ok(()) => Ok(see_other(&format!("/incidents/{}?step=1", enc(&reference)))),
+        Err(RegisterError::Invalid(e)) => {
+            let field = step_error_field(action, &e.field);
+            incident_again(&app, &p, &rec, &a, &[(field.into(), capital(&e.message))]).await
         }
+        Err(RegisterError::Transition(e)) => {
+            let field = step_error_field(action, e.field);
+            incident_again(&app, &p, &rec, &a, &[(field.into(), capital(&e.message))]).await
+        }
+        Err(e) => Err(PageError::from(e).for_user(&p)),
     }
 }
 
-/// The incident page again with a form's error (422).
+/// "Check before closing": what the closing records, and what it means,
+/// with the button that records it and one that goes back to change it.
+fn confirm_close(
+    p: &PageUser,
+    rec: &IncidentRecord,
+    step: &Transition,
+) -> axum::response::Response {
+    let r = enc(&rec.reference);
+    let (Transition::Close { date, findings } | Transition::CloseLocally { date, findings }) = step
+    else {
+        // Only a closing is confirmed; anything else goes back to the page.
+        return see_other(&format!("/incidents/{r}"));
+    };
+    let title = format!("Check before closing incident {}", rec.reference);
+    let body = html! {
+        span class="caption" { "Incident " (rec.reference) }
+        h1 { (title) }
+        dl class="summary" {
+            dt { "Status now" } dd { (status_words(rec.status)) }
+            dt { "Assessment" } dd { (outcome_tag(rec.outcome)) }
+            dt { "How it closes" } dd {
+                @if matches!(step, Transition::Close { .. }) { "The authority has closed its notification" }
+                @else { "Locally: not notifiable" }
+            }
+            dt { "Date closed" } dd { (crate::dates::day(*date)) }
+            dt { "Findings" } dd class="prose" { (findings.trim()) }
+        }
+        p { "Once closed, the incident leaves the open lists and its clocks stop. An investigator or administrator can reopen it, with a reason; the findings stay in its history." }
+        form method="post" action={ "/incidents/" (r) "/steps" } novalidate {
+            (csrf_field(&p.csrf))
+            input type="hidden" name="version" value=(rec.version);
+            input type="hidden" name="action" value=(step.name());
+            input type="hidden" name="date" value=(date);
+            input type="hidden" name="findings" value=(findings);
+            button type="submit" name="confirm" value="yes" { "Close the incident" }
+            button class="secondary" type="submit" name="confirm" value="change" { "Change the findings" }
+        }
+    };
+    show(p, &title, Section::Register, body)
+}
+
+/// The incident page again, with what was typed and a form's error (422)
+/// or none (back from a check, 200).
 async fn incident_again<S: Store + AccountStore>(
     app: &App<S>,
     p: &PageUser,
     rec: &IncidentRecord,
+    typed: &Answers,
     errors: &[(String, String)],
 ) -> PageResult {
     let history = app.register.history(&rec.reference).await.for_page(p)?;
     let places = Places::load(app).await.for_page(p)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(show_as(
         p,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
         &format!("Incident {}", rec.reference),
         Section::Register,
-        incident_body(app, p, (rec, &places), &history, None, errors),
+        incident_body(app, p, (rec, &places), &history, (None, typed), errors),
     ))
 }
 
@@ -330,6 +461,7 @@ pub(super) async fn comment<S: Store + AccountStore>(
                 &app,
                 &p,
                 &rec,
+                &a,
                 &[("comment".into(), "Enter a comment".into())],
             )
             .await

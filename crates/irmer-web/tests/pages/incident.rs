@@ -93,19 +93,79 @@ fn steps_and_the_notification_summary(server: &Server) {
         "{page}"
     );
     let mv = hidden(&page, "version");
+    let close = |findings: &'static str, confirm: Option<&'static str>| {
+        let mut form = vec![
+            ("action", "close-locally"),
+            ("version", mv.as_str()),
+            ("date", "2026-03-01"),
+            ("findings", findings),
+        ];
+        form.extend(confirm.map(|c| ("confirm", c)));
+        form
+    };
+    // Closing is checked first: empty findings are refused on the form,
+    // real ones shown to be confirmed; nothing is recorded until then.
+    let r = inv.post(&format!("{minor}/steps"), &close(" ", None));
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-findings\""), "{}", r.body);
     let r = inv.post(
         &format!("{minor}/steps"),
-        &[
-            ("action", "close-locally"),
-            ("version", &mv),
-            ("date", "2026-03-01"),
-            ("findings", "Protocol names made distinct."),
-        ],
+        &close("Protocol names made distinct.", None),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Check before closing"), "{}", r.body);
+    assert!(
+        r.body.contains("Protocol names made distinct."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("1 March 2026"), "{}", r.body);
+    assert!(!inv.get(&minor).body.contains("Status: Closed"));
+    // Going back to change them keeps what was typed.
+    let r = inv.post(
+        &format!("{minor}/steps"),
+        &close("Protocol names made distinct.", Some("change")),
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains(">Protocol names made distinct.</textarea>"),
+        "{}",
+        r.body
+    );
+    let r = inv.post(
+        &format!("{minor}/steps"),
+        &close("Protocol names made distinct.", Some("yes")),
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let page = inv.get(&minor).body;
+    assert!(page.contains("Status: Closed locally"), "{page}");
     assert!(
-        page.contains("Closed locally") && !page.contains("Record a step"),
+        !page.contains("value=\"close-locally\"") && page.contains("Reopen the incident"),
+        "{page}"
+    );
+    // Reopened only with a reason, which the history keeps.
+    let mv = hidden(&page, "version");
+    let reopen = |reason: &'static str| {
+        vec![
+            ("action", "reopen"),
+            ("version", mv.as_str()),
+            ("reason", reason),
+        ]
+    };
+    let r = inv.post(&format!("{minor}/steps"), &reopen(""));
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-reopen-reason\""), "{}", r.body);
+    assert!(r.body.contains("Say why the incident is reopened"));
+    let r = inv.post(
+        &format!("{minor}/steps"),
+        &reopen("The MPE recalculated the dose"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&minor).body;
+    assert!(page.contains("Status: Investigating"), "{page}");
+    assert!(
+        page.contains("Reopened</strong> by inv")
+            && page.contains("Reason: The MPE recalculated the dose"),
         "{page}"
     );
     // Steps: the investigator records the notification; a bad date is
