@@ -23,6 +23,8 @@ pub struct App<S> {
     /// believed (for the sign-in lock-out's client address). Empty: the
     /// header is ignored, since anyone can send it.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Secrets waiting to be shown once after a redirect.
+    pub shown_once: crate::shown_once::ShownOnce,
 }
 
 impl<S: Store + AccountStore> App<S> {
@@ -33,6 +35,7 @@ impl<S: Store + AccountStore> App<S> {
             accounts,
             secure_cookies: true,
             trusted_proxies: Vec::new(),
+            shown_once: crate::shown_once::ShownOnce::default(),
         }
     }
 

@@ -32,6 +32,7 @@ pub mod openapi;
 pub mod pages;
 mod problem;
 pub mod server;
+mod shown_once;
 #[cfg(feature = "testclient")]
 pub mod testclient;
 

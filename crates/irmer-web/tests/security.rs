@@ -138,7 +138,7 @@ fn a_password_reset_revokes_the_users_api_tokens() {
     let before = server.api("api-test", "GET", "/api/v1/incidents", "");
     assert_eq!(before.status, 200);
     let mut admin = Browser::sign_in(server.addr, "admin", "password-admin").expect("sign in");
-    let page = admin.get("/admin");
+    let page = admin.get("/admin/users");
     let csrf = hidden(&page.body, "csrf").expect("csrf");
     let id = page
         .body
@@ -153,8 +153,13 @@ fn a_password_reset_revokes_the_users_api_tokens() {
         &format!("/admin/users/{id}"),
         &[("csrf", &csrf), ("action", "reset")],
     );
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("API tokens are revoked"), "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let shown = admin.get(r.header("location").expect("location"));
+    assert!(
+        shown.body.contains("API tokens are revoked"),
+        "{}",
+        shown.body
+    );
     let after = server.api("api-test", "GET", "/api/v1/incidents", "");
     assert_eq!(after.status, 401, "the token outlived the reset");
 }

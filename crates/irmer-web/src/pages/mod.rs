@@ -142,12 +142,31 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             get(notification::notification::<S>),
         )
         .route("/admin", get(admin::admin_page::<S>))
-        .route("/admin/users", post(admin::add_user::<S>))
-        .route("/admin/users/{id}", post(admin::change_user::<S>))
-        .route("/admin/sites", post(admin::add_site::<S>))
-        .route("/admin/departments", post(admin::add_department::<S>))
-        .route("/admin/settings", post(admin::change_settings::<S>))
-        .route("/admin/hospital-numbers", post(admin::change_masks::<S>))
+        .route(
+            "/admin/users",
+            get(admin::users::users_page::<S>).post(admin::users::add_user::<S>),
+        )
+        .route("/admin/users/{id}", post(admin::users::change_user::<S>))
+        .route(
+            "/admin/users/{id}/one-time-password",
+            get(admin::users::one_time_password_page::<S>),
+        )
+        .route("/admin/places", get(admin::places::places_page::<S>))
+        .route("/admin/sites", post(admin::places::add_site::<S>))
+        .route(
+            "/admin/departments",
+            post(admin::places::add_department::<S>),
+        )
+        .route(
+            "/admin/settings",
+            get(admin::settings::settings_page::<S>).post(admin::settings::change_settings::<S>),
+        )
+        .route(
+            "/admin/hospital-numbers",
+            get(admin::settings::masks_page::<S>).post(admin::settings::change_masks::<S>),
+        )
+        .route("/admin/tokens", get(admin::tokens_page::<S>))
+        .route("/admin/audit", get(admin::audit_page::<S>))
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

@@ -17,7 +17,8 @@ use irmer_store::{Filter, Sort, Store, Summary};
 use maud::{Markup, html};
 
 use super::{
-    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, show, show_as, status_words,
+    ForPage, PageError, PageResult, Places, SignedForm, capital, enc, see_other, show, show_as,
+    status_words,
 };
 use crate::app::{App, PageUser};
 use crate::html::{Section, clocks, csrf_field, error_summary, field_id, outcome_tag};
@@ -270,8 +271,10 @@ pub(super) fn summary_table(
 pub(super) async fn deadlines_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
     p: PageUser,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
-    deadlines_body(&app, &p, None).await
+    let notice = calendar_notice(&app, &p, raw.as_deref());
+    deadlines_body(&app, &p, notice).await
 }
 
 /// A new secret address for the user's calendar, shown once on the
@@ -298,14 +301,39 @@ pub(super) async fn make_calendar_link<S: Store + AccountStore>(
         .unwrap_or("localhost");
     let scheme = if app.secure_cookies { "https" } else { "http" };
     let url = format!("{scheme}://{host}/calendar/{token}.ics");
-    let notice = html! {
-        div class="notice success" role="status" {
-            p { "Your calendar's address is below. Copy it now: it will not be shown again. Add it to your calendar as a subscription (\u{201c}From URL\u{201d} or \u{201c}Subscribe\u{201d})." }
-            pre class="copy-block" id="calendar-url" { (url) }
-            p { "Anyone with this address sees the references and deadlines it lists (nothing about anyone). Revoke it with your " a href="/account/tokens" { "API tokens" } " when it is no longer needed." }
-        }
+    let key = app
+        .shown_once
+        .keep(p.user.id, CALENDAR, url, app.register.now())
+        .for_page(&p)?;
+    Ok(see_other(&format!("/deadlines?calendar={key}")))
+}
+
+/// What [`crate::shown_once`] keeps a calendar address as.
+const CALENDAR: &str = "calendar address";
+
+/// The calendar address just made, once (`?calendar=KEY`).
+fn calendar_notice<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    raw: Option<&str>,
+) -> Option<Markup> {
+    let key = raw?.strip_prefix("calendar=")?;
+    let notice = match app
+        .shown_once
+        .take(key, p.user.id, CALENDAR, app.register.now())
+    {
+        Some(url) => html! {
+            div class="notice success" role="status" {
+                p { "Your calendar's address is below. Copy it now: it will not be shown again. Add it to your calendar as a subscription (\u{201c}From URL\u{201d} or \u{201c}Subscribe\u{201d})." }
+                pre class="copy-block" id="calendar-url" { (url) }
+                p { "Anyone with this address sees the references and deadlines it lists (nothing about anyone). Revoke it with your " a href="/account/tokens" { "API tokens" } " when it is no longer needed." }
+            }
+        },
+        None => html! {
+            div class="notice" role="status" { p { "That calendar address has been shown already and is not shown again. If it was lost, revoke it with your " a href="/account/tokens" { "API tokens" } " and make another." } }
+        },
     };
-    deadlines_body(&app, &p, Some(notice)).await
+    Some(notice)
 }
 
 async fn deadlines_body<S: Store + AccountStore>(

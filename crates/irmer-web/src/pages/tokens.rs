@@ -8,10 +8,12 @@ use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Action, TokenRow};
 use maud::{Markup, html};
 
-use super::admin::admin_again;
 use super::{PageError, PageResult, SignedForm, see_other, show_as};
 use crate::app::{App, PageUser};
 use crate::html::{Section, csrf_field, error_summary, field_id};
+
+/// What [`crate::shown_once`] keeps a new token as.
+const TOKEN: &str = "API token";
 
 /// The longest label a token may have.
 const LABEL_MAX: usize = 100;
@@ -21,9 +23,28 @@ pub(super) async fn tokens_page<S: Store + AccountStore>(
     p: PageUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let notice = (raw.as_deref() == Some("revoked=1")).then(|| html! {
-        div class="notice success" role="status" { p { "The token is revoked: it no longer works." } }
-    });
+    let made = raw
+        .as_deref()
+        .and_then(|q| q.strip_prefix("made="))
+        .map(|key| {
+            app.shown_once
+                .take(key, p.user.id, TOKEN, app.register.now())
+        });
+    let notice = match (raw.as_deref(), made) {
+        (Some("revoked=1"), _) => Some(html! {
+            div class="notice success" role="status" { p { "The token is revoked: it no longer works." } }
+        }),
+        (_, Some(Some(token))) => Some(html! {
+            div class="notice success" role="status" {
+                p { "Your new token is below. Copy it now: it will not be shown again." }
+                pre class="copy-block" id="new-token" { (token) }
+            }
+        }),
+        (_, Some(None)) => Some(html! {
+            div class="notice" role="status" { p { "That token has been shown already and is not shown again. If it was lost, revoke it and make another." } }
+        }),
+        _ => None,
+    };
     tokens_again(&app, &p, notice, &[], StatusCode::OK).await
 }
 
@@ -132,13 +153,10 @@ pub(super) async fn make_token<S: Store + AccountStore>(
         .create_token(&p.user.username, &p.user, label, app.register.now())
         .await
         .map_err(|e| PageError::from(e).for_user(&p))?;
-    let notice = html! {
-        div class="notice success" role="status" {
-            p { "Your token for " strong { (label) } " is below. Copy it now: it will not be shown again." }
-            pre class="copy-block" id="new-token" { (token) }
-        }
-    };
-    tokens_again(&app, &p, Some(notice), &[], StatusCode::OK).await
+    let key = app
+        .shown_once
+        .keep(p.user.id, TOKEN, token, app.register.now())?;
+    Ok(see_other(&format!("/account/tokens?made={key}")))
 }
 
 /// Revokes one of the user's own tokens, or anyone's for an administrator.
@@ -157,18 +175,13 @@ pub(super) async fn revoke_token<S: Store + AccountStore>(
                 .for_user(&p),
         );
     };
-    let revoked = app
-        .accounts
+    // Revoking one already revoked (a second click) changes nothing.
+    app.accounts
         .revoke_token(&p.user.username, token, app.register.now())
         .await
         .map_err(|e| PageError::from(e).for_user(&p))?;
     if admin && a.get("back") == Some("admin") {
-        let notice = if revoked {
-            format!("The token for {} is revoked.", token.name)
-        } else {
-            format!("The token for {} was already revoked.", token.name)
-        };
-        return admin_again(&app, &p, Some(notice), Vec::new()).await;
+        return Ok(see_other("/admin/tokens?done=revoked"));
     }
     Ok(see_other("/account/tokens?revoked=1"))
 }

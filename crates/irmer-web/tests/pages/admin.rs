@@ -18,14 +18,17 @@ fn administration(server: &Server) {
             ("department", "1"),
         ],
     );
-    assert_eq!(r.status, 200);
-    let password = r
-        .body
-        .split("one-time password is ")
-        .nth(1)
-        .and_then(|s| s.split(':').next())
-        .expect("a one-time password")
-        .to_owned();
+    // Shown once, on a page of its own after a redirect: reloading it
+    // neither adds the user again nor shows the password again.
+    let (shown_at, page) = follow(&mut admin, &r);
+    let password = one_time_password(&page.body);
+    assert!(page.body.contains("One-time password for newbie"));
+    assert!(!shown_at.contains(&password), "{shown_at}");
+    let again = admin.get(&shown_at).body;
+    assert!(
+        !again.contains(&password) && again.contains("shown already"),
+        "{again}"
+    );
     let r = admin.post(
         "/admin/users",
         &[("username", "newbie"), ("role", "reporter")],
@@ -66,23 +69,18 @@ fn administration(server: &Server) {
     assert_eq!(newbie.get("/").status, 200);
     // A reset gives a new one-time password and ends the user's sessions.
     let user_path = |page: &str, name: &str| {
-        page.split(&format!("<td>{name}</td>"))
+        page.split(&format!("<td data-label=\"Username\">{name}</td>"))
             .nth(1)
             .and_then(|row| row.split("action=\"/admin/users/").nth(1))
             .and_then(|rest| rest.split('"').next())
             .map(|id| format!("/admin/users/{id}"))
             .expect("the user's form")
     };
-    let listing = admin.get("/admin").body;
+    let listing = admin.get("/admin/users").body;
     let r = admin.post(&user_path(&listing, "newbie"), &[("action", "reset")]);
-    assert_eq!(r.status, 200, "{}", r.body);
-    let reset = r
-        .body
-        .split("New one-time password for newbie: ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .expect("a new one-time password")
-        .to_owned();
+    let (_, page) = follow(&mut admin, &r);
+    let reset = one_time_password(&page.body);
+    assert_ne!(reset, password);
     assert_ne!(newbie.get("/").status, 200, "the session ended");
     assert!(Browser::sign_in(server.addr, "newbie", "a long new phrase").is_err());
     let mut again = Browser::sign_in(server.addr, "newbie", &reset).expect("signed in");
@@ -98,11 +96,14 @@ fn administration(server: &Server) {
         &[("child_age_under", "99"), ("default_nation", "wales")],
     );
     assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-child-age-under\""), "{}", r.body);
+    assert!(r.body.contains("value=\"99\""), "what was typed is kept");
     let r = admin.post(
         "/admin/settings",
         &[("child_age_under", "16"), ("default_nation", "wales")],
     );
-    assert_eq!(r.status, 200);
+    let (_, page) = follow(&mut admin, &r);
+    assert!(page.body.contains("Saved."), "{}", page.body);
     assert!(
         admin
             .get("/report/form?modality=dental")
@@ -118,14 +119,23 @@ fn administration(server: &Server) {
         "/admin/hospital-numbers",
         &[("masks", " RXH#######\n\n@@######\n")],
     );
-    assert_eq!(r.status, 200);
+    let (_, page) = follow(&mut admin, &r);
     assert!(
-        r.body.contains("RXH#######\n@@######</textarea>"),
+        page.body.contains("RXH#######\n@@######</textarea>"),
         "{}",
-        r.body
+        page.body
     );
     assert_eq!(
         inv.post("/admin/hospital-numbers", &[("masks", "")]).status,
         403
     );
+}
+
+/// The one-time password its page shows.
+fn one_time_password(page: &str) -> String {
+    page.split("id=\"one-time-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("a one-time password")
+        .to_owned()
 }

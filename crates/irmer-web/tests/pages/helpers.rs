@@ -45,3 +45,12 @@ pub fn report(b: &mut Browser) -> String {
 pub fn version(b: &mut Browser, reference: &str) -> String {
     hidden(&b.get(&format!("/incidents/{reference}")).body, "version")
 }
+
+/// Follows a form's answer, which must be a redirect (post/redirect/get):
+/// the page it leads to, and its address.
+pub fn follow(b: &mut Browser, r: &testclient::Response) -> (String, testclient::Response) {
+    assert_eq!(r.status, 303, "a form answers with a redirect: {}", r.body);
+    let to = r.header("location").expect("a location").to_owned();
+    let page = b.get(&to);
+    (to, page)
+}

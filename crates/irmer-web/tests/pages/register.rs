@@ -171,7 +171,13 @@ fn the_deadlines_page(server: &Server) {
     // A calendar's secret address: the feed without signing in; it opens
     // nothing else, an API token does not open it, and it can be revoked.
     let made = rep.post("/deadlines/calendar", &[]);
-    assert_eq!(made.status, 200, "{}", made.body);
+    let (shown_at, made) = follow(&mut rep, &made);
+    // Shown once, to its maker only.
+    let again = rep.get(&shown_at).body;
+    assert!(
+        !again.contains("id=\"calendar-url\"") && again.contains("shown already"),
+        "{again}"
+    );
     let url = made
         .body
         .split("id=\"calendar-url\">")
@@ -211,6 +217,7 @@ fn the_deadlines_page(server: &Server) {
     .expect("api");
     assert_eq!(api.status, 401, "a calendar address is not an API token");
     let r = rep.post("/account/tokens", &[("label", "script")]);
+    let (_, r) = follow(&mut rep, &r);
     let api_token = r
         .body
         .split("id=\"new-token\">")

@@ -19,7 +19,18 @@ fn roles_and_scope(server: &Server) {
         .status,
         403
     );
-    assert_eq!(rep.get("/admin").status, 403);
+    for page in [
+        "/admin",
+        "/admin/users",
+        "/admin/users/1/one-time-password",
+        "/admin/places",
+        "/admin/settings",
+        "/admin/hospital-numbers",
+        "/admin/tokens",
+        "/admin/audit",
+    ] {
+        assert_eq!(rep.get(page).status, 403, "{page}");
+    }
 
     // Scope: another reporter and another department see nothing of it.
     let mut rep2 = signed_in(server, "rep2");

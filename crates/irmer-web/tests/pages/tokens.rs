@@ -16,7 +16,7 @@ fn api_tokens(server: &Server) {
     assert_eq!(r.status, 422);
     assert!(r.body.contains("href=\"#f-label\""), "{}", r.body);
     let r = rep.post("/account/tokens", &[("label", "my script")]);
-    assert_eq!(r.status, 200, "{}", r.body);
+    let (shown_at, r) = follow(&mut rep, &r);
     let token = r
         .body
         .split("id=\"new-token\">")
@@ -25,6 +25,14 @@ fn api_tokens(server: &Server) {
         .expect("the new token")
         .to_owned();
     assert!(token.starts_with("irmer_"), "{token}");
+    // Shown once: reloading the page shows it no more, and it is never
+    // in the address.
+    assert!(!shown_at.contains(&token), "{shown_at}");
+    let again = rep.get(&shown_at).body;
+    assert!(
+        !again.contains(&token) && again.contains("shown already"),
+        "{again}"
+    );
     let api_status = |token: &str| {
         let auth = format!("Bearer {token}");
         request(
@@ -72,24 +80,26 @@ fn api_tokens(server: &Server) {
         server.api("rep2", "GET", "/api/v1/incidents", "").status,
         200
     );
-    let listing = admin.get("/admin").body;
+    let listing = admin.get("/admin/tokens").body;
     let section = listing
-        .split("API tokens</h2>")
+        .split("API tokens</h1>")
         .nth(1)
-        .and_then(|rest| rest.split("<h2>").next())
-        .expect("the tokens section");
+        .expect("the tokens page");
     assert!(section.contains("<td>rep2</td>"), "{section}");
     assert!(
         !section.contains("my script"),
         "a revoked token is not listed"
     );
     assert!(
-        listing.contains("revoke-token of rep (my script"),
+        admin
+            .get("/admin/audit")
+            .body
+            .contains("revoke-token of rep (my script"),
         "audited"
     );
-    let revoke = form_after(&listing, "API tokens</h2>", "<td>rep2</td>");
+    let revoke = form_after(&listing, "API tokens</h1>", "<td>rep2</td>");
     let r = admin.post(&revoke, &[("back", "admin")]);
-    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, r) = follow(&mut admin, &r);
     assert!(r.body.contains("is revoked"), "{}", r.body);
     assert_eq!(
         server.api("rep2", "GET", "/api/v1/incidents", "").status,

@@ -1,0 +1,194 @@
+//! The assessment settings (the child age cut-off, the nation for new
+//! reports) and the patterns of local hospital numbers.
+
+use axum::extract::{RawQuery, State};
+use irmer_core::Settings;
+use irmer_store::Store;
+use irmer_store::accounts::{AccountStore, Action};
+use maud::html;
+
+use super::super::reporting::default_nation;
+use super::super::{PageResult, SignedForm, allow, see_other};
+use super::{admin_show, notice, status_of};
+use crate::app::{App, PageUser};
+use crate::form::{self, Answers};
+use crate::html::{csrf_field, field_id};
+
+const SAVED: &[(&str, &str)] = &[("saved", "Saved.")];
+
+pub(in super::super) async fn settings_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    allow(&p, Action::Administer)?;
+    settings_again(
+        &app,
+        &p,
+        notice(raw.as_deref(), SAVED),
+        &Answers::default(),
+        &[],
+    )
+    .await
+}
+
+async fn settings_again<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    done: Option<&str>,
+    typed: &Answers,
+    errors: &[(String, String)],
+) -> PageResult {
+    let nation = default_nation(app).await?;
+    let nation = typed.get("default_nation").unwrap_or(&nation).to_owned();
+    let age = typed.get("child_age_under").map_or_else(
+        || app.register.settings().child_age_under.to_string(),
+        str::to_owned,
+    );
+    let body = html! {
+        h1 { "Settings" }
+        form method="post" action="/admin/settings" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("child_age_under")) { "Child age cut-off (years)" }
+                span class="hint" id="child-age-hint" { "A patient younger than this is a child for the child thresholds (England, accidental exposures). Default 18. Changes apply to assessments made from now on." }
+                input class="short" type="text" inputmode="numeric" id=(field_id("child_age_under")) name="child_age_under" value=(age) aria-describedby="child-age-hint";
+            }
+            div class="field" {
+                label for=(field_id("default_nation")) { "Nation for new reports" }
+                select id=(field_id("default_nation")) name="default_nation" {
+                    @for (v, l) in form::NATIONS { option value=(v) selected[nation == *v] { (l) } }
+                }
+            }
+            button type="submit" { "Save settings" }
+        }
+    };
+    Ok(admin_show(
+        p,
+        status_of(errors),
+        "/admin/settings",
+        (done, errors),
+        body,
+    ))
+}
+
+pub(in super::super) async fn change_settings<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    SignedForm(p, a): SignedForm,
+) -> PageResult {
+    allow(&p, Action::Administer)?;
+    let range = Settings::CHILD_AGE_RANGE;
+    let age = a
+        .get("child_age_under")
+        .and_then(|v| v.parse::<u8>().ok())
+        .filter(|v| range.contains(v));
+    let mut errors = Vec::new();
+    if age.is_none() {
+        errors.push((
+            "child_age_under".to_owned(),
+            format!(
+                "Child age cut-off: enter a whole number of years from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    let nation = a
+        .get("default_nation")
+        .filter(|n| form::NATIONS.iter().any(|(v, _)| v == n));
+    if nation.is_none() {
+        errors.push(("default_nation".to_owned(), "Choose a nation".to_owned()));
+    }
+    let (Some(age), Some(nation)) = (age, nation) else {
+        return settings_again(&app, &p, None, &a, &errors).await;
+    };
+    let store = app.accounts.store();
+    store
+        .set_setting("child_age_under", &age.to_string())
+        .await?;
+    store.set_setting("default_nation", nation).await?;
+    app.register.set_settings(Settings {
+        child_age_under: age,
+    });
+    app.accounts
+        .audit(
+            app.register.now(),
+            &p.user.username,
+            "change-settings",
+            &format!("child_age_under={age}, default_nation={nation}"),
+        )
+        .await?;
+    Ok(see_other("/admin/settings?done=saved"))
+}
+
+pub(in super::super) async fn masks_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    allow(&p, Action::Administer)?;
+    let masks = app.register.hospital_number_masks().await?.join("\n");
+    masks_again(&p, notice(raw.as_deref(), SAVED), &masks, &[])
+}
+
+fn masks_again(
+    p: &PageUser,
+    done: Option<&str>,
+    masks: &str,
+    errors: &[(String, String)],
+) -> PageResult {
+    let body = html! {
+        h1 { "Hospital numbers" }
+        form method="post" action="/admin/hospital-numbers" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("masks")) { "Patterns of your local hospital numbers" }
+                span class="hint" id="masks-hint" { "One a line: # for a digit, @ for a letter, anything else as itself; for example RXH#######. irmer looks for them in every report before it leaves." }
+                textarea id=(field_id("masks")) name="masks" rows="5" aria-describedby="masks-hint" { (masks) }
+            }
+            button type="submit" { "Save patterns" }
+        }
+    };
+    Ok(admin_show(
+        p,
+        status_of(errors),
+        "/admin/hospital-numbers",
+        (done, errors),
+        body,
+    ))
+}
+
+pub(in super::super) async fn change_masks<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    SignedForm(p, a): SignedForm,
+) -> PageResult {
+    allow(&p, Action::Administer)?;
+    let masks = irmer_store::identity::masks_of(a.get("masks"));
+    let rules = irmer_scan::Rules {
+        hospital_numbers: masks.clone(),
+        ..irmer_scan::Rules::default()
+    };
+    if let Err(e) = irmer_scan::Scanner::new(&rules) {
+        let line = e
+            .field
+            .trim_start_matches("hospital_numbers[")
+            .trim_end_matches(']')
+            .parse::<usize>()
+            .map_or(0, |i| i + 1);
+        let error = [("masks".to_owned(), format!("Line {line}: {}", e.message))];
+        return masks_again(&p, None, a.get("masks").unwrap_or_default(), &error);
+    }
+    app.accounts
+        .store()
+        .set_setting(irmer_store::identity::MASKS_SETTING, &masks.join("\n"))
+        .await?;
+    app.accounts
+        .audit(
+            app.register.now(),
+            &p.user.username,
+            "change-hospital-number-masks",
+            &masks.join(", "),
+        )
+        .await?;
+    Ok(see_other("/admin/hospital-numbers?done=saved"))
+}
