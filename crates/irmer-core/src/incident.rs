@@ -332,6 +332,71 @@ impl<'de> Deserialize<'de> for CivilDate {
     }
 }
 
+/// A time of day, `HH:MM` on the 24-hour clock (UK local time): when an
+/// exposure took place, as incident systems record it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay {
+    hour: u8,
+    minute: u8,
+}
+
+impl TimeOfDay {
+    /// `HH:MM`, 00:00 to 23:59, two digits each.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (h, m) = text.split_once(':')?;
+        let two = |t: &str| {
+            (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u8>().ok())
+                .flatten()
+        };
+        let (hour, minute) = (two(h)?, two(m)?);
+        (hour < 24 && minute < 60).then_some(TimeOfDay { hour, minute })
+    }
+
+    pub const fn hour(self) -> u8 {
+        self.hour
+    }
+
+    pub const fn minute(self) -> u8 {
+        self.minute
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TimeVisitor;
+        impl Visitor<'_> for TimeVisitor {
+            type Value = TimeOfDay;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a time of day as HH:MM")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TimeOfDay, E> {
+                TimeOfDay::parse(v).ok_or_else(|| {
+                    E::custom(format!(
+                        "expected a time of day as HH:MM on the 24-hour clock (00:00 to 23:59), found {v:?}"
+                    ))
+                })
+            }
+        }
+        deserializer.deserialize_str(TimeVisitor)
+    }
+}
+
+/// The longest title: a line, as an incident system's list shows it.
+pub const TITLE_MAX: usize = 200;
+
 /// The employer's own reference: 1 to 100 printable characters.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -831,6 +896,13 @@ pub struct Incident {
     pub discovered: CivilDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred: Option<CivilDate>,
+    /// The time of day of the exposure (UK local time), with `occurred`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_time: Option<TimeOfDay>,
+    /// A short title, as a local incident system lists it (free text;
+    /// never read by the criteria engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub modality: Modality,
     pub exposure: ExposureKind,
     #[serde(
@@ -910,6 +982,10 @@ pub struct Incident {
     /// Free text; never read by the criteria engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What was done at once (free text): the patient reviewed, the
+    /// equipment taken out of use…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immediate_action: Option<String>,
 }
 
 fn person<'de, D: Deserializer<'de>>(d: D) -> Result<Person, D::Error> {
@@ -945,6 +1021,8 @@ impl Incident {
             nation,
             discovered,
             occurred: None,
+            occurred_time: None,
+            title: None,
             modality,
             exposure,
             person: Person::Patient,
@@ -966,6 +1044,7 @@ impl Incident {
             voluntary: false,
             licence: None,
             description: None,
+            immediate_action: None,
         }
     }
 
@@ -982,6 +1061,22 @@ impl Incident {
     /// Checks what no single field can: facts that contradict each other.
     /// Returns the field path and what was expected.
     pub fn check_consistency(&self) -> Result<(), (&'static str, String)> {
+        if self.occurred_time.is_some() && self.occurred.is_none() {
+            return Err((
+                "occurred_time",
+                "expected with occurred (the date of the exposure), found a time without a date"
+                    .into(),
+            ));
+        }
+        if let Some(title) = &self.title {
+            let n = title.chars().count();
+            if title.trim().is_empty() || n > TITLE_MAX {
+                return Err((
+                    "title",
+                    format!("expected a title of 1 to {TITLE_MAX} characters, found {n}"),
+                ));
+            }
+        }
         if let Some(occurred) = self.occurred {
             if occurred > self.discovered {
                 return Err((

@@ -497,6 +497,39 @@ mod tests {
     }
 
     #[test]
+    fn a_title_and_a_time_of_day_are_checked() {
+        let ok = parse_incident(&with(
+            r#""occurred":"2026-01-02","occurred_time":"07:45","title":"Wrong side","immediate_action":"Reviewed""#,
+        ))
+        .expect("valid");
+        assert_eq!(
+            ok.occurred_time.map(|t| t.to_string()).as_deref(),
+            Some("07:45")
+        );
+        assert_eq!(
+            error(&with(r#""occurred":"2026-01-02","occurred_time":"24:00""#)),
+            "occurred_time: expected a time of day as HH:MM on the 24-hour clock (00:00 to 23:59), found \"24:00\""
+        );
+        assert!(
+            error(&with(r#""occurred":"2026-01-02","occurred_time":"7:45""#))
+                .starts_with("occurred_time: ")
+        );
+        assert_eq!(
+            error(&with(r#""occurred_time":"07:45""#)),
+            "occurred_time: expected with occurred (the date of the exposure), found a time without a date"
+        );
+        let long = "x".repeat(crate::incident::TITLE_MAX + 1);
+        assert_eq!(
+            error(&with(&format!(r#""title":"{long}""#))),
+            format!(
+                "title: expected a title of 1 to 200 characters, found {}",
+                long.len()
+            )
+        );
+        assert!(error(&with(r#""title":"  ""#)).starts_with("title: "));
+    }
+
+    #[test]
     fn refuses_text_that_is_not_utf8() {
         let mut bytes = with(r#""description":"x""#).into_bytes();
         let at = bytes.iter().position(|&b| b == b'x').expect("x");

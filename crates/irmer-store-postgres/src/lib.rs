@@ -303,6 +303,8 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
         q.push(" AND (reference ILIKE ")
             .push_bind(pattern.clone())
             .push(" ESCAPE '\\' OR id IN (SELECT incident_id FROM incident_documents WHERE (facts::jsonb ->> 'description') ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR (facts::jsonb ->> 'title') ILIKE ")
             .push_bind(pattern)
             .push(" ESCAPE '\\'))");
     }

@@ -452,6 +452,8 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
         q.push(" AND (reference LIKE ")
             .push_bind(pattern.clone())
             .push(" ESCAPE '\\' OR id IN (SELECT incident_id FROM incident_documents WHERE json_extract(facts, '$.description') LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR json_extract(facts, '$.title') LIKE ")
             .push_bind(pattern)
             .push(" ESCAPE '\\'))");
     }

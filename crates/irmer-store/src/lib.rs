@@ -240,7 +240,7 @@ pub struct Filter {
     pub due_by: Option<CivilDate>,
     /// Only what a user may see (`None`: everything).
     pub scope: Option<accounts::Scope>,
-    /// Text in the reference or the description, any case (ASCII), as
+    /// Text in the reference, the title or the description, any case (ASCII), as
     /// typed (`%` and `_` are themselves).
     pub search: Option<String>,
     /// Only incidents owned by one of these departments.

@@ -126,6 +126,27 @@ pub fn check_free_text(field: &str, text: &str) -> Result<(), RegisterError> {
     ))
 }
 
+/// The incident's free text (title, description, immediate action) holds
+/// no identifier; with `before`, only what changed is checked (text
+/// accepted before the scanner learned a new pattern stays).
+fn check_free_texts(incident: &Incident, before: Option<&Incident>) -> Result<(), RegisterError> {
+    let texts = |i: &Incident| {
+        [
+            ("title", i.title.clone()),
+            ("description", i.description.clone()),
+            ("immediate_action", i.immediate_action.clone()),
+        ]
+    };
+    let old = before.map(texts);
+    for (n, (field, text)) in texts(incident).into_iter().enumerate() {
+        let unchanged = old.as_ref().is_some_and(|o| o[n].1 == text);
+        if let (Some(text), false) = (text, unchanged) {
+            check_free_text(field, &text)?;
+        }
+    }
+    Ok(())
+}
+
 /// A step's date must be today or in the past.
 fn check_step_date(step: &Transition, today: CivilDate) -> Result<(), RegisterError> {
     if let Transition::Close { findings, .. } | Transition::CloseLocally { findings, .. } = step {
@@ -459,9 +480,7 @@ impl<S: Store> Register<S> {
             ));
         }
         check_dates(&incident, self.today())?;
-        if let Some(text) = &incident.description {
-            check_free_text("description", text)?;
-        }
+        check_free_texts(&incident, None)?;
         Ok(incident)
     }
 
@@ -472,9 +491,7 @@ impl<S: Store> Register<S> {
         actor: &str,
     ) -> Result<NewIncident, RegisterError> {
         check_dates(incident, self.today())?;
-        if let Some(text) = &incident.description {
-            check_free_text("description", text)?;
-        }
+        check_free_texts(incident, None)?;
         let reference = incident
             .reference
             .as_ref()
@@ -529,11 +546,7 @@ impl<S: Store> Register<S> {
             return Ok(current);
         }
         check_dates(&incident, self.today())?;
-        if incident.description != current.incident.description {
-            if let Some(text) = &incident.description {
-                check_free_text("description", text)?;
-            }
-        }
+        check_free_texts(&incident, Some(&current.incident))?;
         let assessment = assess(&incident, self.guidance, &self.settings());
         let state = state(&incident, &assessment, current.status, &current.milestones)?;
         let mut changes = changes;

@@ -106,7 +106,13 @@ impl ReportDocument {
             }
         };
         let i = &rec.incident;
-        put("what_happened", i.description.clone().unwrap_or_default());
+        let mut what = i.description.clone().unwrap_or_default();
+        if let Some(action) = &i.immediate_action {
+            what = format!("{what}\n\nImmediate action: {action}")
+                .trim()
+                .to_owned();
+        }
+        put("what_happened", what);
         put("doses", doses_text(&facts));
         if let Some(errors) = &i.errors {
             let names: Vec<&str> = errors.iter().map(|e| e.as_str()).collect();

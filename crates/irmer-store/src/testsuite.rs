@@ -1983,6 +1983,9 @@ pub async fn search_and_owner_filters<S: Store + AccountStore>(store: S) {
     ] {
         let mut v = ct(reference, "2026-02-20");
         v["description"] = json!(description);
+        if reference == "F-4" {
+            v["title"] = json!("Bitewing taken twice");
+        }
         let owner = Owner {
             department,
             reported_by: None,
@@ -2018,6 +2021,7 @@ pub async fn search_and_owner_filters<S: Store + AccountStore>(store: S) {
     assert_eq!(found(search("%")).await, ["F-2"], "% is itself");
     assert!(found(search("_")).await.is_empty(), "_ is itself");
     assert!(found(search("lost")).await.is_empty());
+    assert_eq!(found(search("BITEWING")).await, ["F-4"], "the title");
     let departments = |ids: Vec<i64>| Filter {
         departments: ids,
         ..Filter::default()

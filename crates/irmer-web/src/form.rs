@@ -13,7 +13,10 @@ use crate::html::field_id;
 /// What kind of answer a question takes.
 #[derive(Clone, Copy)]
 pub enum Kind {
+    /// A date, asked as day, month and year (the GOV.UK date input).
     Date,
+    /// A time of day, HH:MM on the 24-hour clock.
+    Time,
     /// An exact decimal number (kept as written).
     Number,
     /// A whole number, 0 or more.
@@ -78,15 +81,22 @@ pub const GROUPS: &[Group] = &[
             Question {
                 name: "discovered",
                 label: "Date the incident was discovered",
-                hint: "When your organisation found out. The 2-week notification and 12-week report clocks start on this day. For example, 2026-03-02.",
+                hint: "When your organisation found out. The 2-week notification and 12-week report clocks start on this day. For example, 2 3 2026.",
                 kind: Kind::Date,
                 when: When::Always,
             },
             Question {
                 name: "occurred",
                 label: "Date of the exposure (optional)",
-                hint: "When the exposure itself took place, if known.",
+                hint: "When the exposure itself took place, if known. For example, 27 2 2026.",
                 kind: Kind::Date,
+                when: When::Always,
+            },
+            Question {
+                name: "occurred_time",
+                label: "Time of the exposure (optional)",
+                hint: "On the 24-hour clock, UK time, with the date above. For example, 14:30.",
+                kind: Kind::Time,
                 when: When::Always,
             },
             Question {
@@ -108,6 +118,27 @@ pub const GROUPS: &[Group] = &[
     Group {
         legend: "What happened",
         questions: &[
+            Question {
+                name: "title",
+                label: "A short title (optional)",
+                hint: "As your incident system lists it, in a line. For example, CT head repeated: wrong protocol.",
+                kind: Kind::Text,
+                when: When::Always,
+            },
+            Question {
+                name: "description",
+                label: "What happened",
+                hint: "In your own words, for the investigation. Never write a patient's name, NHS or hospital number, date of birth or address.",
+                kind: Kind::LongText,
+                when: When::Always,
+            },
+            Question {
+                name: "immediate_action",
+                label: "Immediate action taken (optional)",
+                hint: "What was done at once: for example, the patient reviewed by the radiologist, the scanner taken out of use. No names or numbers.",
+                kind: Kind::LongText,
+                when: When::Always,
+            },
             Question {
                 name: "exposure",
                 label: "What happened to the person the incident is about?",
@@ -466,13 +497,6 @@ pub const GROUPS: &[Group] = &[
                 kind: YES_NO,
                 when: When::Always,
             },
-            Question {
-                name: "description",
-                label: "What happened",
-                hint: "In your own words, for the investigation. Never write a patient's name, NHS or hospital number, date of birth or address.",
-                kind: Kind::LongText,
-                when: When::Always,
-            },
         ],
     },
 ];
@@ -487,12 +511,41 @@ pub fn questions() -> impl Iterator<Item = &'static Question> {
 pub struct Answers(pub Vec<(String, String)>);
 
 impl Answers {
+    /// The answers of a form body; a date asked as day, month and year
+    /// (`discovered-day`…) becomes one answer (`discovered`), `YYYY-MM-DD`
+    /// when the parts make a date and `D/M/Y` as typed when not (refused
+    /// then with the question's message).
     pub fn parse(body: &[u8]) -> Self {
-        Answers(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        for q in questions().filter(|q| matches!(q.kind, Kind::Date)) {
+            let part = |suffix: &str| {
+                let key = format!("{}-{suffix}", q.name);
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.trim().to_owned())
+            };
+            let (Some(d), Some(m), Some(y)) = (part("day"), part("month"), part("year")) else {
+                continue;
+            };
+            let prefix = format!("{}-", q.name);
+            pairs.retain(|(k, _)| !k.starts_with(&prefix));
+            if d.is_empty() && m.is_empty() && y.is_empty() {
+                continue;
+            }
+            let whole = |t: &str| t.parse::<u16>().ok();
+            let iso = match (whole(&d), whole(&m), whole(&y)) {
+                (Some(d), Some(m), Some(y)) if y >= 1000 => {
+                    let iso = format!("{y:04}-{m:02}-{d:02}");
+                    irmer_core::incident::CivilDate::parse(&iso).map(|_| iso)
+                }
+                _ => None,
+            };
+            pairs.push((q.name.to_owned(), iso.unwrap_or(format!("{d}/{m}/{y}"))));
+        }
+        Answers(pairs)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -590,6 +643,33 @@ fn date_text(text: &str) -> Option<String> {
         return irmer_core::incident::CivilDate::parse(&iso).map(|_| iso);
     }
     None
+}
+
+/// A time as people type it (`9:05`, `14.30`, `1430`) as `HH:MM`.
+fn time_text(text: &str) -> String {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let separated = text.contains([':', '.']);
+    match (separated, digits.len()) {
+        (true, 3) | (false, 3) => format!("0{}:{}", &digits[..1], &digits[1..]),
+        (_, 4) => format!("{}:{}", &digits[..2], &digits[2..]),
+        _ => text.to_owned(),
+    }
+}
+
+/// A date's day, month and year as a GOV.UK date input shows them, from
+/// the answer (`2026-03-02`, or what was typed, `2/x/2026`).
+fn date_parts(value: &str) -> [String; 3] {
+    if let Some(d) = irmer_core::incident::CivilDate::parse(value) {
+        let text = d.to_string();
+        let part = |range: std::ops::Range<usize>| text[range].trim_start_matches('0').to_owned();
+        return [part(8..10), part(5..7), text[0..4].to_owned()];
+    }
+    let mut parts = value.splitn(3, '/').map(str::to_owned);
+    [
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    ]
 }
 
 /// A decimal number as written: digits, at most one point.
@@ -743,7 +823,23 @@ pub fn incident_value(answers: &Answers) -> Result<(Map<String, Value>, FieldErr
                 None => {
                     errors.push((
                         q.name.into(),
-                        format!("{}: enter a real date, for example 2026-03-02", q.label),
+                        format!(
+                            "{}: enter a real date as day, month and year, for example 2 3 2026",
+                            q.label
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            Kind::Time => match irmer_core::incident::TimeOfDay::parse(&time_text(text)) {
+                Some(t) => Value::from(t.to_string()),
+                None => {
+                    errors.push((
+                        q.name.into(),
+                        format!(
+                            "{}: enter a time on the 24-hour clock, for example 14:30",
+                            q.label
+                        ),
                     ));
                     continue;
                 }
@@ -830,6 +926,7 @@ pub fn stand_in(root: &mut Map<String, Value>, name: &str) -> bool {
     };
     let value = match q.kind {
         Kind::Date => Value::from("2000-01-01"),
+        Kind::Time => Value::from("12:00"),
         Kind::Number | Kind::Whole => Value::from(1),
         Kind::YesNo => Value::Bool(false),
         Kind::Choice(options) => match options.first() {
@@ -925,6 +1022,24 @@ pub fn question(q: &Question, answers: &Answers, error: Option<&str>) -> Markup 
     html! {
         div class={ "field" @if error.is_some() { " error" } } {
             @match q.kind {
+                Kind::Date => {
+                    fieldset role="group" aria-describedby=[described.as_deref()] {
+                        legend { (q.label) }
+                        (hint)
+                        (error_line)
+                        @let parts = date_parts(value);
+                        div class="date-input" {
+                            @for (n, (part, label)) in [("day", "Day"), ("month", "Month"), ("year", "Year")].into_iter().enumerate() {
+                                @let pid = if n == 0 { id.clone() } else { format!("{id}-{part}") };
+                                div class="date-part" {
+                                    label for=(pid) { (label) }
+                                    input class={ "date-" (part) } type="text" inputmode="numeric" autocomplete="off" spellcheck="false"
+                                        id=(pid) name={ (q.name) "-" (part) } value=(parts[n]);
+                                }
+                            }
+                        }
+                    }
+                }
                 Kind::YesNo | Kind::Choice(_) | Kind::Checks(_) => {
                     fieldset aria-describedby=[described.as_deref()] {
                         legend { (q.label) }
@@ -960,8 +1075,8 @@ pub fn question(q: &Question, answers: &Answers, error: Option<&str>) -> Markup 
                         Kind::LongText => {
                             textarea id=(id) name=(q.name) rows="6" aria-describedby=[described.as_deref()] { (value) }
                         }
-                        Kind::Date => {
-                            input class="short" type="date" id=(id) name=(q.name) value=(value) aria-describedby=[described.as_deref()];
+                        Kind::Time => {
+                            input class="short" type="text" inputmode="numeric" autocomplete="off" id=(id) name=(q.name) value=(value) spellcheck="false" aria-describedby=[described.as_deref()];
                         }
                         Kind::Number | Kind::Whole => {
                             input class="short" type="text" inputmode=(if matches!(q.kind, Kind::Whole) { "numeric" } else { "decimal" })
@@ -977,17 +1092,56 @@ pub fn question(q: &Question, answers: &Answers, error: Option<&str>) -> Markup 
     }
 }
 
-/// Every question the modality asks, in its groups.
+/// The questions (or groups, by legend) asked only in some cases, and the
+/// rule of each: `could-be-pregnant` (hidden for a patient aged under 12
+/// or over 55), `equipment` (asked for an equipment fault, or when the
+/// person exposed is not a patient). The page's script applies the same
+/// rules as answers change (`static/irmer.js`); without it every question
+/// is shown. A question with an answer is always shown.
+const ASKED_IF: &[(&str, &str)] = &[
+    ("Pregnancy", "could-be-pregnant"),
+    ("before_clinical_use", "equipment"),
+];
+
+fn rule_of(name: &str) -> Option<&'static str> {
+    ASKED_IF.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+}
+
+/// Whether a rule of [`ASKED_IF`] holds for these answers (unknown: yes).
+fn rule_holds(rule: &str, answers: &Answers) -> bool {
+    match rule {
+        "could-be-pregnant" => answers
+            .get("patient.age")
+            .and_then(|a| a.parse::<u32>().ok())
+            .is_none_or(|age| (12..=55).contains(&age)),
+        "equipment" => {
+            answers.all("errors").contains(&"equipment")
+                || answers.get("person").is_some_and(|p| p != "patient")
+        }
+        _ => true,
+    }
+}
+
+/// Every question the modality asks, in its groups; those that do not
+/// apply to the answers so far hidden (see [`ASKED_IF`]).
 pub fn questions_for(modality: Modality, answers: &Answers, errors: &[(String, String)]) -> Markup {
+    let answered = |qs: &[&Question]| qs.iter().any(|q| answers.get(q.name).is_some());
+    let hide = |name: &str, qs: &[&Question]| {
+        rule_of(name).is_some_and(|rule| !rule_holds(rule, answers) && !answered(qs))
+    };
     html! {
         @for g in GROUPS {
             @let asked: Vec<&Question> = g.questions.iter().filter(|q| q.when.applies(modality)).collect();
             @if !asked.is_empty() {
-                fieldset class="group" {
+                fieldset class="group" data-show-if=[rule_of(g.legend)] hidden[hide(g.legend, &asked)] {
                     legend { (g.legend) }
                     @for q in asked {
                         @let error = errors.iter().find(|(f, _)| f == q.name).map(|(_, m)| m.as_str());
-                        (question(q, answers, error))
+                        @if let Some(rule) = rule_of(q.name) {
+                            div data-show-if=(rule) hidden[hide(q.name, &[q])] { (question(q, answers, error)) }
+                        } @else {
+                            (question(q, answers, error))
+                        }
                     }
                 }
             }
@@ -1041,6 +1195,71 @@ mod tests {
         assert_eq!(json["clinically_significant"], false);
         assert!(json.get("planning_scans").is_none());
         irmer_core::parse_incident(&json.to_string()).expect("the contract accepts it");
+    }
+
+    #[test]
+    fn a_date_is_asked_as_day_month_and_year_and_a_time_as_typed() {
+        let a = Answers::parse(
+            b"discovered-day=2&discovered-month=3&discovered-year=2026&occurred-day=&occurred-month=&occurred-year=&occurred_time=9.05",
+        );
+        assert_eq!(a.get("discovered"), Some("2026-03-02"));
+        assert_eq!(a.get("occurred"), None, "all three blank: absent");
+        assert!(a.0.iter().all(|(k, _)| !k.contains("-day")), "parts gone");
+        let mut a = a;
+        a.0.extend([
+            ("modality".to_owned(), "ct".to_owned()),
+            ("nation".to_owned(), "england".to_owned()),
+            ("exposure".to_owned(), "unintended".to_owned()),
+            ("occurred".to_owned(), "2026-03-01".to_owned()),
+        ]);
+        let json: Value =
+            serde_json::from_str(&to_incident_json(&a).expect("valid")).expect("json");
+        assert_eq!(json["occurred_time"], "09:05");
+        // Not a date: kept as typed, refused with the question's message,
+        // and shown back in its three boxes.
+        let bad = Answers::parse(b"discovered-day=31&discovered-month=2&discovered-year=2026");
+        assert_eq!(bad.get("discovered"), Some("31/2/2026"));
+        assert_eq!(
+            date_parts("31/2/2026"),
+            ["31", "2", "2026"].map(String::from)
+        );
+        assert_eq!(
+            date_parts("2026-03-02"),
+            ["2", "3", "2026"].map(String::from)
+        );
+        for (typed, time) in [("14:30", "14:30"), ("1430", "14:30"), ("930", "09:30")] {
+            assert_eq!(time_text(typed), time);
+        }
+        assert_eq!(
+            irmer_core::incident::TimeOfDay::parse(&time_text("25:00")),
+            None
+        );
+    }
+
+    #[test]
+    fn only_the_questions_that_apply_are_shown() {
+        let form = |pairs: &[(&str, &str)]| {
+            questions_for(Modality::Ct, &answers(pairs), &[]).into_string()
+        };
+        let hidden =
+            |html: &str, rule: &str| html.contains(&format!("data-show-if=\"{rule}\" hidden"));
+        // Unknown age: pregnancy asked; 67 or 8: not; answered: shown.
+        assert!(!hidden(&form(&[]), "could-be-pregnant"));
+        assert!(!hidden(
+            &form(&[("patient.age", "30")]),
+            "could-be-pregnant"
+        ));
+        assert!(hidden(&form(&[("patient.age", "67")]), "could-be-pregnant"));
+        assert!(hidden(&form(&[("patient.age", "8")]), "could-be-pregnant"));
+        assert!(!hidden(
+            &form(&[("patient.age", "67"), ("foetus.dose_mgy", "2")]),
+            "could-be-pregnant"
+        ));
+        // Equipment not yet in clinical use: for an equipment fault, or a
+        // person who is not a patient.
+        assert!(hidden(&form(&[("errors", "human")]), "equipment"));
+        assert!(!hidden(&form(&[("errors", "equipment")]), "equipment"));
+        assert!(!hidden(&form(&[("person", "worker")]), "equipment"));
     }
 
     #[test]

@@ -66,6 +66,7 @@ fn incident_fields() -> Value {
         "type": "object",
         "description": "An accidental or unintended exposure (or near miss), in the project's contract format (shared/spec/incident-format.md). Unknown fields are refused. Numbers are read exactly as written.",
         "required": ["nation", "discovered", "modality", "exposure"],
+        "dependentRequired": {"occurred_time": ["occurred"]},
         "additionalProperties": false,
         "if": {"required": ["exposure"], "properties": {"exposure": {"const": "accidental"}}},
         "then": {"properties": {"dose": {"properties": {"intended": {"type": "number", "maximum": 0}}}}},
@@ -74,6 +75,8 @@ fn incident_fields() -> Value {
             "nation": {"enum": names(Nation::ALL, Nation::as_str)},
             "discovered": {"type": "string", "format": "date", "pattern": DATE, "description": "When the employer discovered the incident; the deadline clocks start here."},
             "occurred": {"type": "string", "format": "date", "pattern": DATE},
+            "occurred_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "The time of day of the exposure, HH:MM on the 24-hour clock (UK local time); only with occurred."},
+            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "A short title, as a local incident system lists it. Checked for identifiers like the description."},
             "modality": {"enum": names(Modality::ALL, Modality::as_str)},
             "exposure": {"enum": names(ExposureKind::ALL, ExposureKind::as_str)},
             "person": {"enum": names(Person::ALL, Person::as_str), "default": "patient"},
@@ -151,7 +154,8 @@ fn incident_fields() -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": {"employer": {"type": "boolean"}, "practitioner": {"type": "boolean"}}
             },
-            "description": {"type": "string", "description": "Free text; never read by the criteria engine."}
+            "description": {"type": "string", "description": "Free text; never read by the criteria engine."},
+            "immediate_action": {"type": "string", "description": "What was done at once (free text); checked for identifiers like the description."}
         }
     })
 }

@@ -412,10 +412,27 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
         browser.script("return document.activeElement.className;"),
         json!("error-summary")
     );
-    browser.type_into("#f-discovered", &today_for_input());
+    type_today(&browser, "discovered");
     browser.click("#f-exposure-1");
     browser.click("#f-errors-1");
+    // Pregnancy is asked only where the patient could be pregnant: the
+    // questions go as an age of 67 is typed, and come back for 30.
+    let pregnancy_hidden = || {
+        browser
+            .script("return document.querySelector(\"[data-show-if='could-be-pregnant']\").hidden;")
+    };
+    assert_eq!(pregnancy_hidden(), json!(false));
+    browser.type_into("#f-patient-age", "67");
+    wait_until(
+        || pregnancy_hidden() == json!(true),
+        "pregnancy hidden at 67",
+    );
+    browser.script("document.getElementById('f-patient-age').value = ''; return 0;");
     browser.type_into("#f-patient-age", "52");
+    wait_until(
+        || pregnancy_hidden() == json!(false),
+        "pregnancy asked at 52",
+    );
     browser.type_into("#f-dose-intended", "0.5");
     browser.type_into("#f-dose-received", "6");
     // The live assessment follows the facts (JavaScript).
@@ -468,20 +485,73 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
     assert!(page.contains("Dose recalculated by the MPE"), "{page}");
     assert!(page.contains("dose.received: 6 → 9"), "{page}");
 
+    // Found by a word of its description from the register's search box.
+    browser.go(&format!("{base}incidents"));
+    browser.wait_for("Search");
+    browser.type_into("#f-q", "wrong protocol");
+    browser.click("form.filters button[type=submit]");
+    let found = browser.wait_for("Showing 1 to 1");
+    assert!(found.contains(&reference), "{found}");
+
+    // Its life to the end, on the page: notified, report sent, closed
+    // after a check of the findings; then reopened, with a reason.
+    browser.go(&format!("{base}incidents/{reference}"));
+    browser.wait_for("The authority was notified");
+    browser.type_into("#f-authority-reference", "CQC-IRMER-0001");
+    browser.click("form:has(input[value=record-notification]) button[type=submit]");
+    browser.wait_for("The investigation report was sent");
+    browser.click("form:has(input[value=record-report-sent]) button[type=submit]");
+    browser.wait_for("Close: the authority has closed it");
+    browser.type_into("#f-findings", "Protocol selection locked on the scanner.");
+    browser.click("form:has(input[value=close]) button[type=submit]");
+    let check = browser.wait_for("Check before closing");
+    assert!(
+        check.contains("Protocol selection locked on the scanner."),
+        "{check}"
+    );
+    browser.click("button[name=confirm][value=yes]");
+    let page = browser.wait_for("Status: Closed");
+    assert!(page.contains("Reopen the incident"), "{page}");
+    browser.type_into("#f-reopen-reason", "The authority asked for the dose again");
+    browser.click("form:has(input[value=reopen]) button[type=submit]");
+    let page = browser.wait_for("Status: Report sent");
+    assert!(
+        page.contains("Reopened by ines")
+            && page.contains("The authority asked for the dose again"),
+        "{page}"
+    );
+
+    // At a phone's width the register and the dashboard do not scroll
+    // sideways: their rows stack.
+    browser.resize(375, 800);
+    for path in ["incidents", ""] {
+        browser.go(&format!("{base}{path}"));
+        browser.wait_for(&reference);
+        assert_eq!(browser.overflow(), 0, "/{path} scrolls sideways at 375 px");
+    }
+    browser.resize(1280, 1000);
+
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Today as the date input takes it from the keyboard (UK order, as
-/// Chromium's en-GB/en-US date field accepts typed digits: mm dd yyyy in
-/// the default en-US locale).
-fn today_for_input() -> String {
+/// Waits until `done` holds (a script's effect), or fails naming `what`.
+fn wait_until(done: impl Fn() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Types today's date into a GOV.UK date input (day, month, year).
+fn type_today(browser: &Driver, name: &str) {
     let today = time::OffsetDateTime::now_utc().date();
-    format!(
-        "{:02}{:02}{}",
-        u8::from(today.month()),
-        today.day(),
-        today.year()
-    )
+    browser.type_into(&format!("#f-{name}"), &today.day().to_string());
+    browser.type_into(
+        &format!("#f-{name}-month"),
+        &u8::from(today.month()).to_string(),
+    );
+    browser.type_into(&format!("#f-{name}-year"), &today.year().to_string());
 }
 
 /// One page, in one state, as the accessibility check saw it.
@@ -622,7 +692,7 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     // Filled in: check your answers, then the confirmation.
-    browser.type_into("#f-discovered", &today_for_input());
+    type_today(&browser, "discovered");
     browser.click("#f-exposure-1");
     browser.type_into("#f-dose-received", "6");
     browser.click("button[name=action][value=submit]");
@@ -740,7 +810,82 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     browser.click("form[action='/account/tokens'] button[type=submit]");
     browser.wait_for("Copy it now");
     check(&browser, &engine, "API tokens, one just made", &mut seen);
-    at("admin", "Users", "administration (with a token)", &mut seen);
+    // Closing through its check, and a reopening without a reason.
+    browser.go(&format!("{base}incidents/AXE-1"));
+    browser.wait_for("The authority was notified");
+    browser.type_into("#f-authority-reference", "CQC-AXE-1");
+    browser.click("form:has(input[value=record-notification]) button[type=submit]");
+    browser.wait_for("The investigation report was sent");
+    browser.click("form:has(input[value=record-report-sent]) button[type=submit]");
+    browser.wait_for("Close: the authority has closed it");
+    browser.type_into("#f-findings", "Protocols renamed.");
+    browser.click("form:has(input[value=close]) button[type=submit]");
+    browser.wait_for("Check before closing");
+    check(&browser, &engine, "check before closing", &mut seen);
+    browser.click("button[name=confirm][value=yes]");
+    browser.wait_for("Reopen the incident");
+    check(&browser, &engine, "incident page, closed", &mut seen);
+    browser.click("form:has(input[value=reopen]) button[type=submit]");
+    browser.wait_for("Say why the incident is reopened");
+    check(&browser, &engine, "reopen without a reason", &mut seen);
+
+    // Administration, page by page; a new user's one-time password.
+    at("admin", "Administration", "administration", &mut seen);
+    at(
+        "admin/users",
+        "Add a user",
+        "administration: users",
+        &mut seen,
+    );
+    browser.type_into("#f-username", "new.person");
+    browser.type_into("#f-display-name", "New Person");
+    browser.click("form[action='/admin/users'] button[type=submit]");
+    browser.wait_for("Their one-time password is");
+    check(
+        &browser,
+        &engine,
+        "administration: a one-time password",
+        &mut seen,
+    );
+    at(
+        "admin/places",
+        "Add a site",
+        "administration: sites",
+        &mut seen,
+    );
+    at(
+        "admin/settings",
+        "Child age cut-off",
+        "administration: settings",
+        &mut seen,
+    );
+    browser.type_into("#f-child-age-under", "200");
+    browser.click("form[action='/admin/settings'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "administration: settings, an error",
+        &mut seen,
+    );
+    at(
+        "admin/hospital-numbers",
+        "Patterns of your local hospital numbers",
+        "administration: hospital numbers",
+        &mut seen,
+    );
+    at(
+        "admin/tokens",
+        "API tokens",
+        "administration: tokens",
+        &mut seen,
+    );
+    at(
+        "admin/audit",
+        "Audit log",
+        "administration: audit log",
+        &mut seen,
+    );
 
     let mut report = String::new();
     for s in &seen {

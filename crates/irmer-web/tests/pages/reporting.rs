@@ -3,7 +3,11 @@
 
 use crate::helpers::*;
 
-crate::on_both_backends!(a_reporter_records_an_incident, drafts_are_the_authors_own);
+crate::on_both_backends!(
+    a_reporter_records_an_incident,
+    drafts_are_the_authors_own,
+    what_a_local_incident_system_records
+);
 
 fn a_reporter_records_an_incident(server: &Server) {
     // A reporter records an incident through the form.
@@ -156,4 +160,82 @@ fn drafts_are_the_authors_own(server: &Server) {
     sent.push(("draft", &draft));
     assert_eq!(rep.post("/report", &sent).status, 303);
     assert!(!rep.get("/").body.contains("Your saved drafts"));
+}
+
+/// The fields a local incident system's user expects: a title, the time,
+/// the immediate action; dates as day, month and year. Each kept with the
+/// facts, searchable, and checked for identifiers like the description.
+fn what_a_local_incident_system_records(server: &Server) {
+    let mut rep = signed_in(server, "rep");
+    let form = rep.get("/report/form?modality=ct").body;
+    for name in [
+        "discovered-day",
+        "discovered-month",
+        "discovered-year",
+        "occurred_time",
+        "title",
+        "immediate_action",
+    ] {
+        assert!(form.contains(&format!("name=\"{name}\"")), "{name}");
+    }
+    // The description is asked before the dose.
+    let at = |needle: &str| form.find(needle).unwrap_or(usize::MAX);
+    assert!(at("name=\"description\"") < at("name=\"dose.received\""));
+    let mut sent: Vec<(&str, &str)> = CT
+        .iter()
+        .filter(|(k, _)| *k != "discovered")
+        .copied()
+        .collect();
+    sent.extend([
+        ("discovered-day", "26"),
+        ("discovered-month", "2"),
+        ("discovered-year", "2026"),
+        ("occurred-day", "25"),
+        ("occurred-month", "2"),
+        ("occurred-year", "2026"),
+        ("occurred_time", "1415"),
+        ("title", "Patient 943 476 5919 scanned twice"),
+        ("immediate_action", "Radiologist reviewed the images."),
+    ]);
+    let r = rep.post("/report", &sent);
+    assert_eq!(r.status, 422, "an NHS number in the title is refused");
+    assert!(r.body.contains("href=\"#f-title\""), "{}", r.body);
+    assert!(
+        r.body.contains("name=\"discovered-day\" value=\"26\""),
+        "the date is kept in its boxes: {}",
+        r.body
+    );
+    sent.retain(|(k, _)| *k != "title");
+    sent.push(("title", "CT head scanned twice"));
+    let r = rep.post("/report", &sent);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let reference = r
+        .header("location")
+        .expect("location")
+        .trim_start_matches("/incidents/")
+        .trim_end_matches("/reported")
+        .to_owned();
+    let facts = server
+        .api("rep", "GET", &format!("/api/v1/incidents/{reference}"), "")
+        .json();
+    let incident = &facts["incident"];
+    assert_eq!(incident["discovered"], "2026-02-26", "{facts}");
+    assert_eq!(incident["occurred"], "2026-02-25");
+    assert_eq!(incident["occurred_time"], "14:15");
+    assert_eq!(incident["title"], "CT head scanned twice");
+    assert_eq!(
+        incident["immediate_action"],
+        "Radiologist reviewed the images."
+    );
+    let found = rep.get("/incidents?q=scanned+twice").body;
+    assert!(found.contains(&reference), "searched by title: {found}");
+    // A 67-year-old is not asked about pregnancy (shown hidden).
+    let mut old: Vec<(&str, &str)> = sent.clone();
+    old.retain(|(k, _)| *k != "patient.age" && *k != "action");
+    old.extend([("patient.age", "67"), ("action", "preview")]);
+    let page = rep.post("/report", &old).body;
+    assert!(
+        page.contains("data-show-if=\"could-be-pregnant\" hidden"),
+        "{page}"
+    );
 }
