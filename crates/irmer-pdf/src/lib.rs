@@ -48,6 +48,9 @@ const TEMPLATE: &str = r##"
     #table(columns: 4, table.header[*Reference*][*Discovered*][*Modality*][*Codes*], ..s.similar.flatten())
   ]
 ]
+#heading(level: 2, d.sign_off.title)
+#d.sign_off.note
+#table(columns: (11em, 1fr), rows: 2.2em, ..d.sign_off.lines.map(l => (strong(l), [])).flatten())
 #line(length: 100%, stroke: 0.5pt)
 #text(size: 9pt)[#d.anonymised]
 "##;
@@ -129,6 +132,11 @@ fn data(cleared: &Cleared, generated: OffsetDateTime) -> serde_json::Value {
         "header": c.header.iter().map(|(k, v)| [*k, v.as_str()]).collect::<Vec<_>>(),
         "sections": sections,
         "anonymised": anonymised,
+        "sign_off": {
+            "title": irmer_report::SIGN_OFF.0,
+            "note": irmer_report::SIGN_OFF.1,
+            "lines": irmer_report::SIGN_OFF.2,
+        },
         "footer": format!("Incident {}, report version {}", c.reference, c.version),
     })
 }

@@ -73,7 +73,8 @@ async fn the_pdf_has_every_section_as_text_no_identifier_and_embedded_fonts() {
     let rec = r.get("PDF-1").await.expect("record");
     let similar = [SimilarRow::of(&r.get("PDF-0").await.expect("record"))];
     let scanner = r.scanner_for("PDF-1", &[]).await.expect("scanner");
-    let cleared = gate(content(&rec, &version, &similar), &scanner, true).expect("redacted");
+    let cleared =
+        gate(content(&rec, &version, &similar, &origin()), &scanner, true).expect("redacted");
     assert_eq!(cleared.redacted.len(), 3);
 
     let bytes = irmer_pdf::pdf(&cleared, GENERATED).expect("typeset");
@@ -100,6 +101,12 @@ async fn the_pdf_has_every_section_as_text_no_identifier_and_embedded_fonts() {
         "#set and [brackets] are only text.",
         "PDF-0",
         "3 were replaced by their role or kind",
+        "Organisation Northshire Hospitals NHS Trust",
+        "Site and department Radiology (North site)",
+        "Prepared by lead, version 1 saved on",
+        "Sign-off",
+        "Signed for the employer",
+        "Signature",
     ] {
         assert!(flat.contains(expected), "{expected:?} missing:\n{text}");
     }
@@ -128,4 +135,12 @@ async fn the_pdf_has_every_section_as_text_no_identifier_and_embedded_fonts() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The report's origin, as the register would give it.
+fn origin() -> irmer_report::Origin {
+    irmer_report::Origin {
+        organisation: Some("Northshire Hospitals NHS Trust".into()),
+        place: Some("Radiology (North site)".into()),
+    }
 }

@@ -60,11 +60,58 @@ pub struct Content {
     pub similar: Vec<SimilarRow>,
 }
 
+/// Where the report comes from: the employer's name, and the incident's
+/// site and department. Both go through the gate like every other text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub organisation: Option<String>,
+    /// `Radiology (North site)`; `None` for the whole organisation.
+    pub place: Option<String>,
+}
+
+/// The sign-off the employer completes before the report is sent: a
+/// heading, what it attests, and the lines to fill in.
+pub const SIGN_OFF: (&str, &str, [&str; 4]) = (
+    "Sign-off",
+    "Signed for the employer, who has read this report and approves it to be sent to the enforcing authority.",
+    ["Name", "Role", "Signature", "Date"],
+);
+
 /// What the report says of one incident, from one saved version.
-pub fn content(rec: &IncidentRecord, report: &ReportVersion, similar: &[SimilarRow]) -> Content {
+pub fn content(
+    rec: &IncidentRecord,
+    report: &ReportVersion,
+    similar: &[SimilarRow],
+    origin: &Origin,
+) -> Content {
     let a = &rec.assessment;
     let date = |d: Option<CivilDate>| d.map_or_else(|| "not yet".to_owned(), |d| d.to_string());
+    let prepared = if report.version == 0 {
+        "not saved yet (a first draft from the register)".to_owned()
+    } else {
+        format!(
+            "{}, version {} saved on {}",
+            report.actor,
+            report.version,
+            day(report.at)
+        )
+    };
     let header = vec![
+        (
+            "Organisation",
+            origin
+                .organisation
+                .clone()
+                .unwrap_or_else(|| "not recorded".into()),
+        ),
+        (
+            "Site and department",
+            origin
+                .place
+                .clone()
+                .unwrap_or_else(|| "the whole organisation".into()),
+        ),
+        ("Prepared by", prepared),
         ("Incident reference", rec.reference.clone()),
         (
             "Authority's reference",
@@ -222,6 +269,13 @@ pub fn html(cleared: &Cleared, generated: OffsetDateTime) -> String {
                             }
                         }
                     }
+                    section class="sign-off" {
+                        h2 { (SIGN_OFF.0) }
+                        p { (SIGN_OFF.1) }
+                        table class="header" {
+                            tbody { @for line in SIGN_OFF.2 { tr { th scope="row" { (line) } td {} } } }
+                        }
+                    }
                     footer {
                         p {
                             "Anonymised: no patient-identifiable information, and the names of individual people redacted. "
@@ -266,6 +320,10 @@ pub fn text(cleared: &Cleared, generated: OffsetDateTime) -> String {
             }
         }
     }
+    out.push_str(&format!("\n{}\n{}\n", SIGN_OFF.0, SIGN_OFF.1));
+    for line in SIGN_OFF.2 {
+        out.push_str(&format!("{line}: ______________________________\n"));
+    }
     out
 }
 
@@ -279,5 +337,5 @@ main{max-width:46rem;margin:0 auto;padding:1.5rem}\
 h1{font-size:1.8rem;margin:.2rem 0 .5rem}h2{font-size:1.25rem;margin-top:1.8rem;border-top:1px solid #b1b4b6;padding-top:.8rem}\
 .caption{color:#505a5f;margin:0}.status{color:#505a5f}.missing{color:#d4351c}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #b1b4b6}\
-.header th{width:14rem}caption{text-align:left;font-weight:600;padding:.3rem 0}\
+.header th{width:14rem}.sign-off td{height:2.2rem}caption{text-align:left;font-weight:600;padding:.3rem 0}\
 footer{margin-top:2rem;border-top:2px solid #0b0c0c;font-size:.9rem;color:#505a5f}";

@@ -72,7 +72,7 @@ async fn saved(extra: &str, masks: &[String]) -> (irmer_report::Content, irmer_s
         .expect("identity")
         .expect("recorded");
     let scanner = irmer_scan::Scanner::new(&identity.scan_rules(masks)).expect("rules");
-    (content(&rec, &version, &similar), scanner)
+    (content(&rec, &version, &similar, &origin()), scanner)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,6 +128,14 @@ async fn the_html_report_matches_its_snapshot() {
         plain.contains("- RPT-0 (discovered 2026-01-12, CT, codes 2.2)"),
         "{plain}"
     );
+    for line in [
+        "Organisation: Northshire Hospitals NHS Trust",
+        "Site and department: Radiology (North site)",
+        "Prepared by: lead, version 1 saved on ",
+        "Signature: ___",
+    ] {
+        assert!(plain.contains(line), "{line} missing: {plain}");
+    }
 
     let page = html(&cleared, GENERATED);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/report.html");
@@ -140,4 +148,12 @@ async fn the_html_report_matches_its_snapshot() {
         page == expected,
         "the HTML report changed: review the diff, then run UPDATE_SNAPSHOTS=1 cargo test -p irmer-report to accept it\n{page}"
     );
+}
+
+/// The report's origin, as the register would give it.
+fn origin() -> irmer_report::Origin {
+    irmer_report::Origin {
+        organisation: Some("Northshire Hospitals NHS Trust".into()),
+        place: Some("Radiology (North site)".into()),
+    }
 }

@@ -149,6 +149,59 @@ pub struct Department {
     pub name: String,
 }
 
+/// The organisation's sites and departments, to name where an incident
+/// or a user belongs.
+#[derive(Clone, Debug, Default)]
+pub struct Places {
+    pub sites: Vec<Site>,
+    pub departments: Vec<Department>,
+}
+
+/// The setting that holds the organisation's name (shown on reports).
+pub const ORGANISATION_SETTING: &str = "organisation_name";
+
+impl Places {
+    pub async fn load<A: AccountStore>(store: &A) -> Result<Self, StoreError> {
+        Ok(Places {
+            sites: store.sites().await?,
+            departments: store.departments().await?,
+        })
+    }
+
+    /// `Radiology (North site)`; `None` for no department (the whole
+    /// organisation); `department 7` for one no longer listed.
+    pub fn name(&self, id: Option<i64>) -> Option<String> {
+        let id = id?;
+        Some(
+            self.departments
+                .iter()
+                .find(|d| d.id == id)
+                .map_or(format!("department {id}"), |d| {
+                    let site = self
+                        .sites
+                        .iter()
+                        .find(|s| s.id == d.site_id)
+                        .map_or("", |s| s.name.as_str());
+                    format!("{} ({site})", d.name)
+                }),
+        )
+    }
+}
+
+/// Where a report comes from: the organisation's name (its setting) and
+/// the department's place (`Radiology (North site)`), either unknown.
+pub async fn report_origin<A: AccountStore>(
+    store: &A,
+    department: Option<i64>,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    let organisation = store
+        .setting(ORGANISATION_SETTING)
+        .await?
+        .filter(|n| !n.trim().is_empty());
+    let place = Places::load(store).await?.name(department);
+    Ok((organisation, place))
+}
+
 /// A user as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {

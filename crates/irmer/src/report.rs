@@ -139,7 +139,13 @@ pub async fn run<S: Store + AccountStore>(
     let scanner = register
         .scanner_for(reference, &args.hospital_numbers)
         .await?;
-    let content = irmer_report::content(&rec, &version, &similar);
+    let (organisation, place) =
+        irmer_store::accounts::report_origin(register.store(), rec.owner.department).await?;
+    let origin = irmer_report::Origin {
+        organisation,
+        place,
+    };
+    let content = irmer_report::content(&rec, &version, &similar, &origin);
     let cleared = match irmer_report::gate(content, &scanner, args.redact) {
         Ok(c) => c,
         Err(found) => {

@@ -117,25 +117,23 @@ async fn report_body<S: Store + AccountStore>(
                 ul { @for s in &missing { li { a href={ "#" (field_id(&format!("sections.{}", s.key))) } { (s.title) } } } }
             }
         }
-        p {
-            a class="button secondary" href={ "/incidents/" (r) "/report.html" } { "Preview" }
-            " "
-            a class="button" href={ "/incidents/" (r) "/report.pdf" } { "Download (PDF)" }
-            " "
-            a class="button secondary" href={ "/incidents/" (r) "/report.html?download=1" } { "Download (HTML)" }
-        }
-        p class="hint" { "The preview and the download are checked for names, numbers and dates of birth first; each download is recorded in the incident's history." }
-        form method="get" action={ "/incidents/" (r) "/report" } {
-            div class="field" {
-                label for=(field_id("days")) { "Look for similar incidents in the days before this one" }
-                span class="hint" id="days-hint" { "Same modality, category, codes or errors; 1 to " (MOST_DAYS) " days. Unsaved changes below are lost: save a draft first." }
-                input class="short" type="text" inputmode="numeric" id=(field_id("days")) name="days" value=(days) aria-describedby="days-hint";
+        @if saved.version == 0 {
+            p {
+                a class="button secondary" href={ "/incidents/" (r) "/report.html" } { "Preview" }
             }
-            button class="secondary" type="submit" { "Look again" }
+            p class="hint" { "Save a draft first: what is downloaded is a saved version, so that the history can say which one left." }
+        } @else {
+            p {
+                a class="button" href={ "/incidents/" (r) "/report.pdf" } { "Download version " (saved.version) " (PDF)" }
+                " "
+                a class="button secondary" href={ "/incidents/" (r) "/report.html?download=1" } { "Download (HTML)" }
+                " "
+                a class="button secondary" href={ "/incidents/" (r) "/report.html" } { "Preview" }
+            }
+            p class="hint" { "The preview and the download are checked for names, numbers and dates of birth first; each download is recorded in the incident's history. Unsaved changes below are not in them: save first." }
         }
         form method="post" action={ "/incidents/" (r) "/report" } novalidate {
             (csrf_field(&p.csrf))
-            input type="hidden" name="days" value=(days);
             input type="hidden" name="version" value=(saved.version);
             @for (n, s) in SECTIONS.iter().enumerate() {
                 @let name = format!("sections.{}", s.key);
@@ -148,6 +146,13 @@ async fn report_body<S: Store + AccountStore>(
                     textarea id=(id) name=(name) rows="6" aria-describedby={ (id) "-hint" } { (doc.text(s.key)) }
                 }
                 @if s.key == "previous_incidents" {
+                    div class="field" {
+                        label for=(field_id("days")) { "Look for similar incidents in the days before this one" }
+                        span class="hint" id="days-hint" { "Same modality, category, codes or errors; 1 to " (MOST_DAYS) " days. What you have written is kept." }
+                        input class="short" type="text" inputmode="numeric" id=(field_id("days")) name="days" value=(days) aria-describedby="days-hint";
+                        " "
+                        button class="secondary" type="submit" name="action" value="look" { "Look again" }
+                    }
                     fieldset class="field" {
                         legend { "Similar incidents in the register (the " (days) " days before this one)" }
                         @if candidates.is_empty() && doc.similar.is_empty() {
@@ -194,6 +199,18 @@ pub(super) async fn save_report<S: Store + AccountStore>(
         .get("version")
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
+    let days = days_of(a.get("days"));
+    if a.get("action") == Some("look") {
+        // Similar incidents looked for again: nothing saved, nothing lost.
+        let saved = current(&app, &p, &reference).await?;
+        let shown = Shown {
+            saved: &saved,
+            doc: &doc,
+            days,
+        };
+        let body = report_body(&app, &p, &reference, shown, None, &[]).await?;
+        return Ok(show(&p, "Investigation report", Section::Register, body));
+    }
     let make_final = a.get("action") == Some("final");
     match app
         .register
@@ -208,9 +225,8 @@ pub(super) async fn save_report<S: Store + AccountStore>(
         .await
     {
         Ok(_) => Ok(see_other(&format!(
-            "/incidents/{}/report?saved=1&days={}",
+            "/incidents/{}/report?saved=1&days={days}",
             enc(&reference),
-            days_of(a.get("days"))
         ))),
         Err(RegisterError::Invalid(e)) => {
             let saved = current(&app, &p, &reference).await?;
@@ -228,7 +244,7 @@ pub(super) async fn save_report<S: Store + AccountStore>(
                 Shown {
                     saved: &saved,
                     doc: &doc,
-                    days: days_of(a.get("days")),
+                    days,
                 },
                 None,
                 &[(e.field.clone(), message)],
@@ -295,7 +311,13 @@ async fn report_out<S: Store + AccountStore>(
         .scanner_for(&reference, &[])
         .await
         .for_page(&p)?;
-    let content = irmer_report::content(&rec, &version, &similar);
+    let (organisation, place) =
+        irmer_store::accounts::report_origin(app.accounts.store(), rec.owner.department).await?;
+    let origin = irmer_report::Origin {
+        organisation,
+        place,
+    };
+    let content = irmer_report::content(&rec, &version, &similar, &origin);
     let cleared = match irmer_report::gate(content, &scanner, redact) {
         Ok(c) => c,
         Err(found) => {

@@ -225,35 +225,26 @@ fn status_words(s: IncidentStatus) -> &'static str {
 
 /// The organisation's sites and departments, for naming an incident's or a
 /// user's department.
-pub(super) struct Places {
-    pub sites: Vec<irmer_store::accounts::Site>,
-    pub departments: Vec<irmer_store::accounts::Department>,
+pub(super) struct Places(irmer_store::accounts::Places);
+
+impl std::ops::Deref for Places {
+    type Target = irmer_store::accounts::Places;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Places {
     pub async fn load<S: AccountStore>(app: &App<S>) -> Result<Self, irmer_store::StoreError> {
-        let store = app.accounts.store();
-        Ok(Places {
-            sites: store.sites().await?,
-            departments: store.departments().await?,
-        })
+        irmer_store::accounts::Places::load(app.accounts.store())
+            .await
+            .map(Places)
     }
 
     /// `Radiology (North site)`; the whole organisation for none.
     pub fn department(&self, id: Option<i64>) -> String {
-        let Some(id) = id else {
-            return "Whole organisation".to_owned();
-        };
-        self.departments
-            .iter()
-            .find(|d| d.id == id)
-            .map_or(format!("department {id}"), |d| {
-                let site = self
-                    .sites
-                    .iter()
-                    .find(|s| s.id == d.site_id)
-                    .map_or("", |s| s.name.as_str());
-                format!("{} ({site})", d.name)
-            })
+        self.0
+            .name(id)
+            .unwrap_or_else(|| "Whole organisation".to_owned())
     }
 }

@@ -11,6 +11,17 @@ fn the_investigation_report(server: &Server) {
     let reference = report(&mut inv);
     let mut rep = signed_in(server, "rep");
     let mut inv2 = signed_in(server, "inv2");
+    // The organisation's name, from the settings, heads every report.
+    let mut admin = signed_in(server, "admin");
+    let r = admin.post(
+        "/admin/settings",
+        &[
+            ("organisation_name", "Northshire Hospitals NHS Trust"),
+            ("child_age_under", "18"),
+            ("default_nation", "england"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
     // The patient's name is recorded, so that the gate knows it.
     let who = format!("/incidents/{reference}/identity");
     let r = inv.post(&who, &[("patient.name", "Jane Smith")]);
@@ -38,6 +49,8 @@ fn the_investigation_report(server: &Server) {
             ("action", "final"),
         ]
     };
+    // Before anything is saved, there is nothing to download.
+    assert!(!page.contains("report.pdf"), "{page}");
     let mut partial = sections("Protocol chosen wrongly.");
     partial.retain(|(k, _)| *k != "sections.learning");
     let r = inv.post(&rp, &partial);
@@ -78,6 +91,23 @@ fn the_investigation_report(server: &Server) {
         year.contains("name=\"similar\"") && year.contains("same modality"),
         "{year}"
     );
+    assert!(
+        year.contains("Download version 1 (PDF)"),
+        "saved: the download is the main button"
+    );
+    // Looking again keeps what was written and not saved, and saves nothing.
+    let mut typed = sections("Written and not yet saved.");
+    typed.retain(|(k, _)| *k != "action" && *k != "version");
+    typed.extend([("version", "1"), ("action", "look"), ("days", "2")]);
+    let r = inv.post(&rp, &typed);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains(">Written and not yet saved.</textarea>")
+            && r.body.contains("None found with the same modality"),
+        "{}",
+        r.body
+    );
+    assert!(!inv.get(&rp).body.contains("Written and not yet saved."));
     assert_eq!(
         inv.post(&rp, &sections("Again.")).status,
         409,
@@ -101,6 +131,14 @@ fn the_investigation_report(server: &Server) {
         "{}",
         made.body
     );
+    for line in [
+        "<th scope=\"row\">Organisation</th><td>Northshire Hospitals NHS Trust</td>",
+        "<th scope=\"row\">Site and department</th><td>Radiology (Royal Infirmary)</td>",
+        "<th scope=\"row\">Prepared by</th><td>inv, version 1 saved on",
+        "<h2>Sign-off</h2>",
+    ] {
+        assert!(made.body.contains(line), "{line}: {}", made.body);
+    }
     assert_eq!(
         inv.get(&format!("{rp}.pdf")).status,
         422,

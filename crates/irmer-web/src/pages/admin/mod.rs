@@ -39,7 +39,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     (
         "/admin/settings",
         "Settings",
-        "The child age cut-off and the nation for new reports.",
+        "The organisation's name on reports, the child age cut-off and the nation for new reports.",
     ),
     (
         "/admin/hospital-numbers",

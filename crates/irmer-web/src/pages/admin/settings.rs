@@ -4,7 +4,7 @@
 use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
 use irmer_store::Store;
-use irmer_store::accounts::{AccountStore, Action};
+use irmer_store::accounts::{AccountStore, Action, ORGANISATION_SETTING};
 use maud::html;
 
 use super::super::reporting::default_nation;
@@ -15,6 +15,9 @@ use crate::form::{self, Answers};
 use crate::html::{csrf_field, field_id};
 
 const SAVED: &[(&str, &str)] = &[("saved", "Saved.")];
+
+/// The longest organisation name.
+const ORGANISATION_MAX: usize = 200;
 
 pub(in super::super) async fn settings_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
@@ -45,10 +48,24 @@ async fn settings_again<S: Store + AccountStore>(
         || app.register.settings().child_age_under.to_string(),
         str::to_owned,
     );
+    let organisation = match typed.get("organisation_name") {
+        Some(t) => t.to_owned(),
+        None => app
+            .accounts
+            .store()
+            .setting(ORGANISATION_SETTING)
+            .await?
+            .unwrap_or_default(),
+    };
     let body = html! {
         h1 { "Settings" }
         form method="post" action="/admin/settings" novalidate {
             (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("organisation_name")) { "Name of your organisation" }
+                span class="hint" id="organisation-hint" { "As the enforcing authority knows it; shown on every investigation report. For example, Northshire Hospitals NHS Trust." }
+                input type="text" id=(field_id("organisation_name")) name="organisation_name" value=(organisation) aria-describedby="organisation-hint";
+            }
             div class="field" {
                 label for=(field_id("child_age_under")) { "Child age cut-off (years)" }
                 span class="hint" id="child-age-hint" { "A patient younger than this is a child for the child thresholds (England, accidental exposures). Default 18. Changes apply to assessments made from now on." }
@@ -99,7 +116,14 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     if nation.is_none() {
         errors.push(("default_nation".to_owned(), "Choose a nation".to_owned()));
     }
-    let (Some(age), Some(nation)) = (age, nation) else {
+    let organisation = a.get("organisation_name").unwrap_or_default();
+    if organisation.chars().count() > ORGANISATION_MAX {
+        errors.push((
+            "organisation_name".to_owned(),
+            format!("Name of your organisation: use at most {ORGANISATION_MAX} characters"),
+        ));
+    }
+    let (Some(age), Some(nation), true) = (age, nation, errors.is_empty()) else {
         return settings_again(&app, &p, None, &a, &errors).await;
     };
     let store = app.accounts.store();
@@ -107,6 +131,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
         .set_setting("child_age_under", &age.to_string())
         .await?;
     store.set_setting("default_nation", nation).await?;
+    store
+        .set_setting(ORGANISATION_SETTING, organisation)
+        .await?;
     app.register.set_settings(Settings {
         child_age_under: age,
     });
@@ -115,7 +142,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             app.register.now(),
             &p.user.username,
             "change-settings",
-            &format!("child_age_under={age}, default_nation={nation}"),
+            &format!(
+                "child_age_under={age}, default_nation={nation}, organisation_name={organisation}"
+            ),
         )
         .await?;
     Ok(see_other("/admin/settings?done=saved"))
