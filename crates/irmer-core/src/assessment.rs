@@ -132,6 +132,25 @@ impl EnforcingAuthority {
             EnforcingAuthority::Rqia => "Regulation and Quality Improvement Authority",
         }
     }
+
+    /// How and where to notify it, as the guidance (28 August 2024) and the
+    /// authorities' own pages give it; where they disagree, both.
+    pub const fn how_to_notify(self) -> &'static str {
+        match self {
+            EnforcingAuthority::Cqc => {
+                "On CQC's online form \u{201c}IR(ME)R incident report form: statutory notification\u{201d} (portal.cqc.org.uk/irmer-saue). CQC's automated e-mail gives the notification reference. If the form fails, e-mail IRMER@cqc.org.uk. A licensing breach has its own CQC form."
+            }
+            EnforcingAuthority::Hiw => {
+                "On HIW's IR(ME)R Incident Notification Form, e-mailed to IRMERIncidents@Wales.GSI.Gov.uk."
+            }
+            EnforcingAuthority::His => {
+                "Through HIS's online IR(ME)R notification portal (access is asked for by e-mail). The guidance gives hcis.irmer@nhs.net; HIS's pages also give his.irmer@nhs.scot."
+            }
+            EnforcingAuthority::Rqia => {
+                "To RQIA, under IR(ME)R (Northern Ireland) 2018, by its current notification route: irmer found no RQIA form text to confirm it."
+            }
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for EnforcingAuthority {

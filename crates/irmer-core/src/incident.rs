@@ -177,6 +177,34 @@ named_enum!(
     }
 );
 
+impl ExposureKind {
+    /// In words, as a person would say it.
+    pub const fn words(self) -> &'static str {
+        match self {
+            ExposureKind::Accidental => "Accidental: no exposure was intended for them",
+            ExposureKind::Unintended => {
+                "Unintended: an exposure was intended, but what they received was significantly greater or different"
+            }
+            ExposureKind::Intended => {
+                "Their own exposure was as intended; the incident concerns another (an unborn child, an infant, a licence)"
+            }
+            ExposureKind::None => "Near miss: nothing was delivered",
+        }
+    }
+}
+
+impl ErrorKind {
+    /// In words: "Human error", "Equipment fault"…
+    pub const fn words(self) -> &'static str {
+        match self {
+            ErrorKind::Procedural => "Procedural failure",
+            ErrorKind::Human => "Human error",
+            ErrorKind::Systematic => "Systematic failure",
+            ErrorKind::Equipment => "Equipment fault",
+        }
+    }
+}
+
 named_enum!(
     /// Who was exposed.
     #[derive(Default)]

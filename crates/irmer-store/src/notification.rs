@@ -68,19 +68,29 @@ pub fn rows(rec: &IncidentRecord, settings: Settings) -> Vec<(&'static str, Stri
         "Exposure category",
         capital(i.modality.category().describe()),
     ));
+    // One row of codes: each with its words, the category code marked.
+    let codes: Vec<String> = a
+        .codes
+        .iter()
+        .map(|c| {
+            let category =
+                matches!(c, irmer_core::NotificationCode::Bare(k) if Some(*k) == a.category_code);
+            format!(
+                "{c}{} ({})",
+                if category { ", the category code" } else { "" },
+                c.title()
+            )
+        })
+        .collect();
     rows.push((
-        "Notification category code",
-        a.category_code.map_or("none".into(), |c| c.to_string()),
+        "Notification codes",
+        if codes.is_empty() {
+            "none".into()
+        } else {
+            codes.join("; ")
+        },
     ));
-    rows.push((
-        "All notification codes",
-        a.codes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-    ));
-    rows.push(("Type of exposure", i.exposure.as_str().to_owned()));
+    rows.push(("Type of exposure", i.exposure.words().to_owned()));
     rows.push(("Individuals exposed", i.people.to_string()));
     let age = match &i.patient {
         Some(Patient::Age(years)) => if *years < settings.child_age_under {
@@ -111,16 +121,16 @@ pub fn rows(rec: &IncidentRecord, settings: Settings) -> Vec<(&'static str, Stri
         "What went wrong",
         match &i.errors {
             None => "not yet known".into(),
-            Some(e) if e.is_empty() => "no error".into(),
-            Some(e) => e.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+            Some(e) if e.is_empty() => "No error (for example a technical repeat)".into(),
+            Some(e) => e.iter().map(|k| k.words()).collect::<Vec<_>>().join(", "),
         },
     ));
     rows.push((
         "Clinically significant",
         if i.clinically_significant {
-            "yes"
+            "Yes"
         } else {
-            "no"
+            "No"
         }
         .into(),
     ));

@@ -76,6 +76,7 @@ fn incident_body<S: Store>(
         @if let Some(n) = notice { div class="notice success" role="status" { p { (n) } } }
         span class="caption" { (rec.incident.modality.label()) " · " (places.department(rec.owner.department)) " · discovered " (crate::dates::day(rec.incident.discovered)) }
         h1 { "Incident " (rec.reference) }
+        @if let Some(title) = &rec.incident.title { p class="lead" { (title) } }
         p {
             strong { "Status: " (status_words(rec.status)) } " · " (outcome_tag(rec.outcome))
             @if let Some(theirs) = &rec.milestones.authority_reference { " · The authority's reference: " strong { (theirs) } }

@@ -48,6 +48,11 @@ pub(super) async fn notification<S: Store + AccountStore>(
         span class="caption" { "Incident " (rec.reference) }
         h1 { "Notification summary" }
         p class="lead" { "What to enter on the " (rec.assessment.authority.map_or("enforcing authority", |a| a.name())) "'s IR(ME)R notification form, in its order." }
+        @if let Some(authority) = rec.assessment.authority {
+            h2 { "How to notify the " (authority.name()) }
+            p { (authority.how_to_notify()) }
+            p { "Then record the notification, with the authority's reference, on the incident's page." }
+        }
         div class="notice warning" {
             p { "Nothing here identifies a person: the description, exact age and dates of birth are left out. Write the form's brief description yourself, without names, NHS or hospital numbers." }
         }

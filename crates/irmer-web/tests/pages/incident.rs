@@ -201,7 +201,21 @@ fn steps_and_the_notification_summary(server: &Server) {
     // The notification summary names no one.
     let summary = inv.get(&format!("/incidents/{reference}/notification"));
     assert_eq!(summary.status, 200);
-    assert!(summary.body.contains("Notification category code"));
+    // In words, each code once, with how and where to notify.
+    for words in [
+        "2.2, the category code (",
+        "Unintended: an exposure was intended",
+        "Human error",
+        "How to notify the Care Quality Commission",
+        "portal.cqc.org.uk/irmer-saue",
+    ] {
+        assert!(summary.body.contains(words), "{words}: {}", summary.body);
+    }
+    assert_eq!(
+        summary.body.matches("<dt>Notification codes</dt>").count(),
+        1
+    );
+    assert!(!summary.body.contains("<dd>human</dd>"));
     assert!(
         !summary.body.contains("wrong protocol selected"),
         "the free-text description never goes to the authority"
