@@ -7,11 +7,14 @@
 # - Chromium and chromedriver, from Debian's packages, for the browser tests;
 # - poppler-utils (pdftotext, pdffonts), to read the PDF report back;
 # - axe-core, fetched from the npm registry at a pinned, digest-checked
-#   version, for the accessibility check.
+#   version, for the accessibility check;
+# - Python's venv and curl, for schemathesis (pinned, from PyPI), which
+#   holds the API to its OpenAPI document after the tests.
 #
 # Installing needs root (or sudo); each is installed only when missing. With
 # CI set (as here), a suite whose service is missing fails, never skips.
-# Then: cargo fmt --check, clippy -D warnings and cargo test --workspace.
+# Then: cargo fmt --check, clippy -D warnings, cargo test --workspace and
+# scripts/schemathesis.sh (every check, against a live server).
 # For a developer's quick loop, plain `cargo test` runs without the set-up
 # and says loudly what it skipped.
 set -euo pipefail
@@ -61,6 +64,15 @@ if ! command -v npm >/dev/null; then
 fi
 scripts/fetch-axe.sh
 
+echo "== schemathesis's needs"
+if ! command -v curl >/dev/null; then
+    install curl
+fi
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    install python3 python3-venv
+fi
+python3 --version
+
 echo "== format"
 cargo fmt --all -- --check
 
@@ -69,3 +81,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
 cargo test --workspace --locked
+
+echo "== the API against its OpenAPI document"
+scripts/schemathesis.sh 100

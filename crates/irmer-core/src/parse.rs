@@ -497,6 +497,23 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_number_written_with_a_point_keeps_its_value() {
+        // Found by schemathesis: 8.0 was read as 0 (and stored so).
+        for (written, value) in [("8.0", 8), ("8", 8), ("12.000", 12), ("1e1", 10)] {
+            let i = parse_incident(&with(&format!(
+                r#""people":{written},"planning_scans":{written}"#
+            )))
+            .unwrap_or_else(|e| panic!("{written}: {e}"));
+            assert_eq!(
+                (i.people, i.planning_scans),
+                (value, Some(value)),
+                "{written}"
+            );
+        }
+        assert!(error(&with(r#""people":2.5"#)).starts_with("people: "));
+    }
+
+    #[test]
     fn a_title_and_a_time_of_day_are_checked() {
         let ok = parse_incident(&with(
             r#""occurred":"2026-01-02","occurred_time":"07:45","title":"Wrong side","immediate_action":"Reviewed""#,

@@ -131,7 +131,10 @@ pub(crate) fn whole<'de, D: Deserializer<'de>>(
     if !value.fract().is_zero() || value < Decimal::from(min) || value > Decimal::from(max) {
         return Err(fail());
     }
-    u32::try_from(value.trunc().mantissa() / 10i128.pow(value.scale())).map_err(|_| fail())
+    // 8.0 is 8: the whole part at its own scale (trunc keeps no
+    // fraction digits; dividing by the written scale made 8.0 into 0).
+    let whole = value.trunc();
+    u32::try_from(whole.mantissa() / 10i128.pow(whole.scale())).map_err(|_| fail())
 }
 
 /// `true`/`false`, with `null` or absence meaning `false`.

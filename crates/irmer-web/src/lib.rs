@@ -453,13 +453,17 @@ async fn show<S: Store + AccountStore>(
 
 /// `{"version": N, "reason": "…", "patch": {…}}`, or `version` from an
 /// `If-Match: "N"` header.
+/// The largest whole number a JSON number written as a float holds
+/// exactly (2^53 - 1), as the OpenAPI document's maximum of a version.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 fn version_of(body: &Value, headers: &HeaderMap) -> Result<i64, Problem> {
     if let Some(v) = body.get("version") {
         // A whole number, however written (2 or 2.0, as JSON Schema reads
         // an integer).
         let whole = v.as_i64().or_else(|| {
             v.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER)
                 .map(|f| f as i64)
         });
         return whole.filter(|n| *n >= 1).ok_or_else(|| {

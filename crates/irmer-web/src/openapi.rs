@@ -630,7 +630,7 @@ fn written() -> Value {
                 "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
             "Amendment": {"type": "object", "required": ["version", "reason", "patch"], "additionalProperties": false, "properties": {
                 "version": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."},
-                "reason": {"type": "string", "minLength": 1, "description": "Why; kept in the history."},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S", "description": "Why; kept in the history (not only white space)."},
                 "patch": patch_schema()}},
             "Identity": identity_schema(),
             "Step": step_schema(),

@@ -179,6 +179,15 @@ fn steps_in_the_incidents_life(addr: &Server) {
         call(addr, "POST", "/api/v1/incidents", &incident).status,
         201
     );
+    // A version is a whole number however written: the largest the
+    // document allows, written as a float, is read (and stale), not refused.
+    let r = call(
+        addr,
+        "POST",
+        "/api/v1/incidents/API-1/steps",
+        r#"{"version": 9007199254740991.0, "action": "start-investigation"}"#,
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
     // Steps in the incident's life.
     let step = json!({"version": 1, "action": "record-notification", "date": "2026-02-27", "authority_reference": "CQC/123"});
     let r = call(
