@@ -37,6 +37,38 @@ impl<S: Store + AccountStore> FromRequest<App<S>> for SignedForm {
     }
 }
 
+/// A signed-in administrator: anyone else is refused with 403 before the
+/// handler runs. Every administration page takes one (or an
+/// [`AdminForm`]), so that none can forget the check.
+pub(super) struct Administrator(pub PageUser);
+
+impl<S: Store + AccountStore> FromRequestParts<App<S>> for Administrator {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App<S>,
+    ) -> Result<Self, Response> {
+        let p = PageUser::from_request_parts(parts, app).await?;
+        allow(&p, Action::Administer).map_err(IntoResponse::into_response)?;
+        Ok(Administrator(p))
+    }
+}
+
+/// A [`SignedForm`] from an administrator: the CSRF token checked first,
+/// then the role, both before the handler runs.
+pub(super) struct AdminForm(pub PageUser, pub Answers);
+
+impl<S: Store + AccountStore> FromRequest<App<S>> for AdminForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App<S>) -> Result<Self, Response> {
+        let SignedForm(p, answers) = SignedForm::from_request(req, app).await?;
+        allow(&p, Action::Administer).map_err(IntoResponse::into_response)?;
+        Ok(AdminForm(p, answers))
+    }
+}
+
 /// Refuses what the user's role does not allow.
 pub(super) fn allow(p: &PageUser, action: Action) -> Result<(), PageError> {
     if p.user.may(action) {

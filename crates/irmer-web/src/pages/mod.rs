@@ -38,7 +38,7 @@ mod tokens;
 
 pub use error::PageError;
 use error::{ForPage, PageResult};
-use guard::{SignedForm, allow, incident_for};
+use guard::{AdminForm, Administrator, SignedForm, allow, incident_for};
 
 /// Every page route that takes a form (`POST`), each behind a
 /// [`SignedForm`] but the sign-in (whose token is a cookie of its own,

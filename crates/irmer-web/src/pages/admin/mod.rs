@@ -1,7 +1,9 @@
 //! Administration, one page a concern: [`users`] (roles, scope, one-time
 //! passwords, locks), [`places`] (sites and departments), [`settings`]
 //! (assessment settings and hospital number patterns), everyone's live API
-//! tokens and the audit log. Administrators only.
+//! tokens and the audit log. Administrators only: every handler here takes
+//! an [`Administrator`] or an [`super::guard::AdminForm`], which refuse
+//! anyone else before it runs.
 //!
 //! Every form answers with a redirect (post/redirect/get) to its page with
 //! a notice, so reloading never does it twice; a form with errors is shown
@@ -12,10 +14,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use irmer_store::Store;
-use irmer_store::accounts::{AccountStore, Action};
+use irmer_store::accounts::AccountStore;
 use maud::{Markup, html};
 
-use super::{PageResult, allow, show_as, tokens};
+use super::{Administrator, PageResult, show_as, tokens};
 use crate::app::{App, PageUser};
 use crate::html::{Section, error_summary};
 
@@ -111,9 +113,8 @@ fn notice<'a>(raw: Option<&str>, notices: &[(&str, &'a str)]) -> Option<&'a str>
 
 pub(super) async fn admin_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let store = app.accounts.store();
     let users = store.users().await?;
     let locks = store.locks(app.register.now()).await?;
@@ -135,10 +136,9 @@ pub(super) async fn admin_page<S: Store + AccountStore>(
 
 pub(super) async fn tokens_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let store = app.accounts.store();
     let users = store.users().await?;
     let live: Vec<_> = store
@@ -177,9 +177,8 @@ pub(super) async fn tokens_page<S: Store + AccountStore>(
 
 pub(super) async fn audit_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let log = app.accounts.store().audit_log(200).await?;
     let body = html! {
         h1 { "Audit log" }

@@ -1,11 +1,11 @@
 //! Sites and their departments: listed, and added.
 
 use axum::extract::{RawQuery, State};
-use irmer_store::accounts::{AccountStore, Action};
+use irmer_store::accounts::AccountStore;
 use irmer_store::{Store, StoreError};
 use maud::html;
 
-use super::super::{PageError, PageResult, SignedForm, allow, see_other};
+use super::super::{AdminForm, Administrator, PageError, PageResult, see_other};
 use super::{admin_show, notice, status_of};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
@@ -18,10 +18,9 @@ const NOTICES: &[(&str, &str)] = &[
 
 pub(in super::super) async fn places_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     places_again(
         &app,
         &p,
@@ -111,9 +110,8 @@ async fn added<S: Store + AccountStore>(
 
 pub(in super::super) async fn add_site<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let Some(name) = a.get("name") else {
         let e = [("site_name".to_owned(), "Enter the site's name".to_owned())];
         return places_again(&app, &p, None, &a, &e).await;
@@ -131,9 +129,8 @@ pub(in super::super) async fn add_site<S: Store + AccountStore>(
 
 pub(in super::super) async fn add_department<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let store = app.accounts.store();
     let sites = store.sites().await?;
     let site = a

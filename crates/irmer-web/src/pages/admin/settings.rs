@@ -4,11 +4,11 @@
 use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
 use irmer_store::Store;
-use irmer_store::accounts::{AccountStore, Action, ORGANISATION_SETTING};
+use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
 use maud::html;
 
 use super::super::reporting::default_nation;
-use super::super::{PageResult, SignedForm, allow, see_other};
+use super::super::{AdminForm, Administrator, PageResult, see_other};
 use super::{admin_show, notice, status_of};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
@@ -21,10 +21,9 @@ const ORGANISATION_MAX: usize = 200;
 
 pub(in super::super) async fn settings_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     settings_again(
         &app,
         &p,
@@ -91,9 +90,8 @@ async fn settings_again<S: Store + AccountStore>(
 
 pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let range = Settings::CHILD_AGE_RANGE;
     let age = a
         .get("child_age_under")
@@ -152,10 +150,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
 
 pub(in super::super) async fn masks_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let masks = app.register.hospital_number_masks().await?.join("\n");
     masks_again(&p, notice(raw.as_deref(), SAVED), &masks, &[])
 }
@@ -189,9 +186,8 @@ fn masks_again(
 
 pub(in super::super) async fn change_masks<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let masks = irmer_store::identity::masks_of(a.get("masks"));
     let rules = irmer_scan::Rules {
         hospital_numbers: masks.clone(),

@@ -5,10 +5,10 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use irmer_store::Store;
-use irmer_store::accounts::{AccountError, AccountStore, Action, Role, User};
+use irmer_store::accounts::{AccountError, AccountStore, Role, User};
 use maud::{Markup, html};
 
-use super::super::{PageError, PageResult, Places, SignedForm, allow, capital, see_other};
+use super::super::{AdminForm, Administrator, PageError, PageResult, Places, capital, see_other};
 use super::{admin_show, notice, status_of};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
@@ -29,10 +29,9 @@ const NOTICES: &[(&str, &str)] = &[
 
 pub(in super::super) async fn users_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     users_again(
         &app,
         &p,
@@ -194,9 +193,8 @@ fn show_password<S: Store + AccountStore>(
 
 pub(in super::super) async fn add_user<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let Some(role) = a.get("role").and_then(Role::parse) else {
         return refuse(&app, &p, &a, ("role", "Choose a role")).await;
     };
@@ -231,11 +229,10 @@ pub(in super::super) async fn add_user<S: Store + AccountStore>(
 /// ten minutes. Reloaded, it says it was shown and how to make another.
 pub(in super::super) async fn one_time_password_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
-    p: PageUser,
+    Administrator(p): Administrator,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let Some(user) = app.accounts.store().user(id).await? else {
         return Err(PageError::not_found("There is no such user.").for_user(&p));
     };
@@ -277,9 +274,8 @@ pub(in super::super) async fn one_time_password_page<S: Store + AccountStore>(
 pub(in super::super) async fn change_user<S: Store + AccountStore>(
     State(app): State<App<S>>,
     Path(id): Path<i64>,
-    SignedForm(p, a): SignedForm,
+    AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    allow(&p, Action::Administer)?;
     let store = app.accounts.store();
     let Some(mut user) = store.user(id).await? else {
         return Err(PageError::not_found("There is no such user.").for_user(&p));
