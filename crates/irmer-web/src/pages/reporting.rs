@@ -13,7 +13,8 @@ use irmer_store::{Owner, Store, StoreError};
 use maud::{Markup, html};
 
 use super::{
-    PageError, PageResult, SignedForm, allow, capital, enc, incident_for, see_other, show, show_as,
+    PageError, PageResult, Places, SignedForm, allow, capital, enc, incident_for, see_other, show,
+    show_as,
 };
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
@@ -25,12 +26,55 @@ pub(super) async fn choose_modality<S: Store + AccountStore>(
 ) -> PageResult {
     allow(&p, Action::Report)?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
+    let places = places_to_choose(&app, &p).await?;
     Ok(show(
         &p,
         "Report an incident",
         Section::Report,
-        modality_question(&p, &drafts, None),
+        modality_question(&p, &drafts, places.as_ref(), None),
     ))
+}
+
+/// The departments a report may be placed in, for a user who belongs to
+/// none (who sees the whole organisation); `None` for anyone else, whose
+/// reports belong to their own department.
+async fn places_to_choose<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+) -> Result<Option<Places>, StoreError> {
+    if p.user.department_id.is_some() {
+        return Ok(None);
+    }
+    let places = Places::load(app).await?;
+    Ok((!places.departments.is_empty()).then_some(places))
+}
+
+/// The department a new report belongs to: the reporter's own, or for a
+/// user of the whole organisation the one chosen (`department`, checked
+/// to exist), or none.
+async fn department_of_report<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    answers: &Answers,
+) -> Result<Result<Option<i64>, (String, String)>, StoreError> {
+    if p.user.department_id.is_some() {
+        return Ok(Ok(p.user.department_id));
+    }
+    let Some(chosen) = answers.get("department") else {
+        return Ok(Ok(None));
+    };
+    let places = Places::load(app).await?;
+    Ok(chosen
+        .parse::<i64>()
+        .ok()
+        .filter(|id| places.departments.iter().any(|d| d.id == *id))
+        .map(Some)
+        .ok_or_else(|| {
+            (
+                "modality".to_owned(),
+                "The department chosen is not one of your organisation's: start again from Report an incident".to_owned(),
+            )
+        }))
 }
 
 /// The user's saved, unsent reports, each a link back to its form
@@ -57,7 +101,12 @@ pub(super) fn drafts_notice(drafts: &[Draft]) -> Markup {
     }
 }
 
-fn modality_question(p: &PageUser, drafts: &[Draft], error: Option<&str>) -> Markup {
+fn modality_question(
+    p: &PageUser,
+    drafts: &[Draft],
+    places: Option<&Places>,
+    error: Option<&str>,
+) -> Markup {
     let errors: Vec<(String, String)> = error
         .map(|e| ("modality".to_owned(), e.to_owned()))
         .into_iter()
@@ -79,6 +128,16 @@ fn modality_question(p: &PageUser, drafts: &[Draft], error: Option<&str>) -> Mar
                                 label for=(id) { input type="radio" id=(id) name="modality" value=(m.as_str()); span { (m.label()) } }
                             }
                         }
+                    }
+                }
+            }
+            @if let Some(places) = places {
+                div class="field" {
+                    label for=(field_id("department")) { "Where did it happen?" }
+                    span class="hint" id="department-hint" { "The department the report belongs to: its investigators see it. You see the whole organisation, so choose." }
+                    select id=(field_id("department")) name="department" aria-describedby="department-hint" {
+                        option value="" { "The whole organisation" }
+                        @for d in &places.departments { option value=(d.id) { (places.department(Some(d.id))) } }
                     }
                 }
             }
@@ -118,12 +177,18 @@ pub(super) async fn report_form<S: Store + AccountStore>(
     };
     let Some(modality) = form::modality(&answers) else {
         let drafts = app.accounts.store().drafts(p.user.id).await?;
+        let places = places_to_choose(&app, &p).await?;
         return Ok(show_as(
             &p,
             StatusCode::UNPROCESSABLE_ENTITY,
             "Report an incident",
             Section::Report,
-            modality_question(&p, &drafts, Some("Choose what was being done")),
+            modality_question(
+                &p,
+                &drafts,
+                places.as_ref(),
+                Some("Choose what was being done"),
+            ),
         ));
     };
     if answers.get("nation").is_none() {
@@ -174,6 +239,9 @@ pub(super) fn report_body<S: Store + AccountStore>(
                 (csrf_field(&p.csrf))
                 input type="hidden" name="modality" value=(modality.as_str());
                 @if let Some(d) = answers.get("draft") { input type="hidden" name="draft" value=(d); }
+                @if edit.is_none() {
+                    @if let Some(d) = answers.get("department") { input type="hidden" name="department" value=(d); }
+                }
                 @if let Some(rec) = edit { input type="hidden" name="version" value=(rec.version); }
                 @if edit.is_none() {
                     p { a href="/report" { "Change the modality" } }
@@ -324,8 +392,12 @@ pub(super) async fn report<S: Store + AccountStore>(
         "confirm" => match incident_from(&a) {
             Err(errors) => Ok(form_again(&app, &p, modality, &a, &errors)),
             Ok((_, json)) => {
+                let department = match department_of_report(&app, &p, &a).await? {
+                    Ok(d) => d,
+                    Err(e) => return Ok(form_again(&app, &p, modality, &a, &[e])),
+                };
                 let owner = Owner {
-                    department: p.user.department_id,
+                    department,
                     reported_by: Some(p.user.id),
                 };
                 let record = match app
@@ -439,6 +511,7 @@ pub(super) async fn reported<S: Store + AccountStore>(
     Path(reference): Path<String>,
 ) -> PageResult {
     let rec = incident_for(&app, &p, &reference, Action::See).await?;
+    let places = Places::load(&app).await?;
     let a = &rec.assessment;
     let authority = a.authority.map_or("the enforcing authority", |x| x.name());
     let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();
@@ -475,7 +548,13 @@ pub(super) async fn reported<S: Store + AccountStore>(
         }
         h2 { "Who is told" }
         ul {
-            li { "The investigators of your department and the administrators see it now in the register. irmer sends no e-mail." }
+            li {
+                @match rec.owner.department {
+                    Some(_) => { "The investigators of " (places.department(rec.owner.department)) }
+                    None => { "The investigators who see the whole organisation" }
+                }
+                " and the administrators see it now in the register. irmer sends no e-mail."
+            }
             @for o in &a.other_reports { li { strong { (o.to.name()) } ": " (o.why) } }
             @for d in &a.duties { li { (capital(d.describe())) "." } }
         }

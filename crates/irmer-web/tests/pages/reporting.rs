@@ -229,6 +229,34 @@ fn what_a_local_incident_system_records(server: &Server) {
     );
     let found = rep.get("/incidents?q=scanned+twice").body;
     assert!(found.contains(&reference), "searched by title: {found}");
+    // A user of the whole organisation places a report in a department;
+    // anyone else's reports are their own department's, whatever is sent.
+    let mut admin = signed_in(server, "admin");
+    let choose = admin.get("/report").body;
+    assert!(choose.contains("Where did it happen?"), "{choose}");
+    assert!(!rep.get("/report").body.contains("Where did it happen?"));
+    let mut placed: Vec<(&str, &str)> = CT.to_vec();
+    placed.push(("department", "999"));
+    let r = admin.post("/report", &placed);
+    assert_eq!(r.status, 422, "an unknown department");
+    placed.retain(|(k, _)| *k != "department");
+    placed.push(("department", "2"));
+    let r = admin.post("/report", &placed);
+    let (_, done) = follow(&mut admin, &r);
+    assert!(
+        done.body
+            .contains("The investigators of Radiotherapy (Royal Infirmary)"),
+        "{}",
+        done.body
+    );
+    let r = rep.post("/report", &placed);
+    let (_, done) = follow(&mut rep, &r);
+    assert!(
+        done.body
+            .contains("The investigators of Radiology (Royal Infirmary)"),
+        "{}",
+        done.body
+    );
     // A 67-year-old is not asked about pregnancy (shown hidden).
     let mut old: Vec<(&str, &str)> = sent.clone();
     old.retain(|(k, _)| *k != "patient.age" && *k != "action");
