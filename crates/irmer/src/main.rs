@@ -13,6 +13,7 @@ mod explain;
 mod register;
 mod report;
 mod scan;
+mod taxonomy;
 mod text;
 
 /// Record, assess and report accidental and unintended exposures under
@@ -38,6 +39,12 @@ struct Cli {
     /// Who is making changes, as the history records it.
     #[arg(long, global = true, env = "IRMER_ACTOR")]
     actor: Option<String>,
+
+    /// A file of local cause codes, added to the shipped taxonomy (TOML in
+    /// its form; it adds codes and never changes or removes one). Checked
+    /// at start: the server does not start on a broken one.
+    #[arg(long, global = true, env = "IRMER_TAXONOMY")]
+    taxonomy: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -126,6 +133,16 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+    },
+    /// The cause taxonomy (the CQC's three-tier detailed error type, with
+    /// any local codes from --taxonomy): checked, then listed.
+    ///
+    /// Exit status 2 when the taxonomy is broken, naming the file, the line
+    /// and the reason.
+    Taxonomy {
+        /// Print the codes as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Find what identifies a person in a text (NHS, CHI and H&C numbers,
     /// dates of birth, postcodes, telephone numbers, e-mail addresses,
@@ -224,8 +241,10 @@ async fn run_register(
         }
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
-        Command::Assess { .. } | Command::Explain { .. } | Command::Scan { .. } =>
-            unreachable!("handled without a register"),
+        Command::Assess { .. }
+        | Command::Explain { .. }
+        | Command::Scan { .. }
+        | Command::Taxonomy { .. } => unreachable!("handled without a register"),
     })
 }
 
@@ -276,7 +295,15 @@ fn main() -> ExitCode {
             hospital_numbers,
             names,
         } => return scan::run(file.as_deref(), &hospital_numbers, &names),
+        Command::Taxonomy { json } => return taxonomy::run(cli.taxonomy.as_deref(), json),
         command => {
+            if matches!(command, Command::Serve { .. }) {
+                // The server does not start on a broken taxonomy.
+                if let Err(e) = taxonomy::load(cli.taxonomy.as_deref()) {
+                    eprintln!("irmer: the cause taxonomy: {e}");
+                    return ExitCode::from(2);
+                }
+            }
             let actor = cli.actor.clone().unwrap_or_else(default_actor);
             runtime().and_then(|rt| {
                 rt.block_on(run_register(

@@ -438,3 +438,28 @@ pub fn write_deadlines(
     }
     Ok(())
 }
+
+/// The cause taxonomy as an indented list: each tier under its parent,
+/// with its code, name and where it comes from.
+pub fn taxonomy(out: &mut impl Write, t: &irmer_stats::taxonomy::Taxonomy) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Cause taxonomy {} ({} codes)",
+        t.version,
+        t.entries.len()
+    )?;
+    let mut write = |e: &irmer_stats::taxonomy::Entry| {
+        let indent = "  ".repeat(usize::from(e.tier.0 - 1));
+        writeln!(out, "{indent}{}  {} [{}]", e.code, e.name, e.source)
+    };
+    for one in t.tier(1) {
+        write(one)?;
+        for two in t.tier(2).filter(|e| e.parent.as_deref() == Some(&one.code)) {
+            write(two)?;
+            for three in t.tier(3).filter(|e| e.parent.as_deref() == Some(&two.code)) {
+                write(three)?;
+            }
+        }
+    }
+    Ok(())
+}
