@@ -40,6 +40,7 @@ FREE_TEXT = {
     "description",
     "title",
     "immediate_action",
+    "contributing_factors",
     "comment",
     "reason",
     "findings",

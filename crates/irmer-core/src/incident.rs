@@ -1014,6 +1014,40 @@ pub struct Incident {
     /// equipment taken out of use…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immediate_action: Option<String>,
+    /// The investigation's causes: tier-3 codes of the cause taxonomy
+    /// (`operator.pre-exposure-checks.wrong-protocol`), checked against it
+    /// by the register. Never read by the criteria engine.
+    #[serde(
+        default,
+        deserialize_with = "null_is_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub causes: Vec<String>,
+    /// What contributed, a few words each (free text).
+    #[serde(
+        default,
+        deserialize_with = "null_is_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub contributing_factors: Vec<String>,
+}
+
+/// The most causes, or contributing factors, an incident has.
+pub const MOST_CAUSES: usize = 20;
+/// The longest contributing factor.
+pub const FACTOR_MAX: usize = 200;
+
+/// Whether a text has the shape of a tier-3 cause code: three parts
+/// joined by dots, each lower-case letters, digits and hyphens from a
+/// letter (whether it is in the taxonomy is the register's check).
+pub fn is_cause_code(code: &str) -> bool {
+    let parts: Vec<&str> = code.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            p.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
 }
 
 fn person<'de, D: Deserializer<'de>>(d: D) -> Result<Person, D::Error> {
@@ -1073,6 +1107,8 @@ impl Incident {
             licence: None,
             description: None,
             immediate_action: None,
+            causes: Vec::new(),
+            contributing_factors: Vec::new(),
         }
     }
 
@@ -1095,6 +1131,48 @@ impl Incident {
                 "expected with occurred (the date of the exposure), found a time without a date"
                     .into(),
             ));
+        }
+        if self.causes.len() > MOST_CAUSES {
+            return Err((
+                "causes",
+                format!(
+                    "expected at most {MOST_CAUSES} causes, found {}",
+                    self.causes.len()
+                ),
+            ));
+        }
+        for (i, code) in self.causes.iter().enumerate() {
+            if !is_cause_code(code) {
+                return Err((
+                    "causes",
+                    format!(
+                        "causes[{i}]: expected a tier-3 cause code such as operator.pre-exposure-checks.wrong-protocol (irmer taxonomy lists them), found {code:?}"
+                    ),
+                ));
+            }
+            if self.causes[..i].contains(code) {
+                return Err(("causes", format!("causes[{i}]: {code} is given twice")));
+            }
+        }
+        if self.contributing_factors.len() > MOST_CAUSES {
+            return Err((
+                "contributing_factors",
+                format!(
+                    "expected at most {MOST_CAUSES} contributing factors, found {}",
+                    self.contributing_factors.len()
+                ),
+            ));
+        }
+        for (i, factor) in self.contributing_factors.iter().enumerate() {
+            let n = factor.chars().count();
+            if factor.trim().is_empty() || n > FACTOR_MAX {
+                return Err((
+                    "contributing_factors",
+                    format!(
+                        "contributing_factors[{i}]: expected 1 to {FACTOR_MAX} characters, found {n}"
+                    ),
+                ));
+            }
         }
         if let Some(title) = &self.title {
             let n = title.chars().count();

@@ -74,18 +74,24 @@ pub fn incident_from_value(value: &serde_json::Value) -> Result<Incident, InputE
 }
 
 /// Fields whose value is a JSON array in the contract.
-const ARRAY_FIELDS: [&[u8]; 2] = [b"errors", b"deliveries"];
+const ARRAY_FIELDS: [&[u8]; 4] = [b"errors", b"deliveries", b"causes", b"contributing_factors"];
 
 /// serde reads a struct from a JSON array by position; the contract has
 /// objects only, so an array is refused wherever the contract has none.
 fn arrays_only_where_allowed(bytes: &[u8]) -> Result<(), InputError> {
-    // Fast path: every `[` directly after `"errors":` or `"deliveries":`
-    // (which cannot occur inside a string, where a quote is escaped) and an
-    // object at the top: fine without a full scan.
+    // Fast path: every `[` directly after `"errors":`, `"deliveries":`,
+    // `"causes":` or `"contributing_factors":` (which cannot occur inside a
+    // string, where a quote is escaped) and an object at the top: fine
+    // without a full scan.
     let starts_with_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let all_allowed = memchr::memchr_iter(b'[', bytes).all(|at| {
         let before = &bytes[..at];
-        before.ends_with(b"\"errors\":") || before.ends_with(b"\"deliveries\":")
+        ARRAY_FIELDS.iter().any(|name| {
+            before
+                .strip_suffix(b"\":")
+                .and_then(|b| b.strip_suffix(*name))
+                .is_some_and(|b| b.ends_with(b"\""))
+        })
     });
     if starts_with_object && all_allowed {
         return Ok(());
@@ -139,7 +145,7 @@ fn arrays_only_where_allowed(bytes: &[u8]) -> Result<(), InputError> {
                     None => {
                         return Err(refuse(
                             "",
-                            "an array may hold only the values of errors or deliveries",
+                            "an array may hold only the values of errors, deliveries, causes or contributing_factors",
                         ));
                     }
                 }
@@ -490,7 +496,7 @@ mod tests {
         );
         assert_eq!(
             error(&with(r#""therapy":{"deliveries":[["ptv","course",2,3]]}"#)),
-            "an array may hold only the values of errors or deliveries"
+            "an array may hold only the values of errors, deliveries, causes or contributing_factors"
         );
         // Brackets inside text are text.
         assert!(parse_incident(&with(r#""description":"see [1], \"quoted [x]\": [y]""#)).is_ok());
@@ -511,6 +517,32 @@ mod tests {
             );
         }
         assert!(error(&with(r#""people":2.5"#)).starts_with("people: "));
+    }
+
+    #[test]
+    fn causes_and_contributing_factors_are_lists_of_their_shape() {
+        let ok = parse_incident(&with(
+            r#""causes":["operator.pre-exposure-checks.wrong-protocol","equipment.fault.software"],"contributing_factors":["Two protocols with alike names"]"#,
+        ))
+        .expect("valid");
+        assert_eq!(ok.causes.len(), 2);
+        assert_eq!(ok.contributing_factors, ["Two protocols with alike names"]);
+        let none =
+            parse_incident(&with(r#""causes":null,"contributing_factors":[]"#)).expect("valid");
+        assert!(none.causes.is_empty() && none.contributing_factors.is_empty());
+        assert_eq!(
+            error(&with(r#""causes":["operator"]"#)),
+            "causes: causes[0]: expected a tier-3 cause code such as operator.pre-exposure-checks.wrong-protocol (irmer taxonomy lists them), found \"operator\""
+        );
+        assert_eq!(
+            error(&with(r#""causes":["a.b.c","a.b.c"]"#)),
+            "causes: causes[1]: a.b.c is given twice"
+        );
+        assert!(
+            error(&with(r#""contributing_factors":[" "]"#))
+                .starts_with("contributing_factors: contributing_factors[0]: expected 1 to 200")
+        );
+        assert!(error(&with(r#""causes":"a.b.c""#)).starts_with("causes: "));
     }
 
     #[test]

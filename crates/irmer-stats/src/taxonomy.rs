@@ -35,8 +35,9 @@ pub struct Entry {
     pub source: String,
 }
 
-/// The whole taxonomy, in the order of its files.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The whole taxonomy, in the order of its files. The default is empty
+/// (it knows no code).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Taxonomy {
     /// The shipped file's version (local files add to it).
     pub version: String,

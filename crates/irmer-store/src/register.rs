@@ -15,6 +15,7 @@ use irmer_core::lifecycle::{
 use irmer_core::parse::InputError;
 use irmer_core::patch::{FieldChange, apply_patch};
 use irmer_core::{GuidanceVersion, Outcome, Settings, assess};
+use irmer_stats::taxonomy::Taxonomy;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -126,7 +127,8 @@ pub fn check_free_text(field: &str, text: &str) -> Result<(), RegisterError> {
     ))
 }
 
-/// The incident's free text (title, description, immediate action) holds
+/// The incident's free text (title, description, immediate action,
+/// contributing factors) holds
 /// no identifier; with `before`, only what changed is checked (text
 /// accepted before the scanner learned a new pattern stays).
 fn check_free_texts(incident: &Incident, before: Option<&Incident>) -> Result<(), RegisterError> {
@@ -142,6 +144,11 @@ fn check_free_texts(incident: &Incident, before: Option<&Incident>) -> Result<()
         let unchanged = old.as_ref().is_some_and(|o| o[n].1 == text);
         if let (Some(text), false) = (text, unchanged) {
             check_free_text(field, &text)?;
+        }
+    }
+    for factor in &incident.contributing_factors {
+        if !before.is_some_and(|b| b.contributing_factors.contains(factor)) {
+            check_free_text("contributing_factors", factor)?;
         }
     }
     Ok(())
@@ -351,6 +358,8 @@ pub struct Register<S> {
     clock: Clock,
     /// The dashboard's counts, shared by every clone (see `counts`).
     counts: Arc<CountCache>,
+    /// The cause taxonomy an incident's causes are checked against.
+    taxonomy: Arc<Taxonomy>,
 }
 
 impl<S: Store> Register<S> {
@@ -361,7 +370,47 @@ impl<S: Store> Register<S> {
             settings: Arc::new(std::sync::RwLock::new(settings)),
             clock: Arc::new(OffsetDateTime::now_utc),
             counts: Arc::new(CountCache::new(COUNTS_FRESH_FOR)),
+            // The shipped file is checked by irmer-stats' tests; a build
+            // with a damaged one knows no cause, and refuses every code.
+            taxonomy: Arc::new(Taxonomy::shipped().unwrap_or_default()),
         }
+    }
+
+    /// The same register checking causes against `taxonomy` (the shipped
+    /// one with an administrator's local codes).
+    pub fn with_taxonomy(mut self, taxonomy: Taxonomy) -> Self {
+        self.taxonomy = Arc::new(taxonomy);
+        self
+    }
+
+    /// The cause taxonomy causes are checked against.
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// Each cause the incident adds (not in `before`) is a tier-3 code of
+    /// the taxonomy. A code recorded before stays, whatever the taxonomy
+    /// now holds.
+    fn check_causes(
+        &self,
+        incident: &Incident,
+        before: Option<&Incident>,
+    ) -> Result<(), RegisterError> {
+        for (i, code) in incident.causes.iter().enumerate() {
+            if before.is_some_and(|b| b.causes.contains(code)) {
+                continue;
+            }
+            if self.taxonomy.get(code).is_none_or(|e| e.tier.0 != 3) {
+                return Err(invalid(
+                    "causes",
+                    format!(
+                        "causes[{i}]: {code} is not a tier-3 code of the cause taxonomy {} (irmer taxonomy lists them)",
+                        self.taxonomy.version
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The same register, reusing its dashboard counts for at most
@@ -481,6 +530,7 @@ impl<S: Store> Register<S> {
         }
         check_dates(&incident, self.today())?;
         check_free_texts(&incident, None)?;
+        self.check_causes(&incident, None)?;
         Ok(incident)
     }
 
@@ -492,6 +542,7 @@ impl<S: Store> Register<S> {
     ) -> Result<NewIncident, RegisterError> {
         check_dates(incident, self.today())?;
         check_free_texts(incident, None)?;
+        self.check_causes(incident, None)?;
         let reference = incident
             .reference
             .as_ref()
@@ -547,6 +598,7 @@ impl<S: Store> Register<S> {
         }
         check_dates(&incident, self.today())?;
         check_free_texts(&incident, Some(&current.incident))?;
+        self.check_causes(&incident, Some(&current.incident))?;
         let assessment = assess(&incident, self.guidance, &self.settings());
         let state = state(&incident, &assessment, current.status, &current.milestones)?;
         let mut changes = changes;

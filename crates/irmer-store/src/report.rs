@@ -98,6 +98,16 @@ impl ReportDocument {
     /// recorded, the errors, and what the facts say of clinical
     /// significance. The investigator edits every section.
     pub fn prefilled(rec: &IncidentRecord) -> ReportDocument {
+        ReportDocument::prefilled_with(rec, &irmer_stats::taxonomy::Taxonomy::default())
+    }
+
+    /// The first draft, its causes section starting from the coded causes
+    /// in words, each with its tiers (`Operator › Pre-exposure checks ›
+    /// Wrong protocol or settings selected`), and the contributing factors.
+    pub fn prefilled_with(
+        rec: &IncidentRecord,
+        taxonomy: &irmer_stats::taxonomy::Taxonomy,
+    ) -> ReportDocument {
         let facts = serde_json::to_value(&rec.incident).unwrap_or(Value::Null);
         let mut sections = std::collections::BTreeMap::new();
         let mut put = |key: &str, text: String| {
@@ -114,17 +124,30 @@ impl ReportDocument {
         }
         put("what_happened", what);
         put("doses", doses_text(&facts));
+        let mut causes = Vec::new();
+        for code in &i.causes {
+            causes.push(match taxonomy.path(code) {
+                Some([one, two, three]) => {
+                    format!("Cause: {} › {} › {}.", one.name, two.name, three.name)
+                }
+                None => format!("Cause: {code}."),
+            });
+        }
+        if !i.contributing_factors.is_empty() {
+            causes.push(format!(
+                "Contributing factors: {}.",
+                i.contributing_factors.join("; ")
+            ));
+        }
         if let Some(errors) = &i.errors {
             let names: Vec<&str> = errors.iter().map(|e| e.as_str()).collect();
-            put(
-                "causes",
-                if names.is_empty() {
-                    "No error was recorded (for example, a technical repeat).".to_owned()
-                } else {
-                    format!("Errors recorded: {}.", names.join(", "))
-                },
-            );
+            causes.push(if names.is_empty() {
+                "No error was recorded (for example, a technical repeat).".to_owned()
+            } else {
+                format!("Errors recorded: {}.", names.join(", "))
+            });
         }
+        put("causes", causes.join("\n"));
         if !i.clinically_significant {
             put(
                 "csaue_procedure",
@@ -287,7 +310,7 @@ impl<S: Store> Register<S> {
             .last()
             .unwrap_or_else(|| ReportVersion {
                 version: 0,
-                document: ReportDocument::prefilled(&rec),
+                document: ReportDocument::prefilled_with(&rec, self.taxonomy()),
                 is_final: false,
                 at: self.now(),
                 actor: actor.to_owned(),

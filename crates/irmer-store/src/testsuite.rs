@@ -2043,6 +2043,95 @@ pub async fn search_and_owner_filters<S: Store + AccountStore>(store: S) {
     assert_eq!(r.count(&site(north)).await.expect("count"), 2);
 }
 
+/// Causes are tier-3 codes of the taxonomy, coded like any other fact
+/// (a change in the history, with its reason); a code recorded before a
+/// taxonomy changed stays; contributing factors are checked for
+/// identifiers like every kept text.
+pub async fn causes_are_coded_from_the_taxonomy<S: Store>(store: S) {
+    let r = register(store.clone());
+    let mut v = ct("C-1", "2026-02-20");
+    v["causes"] = json!(["operator.pre-exposure-checks.not-a-cause"]);
+    let e = r
+        .report(&v, "alice")
+        .await
+        .expect_err("not in the taxonomy");
+    assert!(
+        matches!(&e, RegisterError::Invalid(i) if i.field == "causes" && i.message.contains("not a tier-3 code of the cause taxonomy cqc-2023-24.1")),
+        "{e}"
+    );
+    v["causes"] = json!(["referrer.incorrect-referral"]);
+    assert!(
+        r.report(&v, "alice").await.is_err(),
+        "a tier-2 code is not a cause"
+    );
+    v["causes"] = json!(["operator.pre-exposure-checks.wrong-protocol"]);
+    v["contributing_factors"] = json!(["Two protocols with alike names"]);
+    let rec = r.report(&v, "alice").await.expect("coded");
+    assert_eq!(
+        rec.incident.causes,
+        ["operator.pre-exposure-checks.wrong-protocol"]
+    );
+    // Coding is a change like any other: in the history with its reason.
+    let patch = json!({"causes": ["operator.pre-exposure-checks.wrong-protocol", "equipment.fault.software"]});
+    let rec = r
+        .amend("C-1", 1, &patch, "Root cause analysis done", "lead")
+        .await
+        .expect("recoded");
+    assert_eq!(rec.incident.causes.len(), 2);
+    let history = r.history("C-1").await.expect("history");
+    let last = history.last().expect("event");
+    assert_eq!(last.kind, EventKind::FactsChanged);
+    assert_eq!(last.reason.as_deref(), Some("Root cause analysis done"));
+    assert!(
+        last.changes.iter().any(|c| c.field.starts_with("causes")),
+        "{:?}",
+        last.changes
+    );
+    // The report's causes section starts from the coding, in words.
+    let draft = r.report_or_draft("C-1", "lead").await.expect("draft");
+    let causes = draft.document.text("causes");
+    assert!(
+        causes.starts_with("Cause: Operator › Pre-exposure checks › Wrong protocol or settings selected.\nCause: Equipment › Equipment or software fault › Software fault.\nContributing factors: Two protocols with alike names."),
+        "{causes}"
+    );
+    // A factor that names someone is refused.
+    let named = json!({"contributing_factors": ["Mr Aardvark was tired"]});
+    let e = r
+        .amend("C-1", 2, &named, "Factors", "lead")
+        .await
+        .expect_err("a name");
+    assert!(
+        matches!(&e, RegisterError::Invalid(i) if i.field == "contributing_factors"),
+        "{e}"
+    );
+    // With a taxonomy that no longer has the codes, what was recorded
+    // stays through another change; a new unknown code is refused.
+    let bare = register(store).with_taxonomy(irmer_stats::taxonomy::Taxonomy::default());
+    bare.amend(
+        "C-1",
+        2,
+        &json!({"description": "Recoded later."}),
+        "Wording",
+        "lead",
+    )
+    .await
+    .expect("the recorded causes stay");
+    let e = bare
+        .amend(
+            "C-1",
+            3,
+            &json!({"causes": ["operator.contrast.other"]}),
+            "More",
+            "lead",
+        )
+        .await
+        .expect_err("unknown to this taxonomy");
+    assert!(
+        matches!(&e, RegisterError::Invalid(i) if i.field == "causes"),
+        "{e}"
+    );
+}
+
 #[macro_export]
 macro_rules! backend_tests {
     ($make:expr) => {
@@ -2064,7 +2153,8 @@ macro_rules! backend_tests {
             reports_are_versioned_and_final_only_when_complete,
             dates_that_cannot_be_true_are_refused,
             the_csv_export_goes_through_each_incidents_identity,
-            identifiers_are_refused_where_they_are_typed);
+            identifiers_are_refused_where_they_are_typed,
+            causes_are_coded_from_the_taxonomy);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

@@ -87,7 +87,7 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/deadlines.ics", get(calendar::<S>))
         .route("/calendar/{file}", get(calendar_feed::<S>))
-        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/openapi.json", get(openapi_json::<S>))
         .route("/healthz", get(|| async { "ok" }))
         .merge(pages::routes::<S>())
         .fallback(|| async {
@@ -746,6 +746,9 @@ async fn assess_one<S: Store + AccountStore>(
     Ok(json_response(StatusCode::OK, &assessment))
 }
 
-async fn openapi_json() -> Response {
-    json_response(StatusCode::OK, &openapi::document())
+async fn openapi_json<S: Store + AccountStore>(State(app): State<App<S>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &openapi::document_for(app.register.taxonomy()),
+    )
 }

@@ -155,7 +155,9 @@ fn incident_fields() -> Value {
                 "properties": {"employer": {"type": "boolean"}, "practitioner": {"type": "boolean"}}
             },
             "description": {"type": "string", "description": "Free text; never read by the criteria engine."},
-            "immediate_action": {"type": "string", "description": "What was done at once (free text); checked for identifiers like the description."}
+            "immediate_action": {"type": "string", "description": "What was done at once (free text); checked for identifiers like the description."},
+            "causes": {"type": "array", "maxItems": 20, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*){2}$"}, "description": "The investigation's causes: tier-3 codes of the server's cause taxonomy (`irmer taxonomy` lists them; this document lists the server's own). A code recorded before the taxonomy changed stays."},
+            "contributing_factors": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}, "description": "What contributed, a few words each (free text, checked for identifiers)."}
         }
     })
 }
@@ -334,10 +336,49 @@ fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
 }
 
+/// The document with the shipped cause taxonomy's codes.
 pub fn document() -> Value {
+    let shipped = irmer_stats::taxonomy::Taxonomy::shipped().unwrap_or_default();
+    document_for(&shipped)
+}
+
+/// The document for a server whose causes are checked against
+/// `taxonomy`: its tier-3 codes are the only causes it lists.
+pub fn document_for(taxonomy: &irmer_stats::taxonomy::Taxonomy) -> Value {
     let mut doc = written();
     complete(&mut doc);
+    let codes: Vec<Value> = taxonomy
+        .tier(3)
+        .map(|e| Value::from(e.code.as_str()))
+        .collect();
+    list_causes(&mut doc, &codes);
     doc
+}
+
+/// Wherever a schema has a `causes` property (the incident, the merge
+/// patch), its items become the taxonomy's codes.
+fn list_causes(value: &mut Value, codes: &[Value]) {
+    match value {
+        Value::Object(map) => {
+            if let Some(causes) = map.get_mut("properties").and_then(|p| p.get_mut("causes")) {
+                set_items(causes, codes);
+            }
+            for v in map.values_mut() {
+                list_causes(v, codes);
+            }
+        }
+        Value::Array(list) => list.iter_mut().for_each(|v| list_causes(v, codes)),
+        _ => {}
+    }
+}
+
+fn set_items(schema: &mut Value, codes: &[Value]) {
+    if schema.get("type") == Some(&Value::from("array")) {
+        schema["items"] = json!({"enum": codes});
+    }
+    if let Some(options) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
+        options.iter_mut().for_each(|o| set_items(o, codes));
+    }
 }
 
 fn written() -> Value {

@@ -40,6 +40,7 @@ crate::on_both_backends!(
     lists_deadlines_and_the_calendar,
     stateless_assessment,
     who_the_incident_is_about,
+    causes_are_codes_of_the_taxonomy,
 );
 
 fn recording_and_bad_input(addr: &Server) {
@@ -392,6 +393,32 @@ fn lists_deadlines_and_the_calendar(addr: &Server) {
         ics.body.contains("DTSTART;VALUE=DATE:20260515\r\n"),
         "{}",
         ics.body
+    );
+}
+
+/// Causes are tier-3 codes of the server's taxonomy, which its OpenAPI
+/// document lists; anything else is refused, naming the field.
+fn causes_are_codes_of_the_taxonomy(addr: &Server) {
+    let mut incident = ct("API-C", "2026-02-20");
+    incident["causes"] = json!(["operator.pre-exposure-checks.made-up"]);
+    let r = call(addr, "POST", "/api/v1/incidents", &incident.to_string());
+    let p = problem(&r, 422, "invalid-input");
+    assert_eq!(p["field"], "causes", "{p}");
+    incident["causes"] = json!(["operator.pre-exposure-checks.wrong-protocol"]);
+    incident["contributing_factors"] = json!(["Alike protocol names"]);
+    let r = call(addr, "POST", "/api/v1/incidents", &incident.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.json()["incident"]["causes"],
+        json!(["operator.pre-exposure-checks.wrong-protocol"])
+    );
+    let doc = call(addr, "GET", "/api/v1/openapi.json", "").json();
+    let listed = &doc["components"]["schemas"]["Incident"]["properties"]["causes"];
+    let codes = listed.to_string();
+    assert!(
+        codes.contains("\"operator.pre-exposure-checks.wrong-protocol\"")
+            && !codes.contains("made-up"),
+        "{listed}"
     );
 }
 

@@ -51,17 +51,20 @@ pub async fn open(text: &str) -> anyhow::Result<Database> {
 }
 
 /// Runs `$body` with `$register` bound to a register on whichever backend
-/// `$db` is (the register is generic over its store).
+/// `$db` is (the register is generic over its store), checking causes
+/// against `$taxonomy`.
 #[macro_export]
 macro_rules! with_register {
-    ($db:expr, $guidance:expr, $settings:expr, |$register:ident| $body:expr) => {
+    ($db:expr, $guidance:expr, $settings:expr, $taxonomy:expr, |$register:ident| $body:expr) => {
         match $db {
             $crate::database::Database::Sqlite(store) => {
-                let $register = irmer_store::register::Register::new(store, $guidance, $settings);
+                let $register = irmer_store::register::Register::new(store, $guidance, $settings)
+                    .with_taxonomy($taxonomy);
                 $body
             }
             $crate::database::Database::Postgres(store) => {
-                let $register = irmer_store::register::Register::new(store, $guidance, $settings);
+                let $register = irmer_store::register::Register::new(store, $guidance, $settings)
+                    .with_taxonomy($taxonomy);
                 $body
             }
         }

@@ -208,10 +208,10 @@ async fn run_register(
     database: &str,
     guidance: GuidanceVersion,
     settings: Settings,
-    actor: &str,
+    (actor, taxonomy): (&str, irmer_stats::taxonomy::Taxonomy),
 ) -> anyhow::Result<ExitCode> {
     let db = database::open(database).await?;
-    with_register!(db, guidance, settings, |register| match command {
+    with_register!(db, guidance, settings, taxonomy, |register| match command {
         Command::Incident(c) => register::incident(&register, c, actor).await,
         Command::Deadlines { within, json } => register::deadlines(&register, within, json).await,
         Command::Import { file, format } => register::import(&register, &file, format, actor).await,
@@ -297,13 +297,15 @@ fn main() -> ExitCode {
         } => return scan::run(file.as_deref(), &hospital_numbers, &names),
         Command::Taxonomy { json } => return taxonomy::run(cli.taxonomy.as_deref(), json),
         command => {
-            if matches!(command, Command::Serve { .. }) {
-                // The server does not start on a broken taxonomy.
-                if let Err(e) = taxonomy::load(cli.taxonomy.as_deref()) {
+            // Causes are checked against it: the server, or any command
+            // on the register, does not start on a broken taxonomy.
+            let taxonomy = match taxonomy::load(cli.taxonomy.as_deref()) {
+                Ok(t) => t,
+                Err(e) => {
                     eprintln!("irmer: the cause taxonomy: {e}");
                     return ExitCode::from(2);
                 }
-            }
+            };
             let actor = cli.actor.clone().unwrap_or_else(default_actor);
             runtime().and_then(|rt| {
                 rt.block_on(run_register(
@@ -311,7 +313,7 @@ fn main() -> ExitCode {
                     &cli.database,
                     cli.guidance,
                     settings,
-                    &actor,
+                    (&actor, taxonomy),
                 ))
             })
         }

@@ -98,6 +98,22 @@ fn incident_body<S: Store>(
                 div class="panel" { (assessment_panel(&rec.assessment)) }
                 h2 { "Facts" }
                 (form::answers_list(&answers))
+                @if !rec.incident.causes.is_empty() || !rec.incident.contributing_factors.is_empty() {
+                    h2 { "Causes" }
+                    ul {
+                        @for code in &rec.incident.causes {
+                            li {
+                                @match app.register.taxonomy().path(code) {
+                                    Some([one, two, three]) => { (one.name) " › " (two.name) " › " strong { (three.name) } }
+                                    None => { code { (code) } }
+                                }
+                            }
+                        }
+                    }
+                    @if !rec.incident.contributing_factors.is_empty() {
+                        p { "Contributing factors: " (rec.incident.contributing_factors.join("; ")) }
+                    }
+                }
                 h2 { "History" }
                 ol class="timeline" {
                     @for h in history {

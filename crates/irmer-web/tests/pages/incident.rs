@@ -6,8 +6,50 @@ use crate::helpers::*;
 
 crate::on_both_backends!(
     facts_change_with_a_reason,
-    steps_and_the_notification_summary
+    steps_and_the_notification_summary,
+    coded_causes_are_shown_in_words
 );
+
+/// Causes coded (here through the API) are shown on the incident's page
+/// with their tiers in words, and survive a change of the facts made on
+/// the page, whose form does not ask them.
+fn coded_causes_are_shown_in_words(server: &Server) {
+    let mut inv = signed_in(server, "inv");
+    let reference = report(&mut inv);
+    let patch = r#"{"version": 1, "reason": "Causes found", "patch": {"causes": ["operator.pre-exposure-checks.wrong-protocol"], "contributing_factors": ["Alike protocol names"]}}"#;
+    let r = server.api(
+        "inv",
+        "PATCH",
+        &format!("/api/v1/incidents/{reference}"),
+        patch,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}")).body;
+    assert!(
+        page.contains(
+            "Operator › Pre-exposure checks › <strong>Wrong protocol or settings selected</strong>"
+        ) && page.contains("Contributing factors: Alike protocol names"),
+        "{page}"
+    );
+    let mut edit: Vec<(&str, &str)> = CT
+        .iter()
+        .filter(|(k, _)| *k != "action" && *k != "description")
+        .copied()
+        .collect();
+    edit.extend([
+        ("description", "Reworded."),
+        ("reason", "Wording"),
+        ("version", "2"),
+        ("action", "save"),
+    ]);
+    let r = inv.post(&format!("/incidents/{reference}/edit"), &edit);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}")).body;
+    assert!(
+        page.contains("Wrong protocol or settings selected"),
+        "{page}"
+    );
+}
 
 fn facts_change_with_a_reason(server: &Server) {
     let mut rep = signed_in(server, "rep");
