@@ -1042,12 +1042,16 @@ pub const FACTOR_MAX: usize = 200;
 /// letter (whether it is in the taxonomy is the register's check).
 pub fn is_cause_code(code: &str) -> bool {
     let parts: Vec<&str> = code.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| {
-            p.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+    parts.len() == 3 && parts.iter().all(|p| is_code_part(p))
+}
+
+/// One part of a cause code: lower-case letters, digits and hyphens,
+/// from a letter.
+pub fn is_code_part(part: &str) -> bool {
+    part.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && part
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn person<'de, D: Deserializer<'de>>(d: D) -> Result<Person, D::Error> {

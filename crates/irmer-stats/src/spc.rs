@@ -205,7 +205,15 @@ pub fn xmr(points: &[u64], polarity: Polarity) -> Chart {
     }
     // Runs: points in a row on one side.
     let sides: Vec<Option<Direction>> = points.iter().map(|p| side(scale.offset(*p))).collect();
-    mark_stretches(&sides, RUN, Rule::Run, &mut signals);
+    for (first, last, direction) in stretches(&sides) {
+        if last - first + 1 >= RUN {
+            signals.extend((first..=last).map(|index| Signal {
+                index,
+                rule: Rule::Run,
+                direction,
+            }));
+        }
+    }
     // Trends: each point higher (lower) than the one before; a stretch of
     // k steps is k + 1 points.
     let steps: Vec<Option<Direction>> = points
@@ -216,27 +224,15 @@ pub fn xmr(points: &[u64], polarity: Polarity) -> Chart {
             std::cmp::Ordering::Equal => None,
         })
         .collect();
-    let mut start = 0;
-    while start < steps.len() {
-        let Some(direction) = steps[start] else {
-            start += 1;
-            continue;
-        };
-        let mut end = start;
-        while end + 1 < steps.len() && steps[end + 1] == Some(direction) {
-            end += 1;
+    for (first, last, direction) in stretches(&steps) {
+        // Steps first..=last join the points first..=last + 1.
+        if last - first + 2 >= TREND {
+            signals.extend((first..=last + 1).map(|index| Signal {
+                index,
+                rule: Rule::Trend,
+                direction,
+            }));
         }
-        let points_in_it = end - start + 2;
-        if points_in_it >= TREND {
-            for index in start..=end + 1 {
-                signals.push(Signal {
-                    index,
-                    rule: Rule::Trend,
-                    direction,
-                });
-            }
-        }
-        start = end + 1;
     }
     // Two of three beyond two thirds of the way to a limit, one side:
     // 3 × distance > 2 × the distance to the limit.
@@ -290,14 +286,10 @@ pub fn xmr(points: &[u64], polarity: Polarity) -> Chart {
     }
 }
 
-/// Marks every point of each stretch of `at_least` or more points in a
-/// row with the same direction.
-fn mark_stretches(
-    directions: &[Option<Direction>],
-    at_least: usize,
-    rule: Rule,
-    signals: &mut Vec<Signal>,
-) {
+/// Each stretch of one direction in a row: (first, last, direction), the
+/// places inclusive; `None` belongs to no stretch and ends one.
+fn stretches(directions: &[Option<Direction>]) -> Vec<(usize, usize, Direction)> {
+    let mut found = Vec::new();
     let mut start = 0;
     while start < directions.len() {
         let Some(direction) = directions[start] else {
@@ -308,15 +300,10 @@ fn mark_stretches(
         while end + 1 < directions.len() && directions[end + 1] == Some(direction) {
             end += 1;
         }
-        if end - start + 1 >= at_least {
-            signals.extend((start..=end).map(|index| Signal {
-                index,
-                rule,
-                direction,
-            }));
-        }
+        found.push((start, end, direction));
         start = end + 1;
     }
+    found
 }
 
 #[cfg(test)]

@@ -96,15 +96,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// A code's own part: lower-case letters, digits and hyphens, from a
-/// letter.
-fn good_part(part: &str) -> bool {
-    part.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && part
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 impl Taxonomy {
     /// The taxonomy irmer ships (its file is checked by the tests, so this
     /// only fails on a build with a damaged file).
@@ -216,7 +207,7 @@ impl Taxonomy {
                         }
                     }
                 };
-                if !good_part(own) {
+                if !irmer_core::incident::is_code_part(own) {
                     return Err(refuse(
                         at,
                         format!(
