@@ -810,6 +810,18 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     browser.click("form[action='/account/tokens'] button[type=submit]");
     browser.wait_for("Copy it now");
     check(&browser, &engine, "API tokens, one just made", &mut seen);
+    // Coding the causes: the form, then sent without a reason.
+    at(
+        "incidents/AXE-1/causes",
+        "Code the causes",
+        "causes",
+        &mut seen,
+    );
+    browser.click("#cause-operator-pre-exposure-checks-wrong-protocol");
+    browser.click("form[action='/incidents/AXE-1/causes'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(&browser, &engine, "causes, no reason", &mut seen);
+
     // Closing through its check, and a reopening without a reason.
     browser.go(&format!("{base}incidents/AXE-1"));
     browser.wait_for("The authority was notified");

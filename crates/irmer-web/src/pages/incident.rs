@@ -84,6 +84,7 @@ fn incident_body<S: Store>(
         p { (clocks(rec.deadline_status(today).as_ref())) }
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
+            @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/causes" } { "Code the causes" } }
             @if p.user.may(Action::HandleIdentity) { a class="button secondary" href={ "/incidents/" (r) "/identity" } { "Who is involved" } }
             @if p.user.may(Action::Investigate) && matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
                 a class="button secondary" href={ "/incidents/" (r) "/report" } { "Investigation report" }

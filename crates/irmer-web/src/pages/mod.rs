@@ -1,7 +1,8 @@
 //! The web application's pages: server-rendered HTML that works without
 //! JavaScript. One module a feature: [`sign_in`] (and passwords),
 //! [`dashboard`], [`reporting`] an incident, the [`incident`] page and its
-//! steps, the [`notification`] summary, the [`register`] with its CSV,
+//! steps, the coding of its [`causes`], the [`notification`] summary, the
+//! [`register`] with its CSV,
 //! [`admin`]istration, [`tokens`], [`identity`] and the
 //! [`investigation_report`].
 //!
@@ -24,6 +25,7 @@ use crate::app::{App, PageUser};
 use crate::html::{Section, page, respond};
 
 mod admin;
+mod causes;
 mod dashboard;
 mod error;
 mod guard;
@@ -54,6 +56,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/deadlines/calendar",
     "/incidents/{reference}/edit",
     "/incidents/{reference}/identity",
+    "/incidents/{reference}/causes",
     "/incidents/{reference}/report",
     "/incidents/{reference}/steps",
     "/incidents/{reference}/comments",
@@ -118,6 +121,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/identity",
             get(identity::identity_page::<S>).post(identity::save_identity::<S>),
+        )
+        .route(
+            "/incidents/{reference}/causes",
+            get(causes::causes_page::<S>).post(causes::save_causes::<S>),
         )
         .route(
             "/incidents/{reference}/report",

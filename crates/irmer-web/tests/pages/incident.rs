@@ -7,7 +7,8 @@ use crate::helpers::*;
 crate::on_both_backends!(
     facts_change_with_a_reason,
     steps_and_the_notification_summary,
-    coded_causes_are_shown_in_words
+    coded_causes_are_shown_in_words,
+    causes_are_coded_on_their_page
 );
 
 /// Causes coded (here through the API) are shown on the incident's page
@@ -295,5 +296,78 @@ fn steps_and_the_notification_summary(server: &Server) {
         org.get("/incidents.csv?discovered_to=2026-01-31").status,
         200,
         "filtered out"
+    );
+}
+
+/// Causes coded in the browser: the taxonomy's codes under their tiers,
+/// factors one a line, a reason required; saved as a change in the
+/// history; an unknown code or a named person refused on the form; not
+/// for a reporter.
+fn causes_are_coded_on_their_page(server: &Server) {
+    let mut inv = signed_in(server, "inv");
+    let mut rep = signed_in(server, "rep");
+    let reference = report(&mut inv);
+    let at = format!("/incidents/{reference}/causes");
+    assert_eq!(rep.get(&at).status, 403);
+    let page = inv.get(&at).body;
+    assert!(page.contains("<legend>Operator</legend>"), "{page}");
+    assert!(
+        page.contains("value=\"operator.pre-exposure-checks.wrong-protocol\""),
+        "{page}"
+    );
+    let version = hidden(&page, "version");
+    let form = |reason: &'static str, factors: &'static str, code: &'static str| {
+        vec![
+            ("version", version.clone()),
+            ("causes", code.to_owned()),
+            ("causes", "equipment.fault.software".to_owned()),
+            ("contributing_factors", factors.to_owned()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let send = |b: &mut Browser, f: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post(&at, &pairs)
+    };
+    let wrong = "operator.pre-exposure-checks.wrong-protocol";
+    let r = send(&mut inv, form("", "Alike names", wrong));
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-reason\""), "{}", r.body);
+    assert!(r.body.contains(">Alike names</textarea>"), "typed kept");
+    let r = send(
+        &mut inv,
+        form("Found", "Alike names", "operator.contrast.made-up"),
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-causes\""), "{}", r.body);
+    let r = send(&mut inv, form("Found", "Mr Aardvark was tired", wrong));
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("href=\"#f-contributing-factors\""),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &mut inv,
+        form(
+            "Root cause analysis",
+            "Alike names\n\nNo second check",
+            wrong,
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = inv.get(&format!("/incidents/{reference}")).body;
+    assert!(
+        page.contains("<strong>Wrong protocol or settings selected</strong>")
+            && page.contains("<strong>Software fault</strong>")
+            && page.contains("Contributing factors: Alike names; No second check")
+            && page.contains("Reason: Root cause analysis"),
+        "{page}"
+    );
+    // The form shows what is coded, ticked.
+    let again = inv.get(&at).body;
+    assert!(
+        again.contains(&format!("value=\"{wrong}\" checked")),
+        "{again}"
     );
 }
