@@ -98,9 +98,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 impl Taxonomy {
     /// The taxonomy irmer ships (its file is checked by the tests, so this
-    /// only fails on a build with a damaged file).
+    /// only fails on a build with a damaged file). Read once a process.
     pub fn shipped() -> Result<Taxonomy, TaxonomyError> {
-        Taxonomy::parse(SHIPPED_NAME, SHIPPED, None)
+        static SHIPPED_TAXONOMY: std::sync::OnceLock<Result<Taxonomy, TaxonomyError>> =
+            std::sync::OnceLock::new();
+        SHIPPED_TAXONOMY
+            .get_or_init(|| Taxonomy::parse(SHIPPED_NAME, SHIPPED, None))
+            .clone()
     }
 
     /// Reads a taxonomy file. With `base`, the file adds local entries to

@@ -168,6 +168,13 @@ impl Places {
         })
     }
 
+    /// The department's name for people: `Radiology (North site)`, or
+    /// "Whole organisation" for none.
+    pub fn department(&self, id: Option<i64>) -> String {
+        self.name(id)
+            .unwrap_or_else(|| "Whole organisation".to_owned())
+    }
+
     /// `Radiology (North site)`; `None` for no department (the whole
     /// organisation); `department 7` for one no longer listed.
     pub fn name(&self, id: Option<i64>) -> Option<String> {

@@ -4,14 +4,15 @@
 //! of the facts like any other (investigators and administrators).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Action};
 use irmer_store::register::{IncidentRecord, RegisterError};
 use maud::html;
 use serde_json::{Value, json};
 
-use super::{PageError, PageResult, SignedForm, capital, enc, incident_for, see_other, show_as};
+use super::{
+    PageError, PageResult, SignedForm, capital, enc, incident_for, see_other, show_as, status_of,
+};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
 use crate::html::{Section, csrf_field, error_summary, field_id};
@@ -125,11 +126,7 @@ fn causes_again<S: Store>(
         }
         p { a href={ "/incidents/" (r) } { "Back to the incident" } }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(errors);
     show_as(p, status, &title, Section::Register, body)
 }
 

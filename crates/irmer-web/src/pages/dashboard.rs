@@ -39,7 +39,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
     )
     .for_page(&p)?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
-    let places = Places::load(&app).await?;
+    let places = Places::load(app.accounts.store()).await?;
     let changed = raw.as_deref() == Some("changed=password");
     let reporter = p.user.role == Role::Reporter;
     let body = html! {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::reporting::{incident_from, report_body};
 use super::{
     ForPage, PageError, PageResult, Places, SignedForm, capital, enc, incident_for, see_other,
-    show, show_as, status_words,
+    show, show_as, status_of, status_words,
 };
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
@@ -32,7 +32,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
 ) -> PageResult {
     let record = incident_for(&app, &p, &reference, Action::See).await?;
     let history = app.register.history(&reference).await.for_page(&p)?;
-    let places = Places::load(&app).await.for_page(&p)?;
+    let places = Places::load(app.accounts.store()).await.for_page(&p)?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
@@ -361,14 +361,17 @@ pub(super) async fn step<S: Store + AccountStore>(
         step,
         Transition::Close { .. } | Transition::CloseLocally { .. }
     );
-    let result = match a.get("confirm") {
+    let result = match (closing, a.get("confirm")) {
         // Back from the check, to change what was typed.
-        Some("change") if closing => return incident_again(&app, &p, &rec, &a, &[]).await,
-        // A closing is checked, then shown to be confirmed.
-        None if closing => match app.register.check_step(&rec, &step, reason) {
-            Ok(()) => return Ok(confirm_close(&p, &rec, &step)),
-            Err(e) => Err(e),
-        },
+        (true, Some("change")) => return incident_again(&app, &p, &rec, &a, &[]).await,
+        // A closing is recorded only once confirmed on its check page;
+        // until then it is checked and shown.
+        (true, confirm) if confirm != Some("yes") => {
+            match app.register.check_step(&rec, &step, reason) {
+                Ok(()) => return Ok(confirm_close(&p, &rec, &step)),
+                Err(e) => Err(e),
+            }
+        }
         _ => app
             .register
             .transition(&reference, version, &step, reason, &p.user.username)
@@ -440,12 +443,8 @@ async fn incident_again<S: Store + AccountStore>(
     errors: &[(String, String)],
 ) -> PageResult {
     let history = app.register.history(&rec.reference).await.for_page(p)?;
-    let places = Places::load(app).await.for_page(p)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let places = Places::load(app.accounts.store()).await.for_page(p)?;
+    let status = status_of(errors);
     Ok(show_as(
         p,
         status,

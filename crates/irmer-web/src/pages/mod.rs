@@ -232,26 +232,13 @@ fn status_words(s: IncidentStatus) -> &'static str {
 
 /// The organisation's sites and departments, for naming an incident's or a
 /// user's department.
-pub(super) struct Places(irmer_store::accounts::Places);
+pub(super) use irmer_store::accounts::Places;
 
-impl std::ops::Deref for Places {
-    type Target = irmer_store::accounts::Places;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl Places {
-    pub async fn load<S: AccountStore>(app: &App<S>) -> Result<Self, irmer_store::StoreError> {
-        irmer_store::accounts::Places::load(app.accounts.store())
-            .await
-            .map(Places)
-    }
-
-    /// `Radiology (North site)`; the whole organisation for none.
-    pub fn department(&self, id: Option<i64>) -> String {
-        self.0
-            .name(id)
-            .unwrap_or_else(|| "Whole organisation".to_owned())
+/// 200, or 422 when a form comes back with errors.
+fn status_of(errors: &[(String, String)]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }

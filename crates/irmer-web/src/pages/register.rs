@@ -78,7 +78,7 @@ pub(super) async fn register_page<S: Store + AccountStore>(
         .and_then(|o| o.parse::<u64>().ok())
         .unwrap_or(0)
         .min(crate::MAX_OFFSET);
-    let places = Places::load(&app).await.for_page(&p)?;
+    let places = Places::load(app.accounts.store()).await.for_page(&p)?;
     let (errors, page_items) = match register_filter(&app, &p, &params) {
         Ok((filter, sort)) => {
             let page = app
@@ -348,7 +348,7 @@ async fn deadlines_body<S: Store + AccountStore>(
         .deadlines(None, Some(p.user.scope()))
         .await
         .for_page(p)?;
-    let places = Places::load(app).await.for_page(p)?;
+    let places = Places::load(app.accounts.store()).await.for_page(p)?;
     let (mut overdue, mut soon, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for s in items {
         match s.index.next_due {

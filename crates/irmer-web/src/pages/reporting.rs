@@ -45,7 +45,7 @@ async fn places_to_choose<S: Store + AccountStore>(
     if p.user.department_id.is_some() {
         return Ok(None);
     }
-    let places = Places::load(app).await?;
+    let places = Places::load(app.accounts.store()).await?;
     Ok((!places.departments.is_empty()).then_some(places))
 }
 
@@ -63,7 +63,7 @@ async fn department_of_report<S: Store + AccountStore>(
     let Some(chosen) = answers.get("department") else {
         return Ok(Ok(None));
     };
-    let places = Places::load(app).await?;
+    let places = Places::load(app.accounts.store()).await?;
     Ok(chosen
         .parse::<i64>()
         .ok()
@@ -511,7 +511,7 @@ pub(super) async fn reported<S: Store + AccountStore>(
     Path(reference): Path<String>,
 ) -> PageResult {
     let rec = incident_for(&app, &p, &reference, Action::See).await?;
-    let places = Places::load(&app).await?;
+    let places = Places::load(app.accounts.store()).await?;
     let a = &rec.assessment;
     let authority = a.authority.map_or("the enforcing authority", |x| x.name());
     let codes: Vec<String> = a.codes.iter().map(ToString::to_string).collect();

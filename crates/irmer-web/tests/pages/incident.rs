@@ -164,6 +164,14 @@ fn steps_and_the_notification_summary(server: &Server) {
     );
     assert!(r.body.contains("1 March 2026"), "{}", r.body);
     assert!(!inv.get(&minor).body.contains("Status: Closed"));
+    // Only "yes" records it: anything else is checked and shown again.
+    let r = inv.post(
+        &format!("{minor}/steps"),
+        &close("Protocol names made distinct.", Some("maybe")),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Check before closing"), "{}", r.body);
+    assert!(!inv.get(&minor).body.contains("Status: Closed"));
     // Going back to change them keeps what was typed.
     let r = inv.post(
         &format!("{minor}/steps"),

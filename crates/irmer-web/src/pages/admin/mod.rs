@@ -95,15 +95,6 @@ fn admin_show(
     )
 }
 
-/// 200, or 422 when there are errors.
-fn status_of(errors: &[(String, String)]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 /// The notice a redirect's query names (`?done=…`), from the page's own
 /// list: nothing typed into an address is ever shown.
 fn notice<'a>(raw: Option<&str>, notices: &[(&str, &'a str)]) -> Option<&'a str> {

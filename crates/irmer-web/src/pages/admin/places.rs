@@ -5,8 +5,9 @@ use irmer_store::accounts::AccountStore;
 use irmer_store::{Store, StoreError};
 use maud::html;
 
+use super::super::status_of;
 use super::super::{AdminForm, Administrator, PageError, PageResult, see_other};
-use super::{admin_show, notice, status_of};
+use super::{admin_show, notice};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
 use crate::html::{csrf_field, field_id};

@@ -8,8 +8,9 @@ use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
 use maud::html;
 
 use super::super::reporting::default_nation;
+use super::super::status_of;
 use super::super::{AdminForm, Administrator, PageResult, see_other};
-use super::{admin_show, notice, status_of};
+use super::{admin_show, notice};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
 use crate::html::{csrf_field, field_id};

@@ -8,8 +8,9 @@ use irmer_store::Store;
 use irmer_store::accounts::{AccountError, AccountStore, Role, User};
 use maud::{Markup, html};
 
+use super::super::status_of;
 use super::super::{AdminForm, Administrator, PageError, PageResult, Places, capital, see_other};
-use super::{admin_show, notice, status_of};
+use super::{admin_show, notice};
 use crate::app::{App, PageUser};
 use crate::form::Answers;
 use crate::html::{csrf_field, field_id};
@@ -53,7 +54,7 @@ async fn users_again<S: Store + AccountStore>(
 ) -> PageResult {
     let store = app.accounts.store();
     let users = store.users().await?;
-    let places = Places::load(app).await?;
+    let places = Places::load(app.accounts.store()).await?;
     let locks = store.locks(app.register.now()).await?;
     let locked = |u: &User| locks.iter().any(|l| l.username == u.username);
     let typed_role = typed
