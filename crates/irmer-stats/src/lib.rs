@@ -4,4 +4,5 @@
 //! and the special-cause rules of NHS England's "Making data count".
 
 pub mod spc;
+pub mod tally;
 pub mod taxonomy;

@@ -333,6 +333,49 @@ impl SubModality {
         }
     }
 
+    pub const ALL: [SubModality; 14] = [
+        SubModality::Ct,
+        SubModality::PlainFilm,
+        SubModality::Fluoroscopy,
+        SubModality::Mammography,
+        SubModality::Dental,
+        SubModality::Dxa,
+        SubModality::Interventional,
+        SubModality::NuclearMedicineImaging,
+        SubModality::Pet,
+        SubModality::NuclearMedicineTherapy,
+        SubModality::RadiotherapyPlanningAndVerification,
+        SubModality::ExternalBeam,
+        SubModality::Brachytherapy,
+        SubModality::IntraoperativeRadiotherapy,
+    ];
+
+    /// Its name as data (the statistics' key): kebab-case.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SubModality::Ct => "ct",
+            SubModality::PlainFilm => "plain-film",
+            SubModality::Fluoroscopy => "fluoroscopy",
+            SubModality::Mammography => "mammography",
+            SubModality::Dental => "dental",
+            SubModality::Dxa => "dxa",
+            SubModality::Interventional => "interventional",
+            SubModality::NuclearMedicineImaging => "nuclear-medicine-imaging",
+            SubModality::Pet => "pet",
+            SubModality::NuclearMedicineTherapy => "nuclear-medicine-therapy",
+            SubModality::RadiotherapyPlanningAndVerification => {
+                "radiotherapy-planning-and-verification"
+            }
+            SubModality::ExternalBeam => "external-beam",
+            SubModality::Brachytherapy => "brachytherapy",
+            SubModality::IntraoperativeRadiotherapy => "intraoperative-radiotherapy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SubModality> {
+        SubModality::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub const fn label(self) -> &'static str {
         match self {
             SubModality::Ct => "CT",

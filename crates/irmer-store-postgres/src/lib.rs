@@ -11,7 +11,9 @@ use std::time::Duration;
 use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::Scope;
-use irmer_store::columns::{self, COLUMNS, EVENTS_OF, NARROW, SUMMARY_COLUMNS, WHOLE, corrupt};
+use irmer_store::columns::{
+    self, COLUMNS, EVENTS_OF, NARROW, STAT_COLUMNS, SUMMARY_COLUMNS, WHOLE, corrupt,
+};
 use irmer_store::report::ReportRow;
 use irmer_store::{
     Change, Event, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError, Stored,
@@ -121,7 +123,7 @@ fn civil(d: Date) -> Result<CivilDate, StoreError> {
 }
 
 /// Binds the index columns, in the order both the insert and the update
-/// of `incidents` name them (modality … next_due).
+/// of `incidents` name them (modality … next_due, exposure, causes).
 trait BindIndex<'q> {
     fn bind_index(self, i: &'q Index) -> Self;
 }
@@ -140,6 +142,8 @@ impl<'q> BindIndex<'q> for sqlx::query::Query<'q, Postgres, sqlx::postgres::PgAr
             .bind(date(i.report_sent_on))
             .bind(date(i.closed_on))
             .bind(date(i.next_due))
+            .bind(i.exposure.as_str())
+            .bind(&i.causes)
     }
 }
 
@@ -179,9 +183,9 @@ async fn insert_incident(
     let i = &s.index;
     let row = sqlx::query(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
-             department_id, reported_by)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes,
+             created_at, updated_at, department_id, reported_by)
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
@@ -389,8 +393,8 @@ impl Store for PgStore {
         sqlx::query(
             "UPDATE incidents SET version = $1, status = $2, modality = $3, nation = $4, discovered = $5, guidance = $6,
                  outcome = $7, codes = $8, notify_by = $9, report_by = $10, notified_on = $11, report_sent_on = $12,
-                 closed_on = $13, next_due = $14, updated_at = $15
-             WHERE id = $16",
+                 closed_on = $13, next_due = $14, exposure = $15, causes = $16, updated_at = $17
+             WHERE id = $18",
         )
         .bind(change.event.seq)
         .bind(s.status.as_str())
@@ -565,6 +569,21 @@ impl Store for PgStore {
             .map(read_summary)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SummaryPage { items, more })
+    }
+
+    async fn tally(
+        &self,
+        filter: &Filter,
+        tally: &mut irmer_stats::tally::Tally<'_>,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {STAT_COLUMNS} FROM incidents"));
+        push_filter(&mut q, filter);
+        let mut rows = q.build().fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(backend)? {
+            columns::tally_row(&Columns(&row), tally)?;
+        }
+        Ok(())
     }
 
     async fn count(&self, filter: &Filter) -> Result<u64, StoreError> {

@@ -195,6 +195,24 @@ impl Places {
     }
 }
 
+impl Places {
+    /// Each department's site and its name for people, as the statistics
+    /// group them (a department's name alone may repeat across sites).
+    pub fn for_statistics(&self) -> irmer_stats::tally::Places {
+        self.departments
+            .iter()
+            .map(|d| {
+                let site = self
+                    .sites
+                    .iter()
+                    .find(|s| s.id == d.site_id)
+                    .map_or_else(|| format!("site {}", d.site_id), |s| s.name.clone());
+                (d.id, (site, self.department(Some(d.id))))
+            })
+            .collect()
+    }
+}
+
 /// Where a report comes from: the organisation's name (its setting) and
 /// the department's place (`Radiology (North site)`), either unknown.
 pub async fn report_origin<A: AccountStore>(

@@ -4,7 +4,7 @@
 //! a row means, and the column lists the backends select, live here.
 
 use irmer_core::Outcome;
-use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::incident::{CivilDate, ExposureKind, Modality};
 use irmer_core::lifecycle::IncidentStatus;
 use time::OffsetDateTime;
 
@@ -35,14 +35,39 @@ pub fn corrupt(what: &str, value: &str) -> StoreError {
 /// The columns of a summary (the narrow table only).
 pub const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, updated_at,
+    notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes, updated_at,
     department_id, reported_by";
 
 /// The columns of a whole record (from [`WHOLE`]).
 pub const COLUMNS: &str = "reference, version, status, incident_documents.facts AS facts, original,
     incident_events.assessment AS assessment, milestones, modality, nation, discovered,
-    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, created_at, updated_at,
+    guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes, created_at, updated_at,
     department_id, reported_by";
+
+/// The columns the statistics read (the narrow table only).
+pub const STAT_COLUMNS: &str =
+    "discovered, modality, nation, outcome, exposure, codes, causes, department_id";
+
+/// Counts one row of [`STAT_COLUMNS`] into `tally`.
+pub fn tally_row(
+    row: &impl Columns,
+    tally: &mut irmer_stats::tally::Tally<'_>,
+) -> Result<(), StoreError> {
+    let nation = row.text("nation")?;
+    let codes = row.text("codes")?;
+    let causes = row.text("causes")?;
+    tally.add(&irmer_stats::tally::Row {
+        discovered: row.date("discovered")?,
+        modality: parsed(row, "modality", Modality::parse)?,
+        nation: &nation,
+        outcome: parsed(row, "outcome", Outcome::parse)?,
+        exposure: parsed(row, "exposure", ExposureKind::parse)?,
+        codes: &codes,
+        causes: &causes,
+        department: row.opt_int("department_id")?,
+    });
+    Ok(())
+}
 
 /// The narrow table, or both (for whole records).
 pub const NARROW: &str = "incidents";
@@ -91,6 +116,8 @@ pub fn index(row: &impl Columns) -> Result<Index, StoreError> {
         report_sent_on: row.opt_date("report_sent_on")?,
         closed_on: row.opt_date("closed_on")?,
         next_due: row.opt_date("next_due")?,
+        exposure: parsed(row, "exposure", ExposureKind::parse)?,
+        causes: row.text("causes")?,
     })
 }
 

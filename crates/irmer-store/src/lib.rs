@@ -17,7 +17,7 @@ use std::future::Future;
 use std::path::Path;
 
 use irmer_core::Outcome;
-use irmer_core::incident::{CivilDate, Modality};
+use irmer_core::incident::{CivilDate, ExposureKind, Modality};
 use irmer_core::lifecycle::IncidentStatus;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -75,6 +75,10 @@ pub struct Index {
     /// The next deadline still to be met, if any (for "overdue", "due within
     /// N days" and the deadlines list).
     pub next_due: Option<CivilDate>,
+    /// What happened to the individual (`None`: a near miss).
+    pub exposure: ExposureKind,
+    /// The coded causes, tier-3 codes space-separated (`""`: not coded).
+    pub causes: String,
 }
 
 /// The current state of an incident, as a backend stores it.
@@ -388,6 +392,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         reference: &str,
         expected: i64,
         row: &report::ReportRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Counts every incident the filter selects into `tally`, reading the
+    /// narrow columns only ([`columns::STAT_COLUMNS`]), a row at a time:
+    /// memory does not grow with the number of incidents.
+    fn tally(
+        &self,
+        filter: &Filter,
+        tally: &mut irmer_stats::tally::Tally<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A consistent copy of the whole register to `path`, while it is in use.

@@ -925,6 +925,28 @@ impl<S: Store> Register<S> {
         Ok((items, page.more))
     }
 
+    /// The statistics of the incidents discovered from `from` to `to`
+    /// (both included) that `scope` lets its user see, grouped `by` these
+    /// fields; `places` names departments and sites.
+    pub async fn statistics(
+        &self,
+        from: CivilDate,
+        to: CivilDate,
+        by: &[irmer_stats::tally::Field],
+        scope: Option<crate::accounts::Scope>,
+        places: &irmer_stats::tally::Places,
+    ) -> Result<irmer_stats::tally::Statistics, RegisterError> {
+        let filter = Filter {
+            discovered_from: Some(from),
+            discovered_to: Some(to),
+            scope,
+            ..Filter::default()
+        };
+        let mut tally = irmer_stats::tally::Tally::new(by, places);
+        self.store.tally(&filter, &mut tally).await?;
+        Ok(tally.finish(from, to))
+    }
+
     /// How many incidents the filter selects.
     pub async fn count(&self, filter: &Filter) -> Result<u64, RegisterError> {
         Ok(self.store.count(filter).await?)
@@ -1229,6 +1251,8 @@ fn index(incident: &Incident, assessment: &Assessment, milestones: &Milestones) 
         report_sent_on: milestones.report_sent_on,
         closed_on: milestones.closed_on,
         next_due,
+        exposure: incident.exposure,
+        causes: incident.causes.join(" "),
     }
 }
 

@@ -19,6 +19,9 @@ const THERE: &str = "198.51.100.7";
 use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
+mod statistics;
+pub use statistics::statistics_agree_with_an_independent_count;
+
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
 /// moves one second a call.
 pub fn register<S: Store>(store: S) -> Register<S> {
@@ -2154,7 +2157,8 @@ macro_rules! backend_tests {
             dates_that_cannot_be_true_are_refused,
             the_csv_export_goes_through_each_incidents_identity,
             identifiers_are_refused_where_they_are_typed,
-            causes_are_coded_from_the_taxonomy);
+            causes_are_coded_from_the_taxonomy,
+            statistics_agree_with_an_independent_count);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

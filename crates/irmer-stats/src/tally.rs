@@ -1,0 +1,571 @@
+//! Counting incidents into groups: the year's statistics and the monthly
+//! series the control charts draw.
+//!
+//! A [`Tally`] takes the register's rows one at a time (it never holds
+//! them), so its memory is the groups it prints. An incident with several
+//! values of a field (codes, causes) counts once in each of its groups and
+//! once in the total; two causes under one duty holder count once in that
+//! duty holder's group.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use irmer_core::Outcome;
+use irmer_core::incident::{CivilDate, ExposureCategory, ExposureKind, Modality};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::taxonomy::SubModality;
+
+/// What the statistics can be grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Modality,
+    SubModality,
+    Category,
+    Code,
+    Outcome,
+    Nation,
+    CauseTier1,
+    CauseTier2,
+    CauseTier3,
+    Site,
+    Department,
+    Month,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Field::Modality,
+        Field::SubModality,
+        Field::Category,
+        Field::Code,
+        Field::Outcome,
+        Field::Nation,
+        Field::CauseTier1,
+        Field::CauseTier2,
+        Field::CauseTier3,
+        Field::Site,
+        Field::Department,
+        Field::Month,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Field::Modality => "modality",
+            Field::SubModality => "sub-modality",
+            Field::Category => "category",
+            Field::Code => "code",
+            Field::Outcome => "outcome",
+            Field::Nation => "nation",
+            Field::CauseTier1 => "cause-tier1",
+            Field::CauseTier2 => "cause-tier2",
+            Field::CauseTier3 => "cause-tier3",
+            Field::Site => "site",
+            Field::Department => "department",
+            Field::Month => "month",
+        }
+    }
+
+    /// Its heading for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Field::Modality => "Modality",
+            Field::SubModality => "Sub-modality",
+            Field::Category => "Exposure category",
+            Field::Code => "Notification code",
+            Field::Outcome => "Outcome",
+            Field::Nation => "Nation",
+            Field::CauseTier1 => "Duty holder (cause tier 1)",
+            Field::CauseTier2 => "Point in the pathway (cause tier 2)",
+            Field::CauseTier3 => "What went wrong (cause tier 3)",
+            Field::Site => "Site",
+            Field::Department => "Department",
+            Field::Month => "Month",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// Every field's name, for an error that says what is accepted.
+    pub fn accepted() -> String {
+        Field::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The exposure category's name as the statistics key it.
+pub const fn category_id(category: ExposureCategory) -> &'static str {
+    match category {
+        ExposureCategory::Diagnostic => "diagnostic",
+        ExposureCategory::Interventional => "interventional",
+        ExposureCategory::RadiotherapyPlanning => "radiotherapy-planning",
+        ExposureCategory::RadiotherapyVerification => "radiotherapy-verification",
+        ExposureCategory::RadiotherapyTreatment => "radiotherapy-treatment",
+        ExposureCategory::Sirt => "sirt",
+        ExposureCategory::NuclearMedicineTherapy => "nuclear-medicine-therapy",
+    }
+}
+
+/// What the statistics read of one incident (the register's narrow
+/// columns; no facts document is parsed).
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    pub discovered: CivilDate,
+    pub modality: Modality,
+    pub nation: &'a str,
+    pub outcome: Outcome,
+    pub exposure: ExposureKind,
+    /// Notification codes, space-separated.
+    pub codes: &'a str,
+    /// Tier-3 cause codes, space-separated.
+    pub causes: &'a str,
+    pub department: Option<i64>,
+}
+
+/// The counts of one group (or the total).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub incidents: u64,
+    /// Statutory notifications (outcome `notifiable`).
+    pub notifiable: u64,
+    /// Notified for learning (code V).
+    pub voluntary: u64,
+    /// Awaiting the facts a criterion needs.
+    pub undetermined: u64,
+    pub not_notifiable: u64,
+    pub out_of_scope: u64,
+    /// Incidents whose exposure is `none`: nothing was delivered.
+    pub near_misses: u64,
+}
+
+impl Counts {
+    fn add(&mut self, row: &Row<'_>) {
+        self.incidents += 1;
+        match row.outcome {
+            Outcome::Notifiable => self.notifiable += 1,
+            Outcome::Voluntary => self.voluntary += 1,
+            Outcome::Undetermined => self.undetermined += 1,
+            Outcome::NotNotifiable => self.not_notifiable += 1,
+            Outcome::OutOfScope => self.out_of_scope += 1,
+        }
+        if row.exposure == ExposureKind::None {
+            self.near_misses += 1;
+        }
+    }
+}
+
+/// A department's name and its site's, by the department's id.
+pub type Places = HashMap<i64, (String, String)>;
+
+/// One group: a value of each field grouped by (`None`: the incident has
+/// none, such as no coded cause or no department) and its counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub key: Vec<(Field, Option<String>)>,
+    pub counts: Counts,
+}
+
+impl Group {
+    /// The value of one field of the key.
+    pub fn value(&self, field: Field) -> Option<&str> {
+        self.key
+            .iter()
+            .find(|(f, _)| *f == field)
+            .and_then(|(_, v)| v.as_deref())
+    }
+}
+
+impl Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Key<'a>(&'a [(Field, Option<String>)]);
+        impl Serialize for Key<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for (field, value) in self.0 {
+                    map.serialize_entry(field.as_str(), value)?;
+                }
+                map.end()
+            }
+        }
+        #[derive(Serialize)]
+        struct Out<'a> {
+            key: Key<'a>,
+            #[serde(flatten)]
+            counts: &'a Counts,
+        }
+        Out {
+            key: Key(&self.key),
+            counts: &self.counts,
+        }
+        .serialize(s)
+    }
+}
+
+/// The statistics of a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Statistics {
+    pub from: CivilDate,
+    pub to: CivilDate,
+    pub by: Vec<Field>,
+    /// In the order of their keys (absent values last).
+    pub groups: Vec<Group>,
+    pub total: Counts,
+}
+
+/// A key value as the map sorts it: absent values after every value.
+type KeyPart = (bool, String);
+
+/// Counts rows into groups as they come.
+pub struct Tally<'p> {
+    by: Vec<Field>,
+    places: &'p Places,
+    groups: BTreeMap<Vec<KeyPart>, Counts>,
+    total: Counts,
+    keys: BTreeSet<Vec<KeyPart>>,
+}
+
+impl<'p> Tally<'p> {
+    /// A tally by these fields (a repeated field counts once); `places`
+    /// names the departments and sites.
+    pub fn new(by: &[Field], places: &'p Places) -> Tally<'p> {
+        let mut fields: Vec<Field> = Vec::with_capacity(by.len());
+        for f in by {
+            if !fields.contains(f) {
+                fields.push(*f);
+            }
+        }
+        Tally {
+            by: fields,
+            places,
+            groups: BTreeMap::new(),
+            total: Counts::default(),
+            keys: BTreeSet::new(),
+        }
+    }
+
+    /// Counts one incident: once in the total, once in each of its groups.
+    /// The cause tiers of a key come from one cause (an incident coded
+    /// "operator › identification" and "referrer › referral" is not
+    /// counted under "operator › referral").
+    pub fn add(&mut self, row: &Row<'_>) {
+        self.total.add(row);
+        let each = |wanted: bool, list: &'_ str| -> Vec<Option<String>> {
+            let values: Vec<Option<String>> = if wanted {
+                list.split_ascii_whitespace()
+                    .map(|v| Some(v.to_owned()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if values.is_empty() {
+                vec![None]
+            } else {
+                values
+            }
+        };
+        let codes = each(self.by.contains(&Field::Code), row.codes);
+        let causes = each(
+            self.by
+                .iter()
+                .any(|f| matches!(f, Field::CauseTier1 | Field::CauseTier2 | Field::CauseTier3)),
+            row.causes,
+        );
+        self.keys.clear();
+        for code in &codes {
+            for cause in &causes {
+                let key = self
+                    .by
+                    .iter()
+                    .map(|f| {
+                        match value_of(*f, row, code.as_deref(), cause.as_deref(), self.places) {
+                            Some(v) => (false, v),
+                            None => (true, String::new()),
+                        }
+                    })
+                    .collect();
+                self.keys.insert(key);
+            }
+        }
+        for key in std::mem::take(&mut self.keys) {
+            self.groups.entry(key).or_default().add(row);
+        }
+    }
+
+    /// The statistics of the period `from` to `to`.
+    pub fn finish(self, from: CivilDate, to: CivilDate) -> Statistics {
+        let by = self.by;
+        let groups = self
+            .groups
+            .into_iter()
+            .map(|(key, counts)| Group {
+                key: by
+                    .iter()
+                    .zip(key)
+                    .map(|(f, (absent, v))| (*f, (!absent).then_some(v)))
+                    .collect(),
+                counts,
+            })
+            .collect();
+        Statistics {
+            from,
+            to,
+            by,
+            groups,
+            total: self.total,
+        }
+    }
+}
+
+/// A field's value for one incident, given the code and the cause its key
+/// is for.
+fn value_of(
+    field: Field,
+    row: &Row<'_>,
+    code: Option<&str>,
+    cause: Option<&str>,
+    places: &Places,
+) -> Option<String> {
+    let cause_to = |parts: usize| {
+        cause.map(|c| {
+            let end = c
+                .match_indices('.')
+                .nth(parts - 1)
+                .map_or(c.len(), |(i, _)| i);
+            c[..end].to_owned()
+        })
+    };
+    let place = || row.department.and_then(|d| places.get(&d));
+    match field {
+        Field::Modality => Some(row.modality.as_str().to_owned()),
+        Field::SubModality => Some(SubModality::of(row.modality).as_str().to_owned()),
+        Field::Category => Some(category_id(row.modality.category()).to_owned()),
+        Field::Outcome => Some(row.outcome.as_str().to_owned()),
+        Field::Nation => Some(row.nation.to_owned()),
+        Field::Month => Some(month_of(row.discovered)),
+        Field::Code => code.map(str::to_owned),
+        Field::CauseTier1 => cause_to(1),
+        Field::CauseTier2 => cause_to(2),
+        Field::CauseTier3 => cause_to(3),
+        Field::Site => place().map(|(site, _)| site.clone()),
+        Field::Department => place().map(|(_, department)| department.clone()),
+    }
+}
+
+/// A date's month as the statistics key it: `2025-04`.
+pub fn month_of(date: CivilDate) -> String {
+    let d = date.date();
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+/// The months from `from`'s to `to`'s, in order (`2025-04` …).
+pub fn months(from: CivilDate, to: CivilDate) -> Vec<String> {
+    let (mut y, mut m) = (from.date().year(), u8::from(from.date().month()));
+    let (end_y, end_m) = (to.date().year(), u8::from(to.date().month()));
+    let mut out = Vec::new();
+    while (y, m) <= (end_y, end_m) {
+        out.push(format!("{y:04}-{m:02}"));
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    out
+}
+
+/// The authorities' financial year `year`: 1 April `year` to 31 March
+/// `year + 1`.
+pub fn financial_year(year: i32) -> Option<(CivilDate, CivilDate)> {
+    let year_u = u16::try_from(year)
+        .ok()
+        .filter(|y| (1900..=9998).contains(y))?;
+    let from = CivilDate::from_ymd(i32::from(year_u), 4, 1)?;
+    let to = CivilDate::from_ymd(i32::from(year_u) + 1, 3, 31)?;
+    Some((from, to))
+}
+
+/// One group's monthly series and its control chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trend {
+    pub key: Vec<(Field, Option<String>)>,
+    pub months: Vec<String>,
+    pub chart: crate::spc::Chart,
+}
+
+/// The monthly series of each group of `statistics` (which must be grouped
+/// by [`Field::Month`] last), every month from `from` to `to` present
+/// (a month with none counts 0), charted with higher counts as worse.
+pub fn trends(statistics: &Statistics) -> Vec<Trend> {
+    let months = months(statistics.from, statistics.to);
+    let at: HashMap<&str, usize> = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let mut series: BTreeMap<Vec<(Field, Option<String>)>, Vec<u64>> = BTreeMap::new();
+    for group in &statistics.groups {
+        let key: Vec<(Field, Option<String>)> = group
+            .key
+            .iter()
+            .filter(|(f, _)| *f != Field::Month)
+            .cloned()
+            .collect();
+        let points = series.entry(key).or_insert_with(|| vec![0; months.len()]);
+        if let Some(i) = group.value(Field::Month).and_then(|m| at.get(m)) {
+            points[*i] += group.counts.incidents;
+        }
+    }
+    series
+        .into_iter()
+        .map(|(key, points)| Trend {
+            key,
+            months: months.clone(),
+            chart: crate::spc::xmr(&points, crate::spc::Polarity::HigherIsWorse),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> CivilDate {
+        CivilDate::parse(text).expect("a date")
+    }
+
+    fn row<'a>(discovered: &str, codes: &'a str, causes: &'a str) -> Row<'a> {
+        Row {
+            discovered: date(discovered),
+            modality: Modality::Ct,
+            nation: "england",
+            outcome: if codes.is_empty() {
+                Outcome::NotNotifiable
+            } else {
+                Outcome::Notifiable
+            },
+            exposure: ExposureKind::Unintended,
+            codes,
+            causes,
+            department: None,
+        }
+    }
+
+    #[test]
+    fn an_incident_counts_once_in_each_of_its_groups_and_once_in_the_total() {
+        let places = Places::new();
+        let mut t = Tally::new(&[Field::Code], &places);
+        t.add(&row("2025-05-01", "2.2 E2.2", ""));
+        t.add(&row("2025-05-02", "2.2", ""));
+        t.add(&row("2025-05-03", "", ""));
+        let s = t.finish(date("2025-04-01"), date("2026-03-31"));
+        let got: Vec<(Option<&str>, u64)> = s
+            .groups
+            .iter()
+            .map(|g| (g.value(Field::Code), g.counts.incidents))
+            .collect();
+        assert_eq!(got, [(Some("2.2"), 2), (Some("E2.2"), 1), (None, 1)]);
+        assert_eq!(s.total.incidents, 3);
+        assert_eq!(s.total.notifiable, 2);
+        assert_eq!(s.total.not_notifiable, 1);
+    }
+
+    #[test]
+    fn two_causes_under_one_duty_holder_count_once_there() {
+        let places = Places::new();
+        let mut t = Tally::new(&[Field::CauseTier1, Field::CauseTier2], &places);
+        t.add(&row(
+            "2025-05-01",
+            "",
+            "operator.identification.wrong-patient operator.identification.other referrer.referral.wrong-patient",
+        ));
+        let s = t.finish(date("2025-04-01"), date("2026-03-31"));
+        let got: Vec<(Option<&str>, Option<&str>, u64)> = s
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.value(Field::CauseTier1),
+                    g.value(Field::CauseTier2),
+                    g.counts.incidents,
+                )
+            })
+            .collect();
+        // The tiers of a group come from one cause; the two operator
+        // causes count once.
+        assert_eq!(
+            got,
+            [
+                (Some("operator"), Some("operator.identification"), 1),
+                (Some("referrer"), Some("referrer.referral"), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_json_has_the_documented_shape() {
+        let mut places = Places::new();
+        places.insert(7, ("North site".into(), "CT".into()));
+        let mut t = Tally::new(&[Field::Department, Field::Month], &places);
+        let mut r = row("2025-06-30", "2.2", "");
+        r.department = Some(7);
+        r.exposure = ExposureKind::None;
+        t.add(&r);
+        let s = t.finish(date("2025-04-01"), date("2026-03-31"));
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "from": "2025-04-01", "to": "2026-03-31", "by": ["department", "month"],
+                "groups": [{"key": {"department": "CT", "month": "2025-06"},
+                    "incidents": 1, "notifiable": 1, "voluntary": 0, "undetermined": 0,
+                    "not_notifiable": 0, "out_of_scope": 0, "near_misses": 1}],
+                "total": {"incidents": 1, "notifiable": 1, "voluntary": 0, "undetermined": 0,
+                    "not_notifiable": 0, "out_of_scope": 0, "near_misses": 1}
+            })
+        );
+    }
+
+    #[test]
+    fn a_financial_year_runs_from_april_to_march() {
+        let (from, to) = financial_year(2025).expect("a year");
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2025-04-01".into(), "2026-03-31".into())
+        );
+        assert_eq!(financial_year(-3), None);
+        assert_eq!(months(from, to).len(), 12);
+        assert_eq!(
+            months(date("2025-12-15"), date("2026-01-01")),
+            ["2025-12", "2026-01"]
+        );
+    }
+
+    #[test]
+    fn trends_fill_the_months_without_incidents() {
+        let places = Places::new();
+        let mut t = Tally::new(&[Field::Month], &places);
+        t.add(&row("2025-04-03", "", ""));
+        t.add(&row("2025-04-09", "", ""));
+        t.add(&row("2025-06-01", "", ""));
+        let s = t.finish(date("2025-04-01"), date("2025-07-31"));
+        let trends = trends(&s);
+        assert_eq!(trends.len(), 1);
+        assert_eq!(trends[0].chart.points, [2, 0, 1, 0]);
+        assert_eq!(
+            trends[0].months,
+            ["2025-04", "2025-05", "2025-06", "2025-07"]
+        );
+    }
+}
