@@ -78,6 +78,15 @@ pub enum Direction {
     Low,
 }
 
+impl Direction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::High => "high",
+            Direction::Low => "low",
+        }
+    }
+}
+
 /// One point that a rule marks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Signal {
@@ -127,7 +136,7 @@ pub struct Chart {
 }
 
 /// A decimal as a JSON number with its exact digits.
-fn number<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn number<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     match value.to_string().parse::<serde_json::Number>() {
         Ok(n) => n.serialize(s),
         Err(_) => s.collect_str(value),

@@ -14,7 +14,7 @@ use irmer_core::incident::{CivilDate, ExposureCategory, ExposureKind, Modality};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::taxonomy::SubModality;
+use crate::taxonomy::{SubModality, Taxonomy};
 
 /// What the statistics can be grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,24 +188,14 @@ impl Group {
 
 impl Serialize for Group {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Key<'a>(&'a [(Field, Option<String>)]);
-        impl Serialize for Key<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(Some(self.0.len()))?;
-                for (field, value) in self.0 {
-                    map.serialize_entry(field.as_str(), value)?;
-                }
-                map.end()
-            }
-        }
         #[derive(Serialize)]
         struct Out<'a> {
-            key: Key<'a>,
+            key: KeyMap<'a>,
             #[serde(flatten)]
             counts: &'a Counts,
         }
         Out {
-            key: Key(&self.key),
+            key: KeyMap(&self.key),
             counts: &self.counts,
         }
         .serialize(s)
@@ -254,12 +244,16 @@ impl<'p> Tally<'p> {
         }
     }
 
-    /// Counts one incident: once in the total, once in each of its groups.
+    /// Counts one incident: once in the total, once in each of its groups
+    /// (no groups when grouped by nothing).
     /// The cause tiers of a key come from one cause (an incident coded
     /// "operator › identification" and "referrer › referral" is not
     /// counted under "operator › referral").
     pub fn add(&mut self, row: &Row<'_>) {
         self.total.add(row);
+        if self.by.is_empty() {
+            return;
+        }
         let each = |wanted: bool, list: &'_ str| -> Vec<Option<String>> {
             let values: Vec<Option<String>> = if wanted {
                 list.split_ascii_whitespace()
@@ -362,6 +356,187 @@ fn value_of(
     }
 }
 
+/// A key's value in words for people: a modality's name, a cause's path
+/// in the taxonomy (`Operator › Pre-exposure checks › Wrong patient`), a
+/// month's name; "None" for an absent value (no coded cause, no
+/// department).
+pub fn describe(field: Field, value: Option<&str>, taxonomy: &Taxonomy) -> String {
+    let Some(value) = value else {
+        return match field {
+            Field::Code => "No notification code".to_owned(),
+            Field::CauseTier1 | Field::CauseTier2 | Field::CauseTier3 => "Not yet coded".to_owned(),
+            Field::Site | Field::Department => "No department".to_owned(),
+            _ => "None".to_owned(),
+        };
+    };
+    let named = match field {
+        Field::Modality => Modality::parse(value).map(|m| m.label().to_owned()),
+        Field::SubModality => SubModality::parse(value).map(|s| s.label().to_owned()),
+        Field::Category => CATEGORIES
+            .iter()
+            .find(|c| category_id(**c) == value)
+            .map(|c| capitalised(c.describe())),
+        Field::Outcome => Outcome::parse(value).map(|o| o.label().to_owned()),
+        Field::Nation => match value {
+            "england" => Some("England".to_owned()),
+            "wales" => Some("Wales".to_owned()),
+            "scotland" => Some("Scotland".to_owned()),
+            "northern-ireland" => Some("Northern Ireland".to_owned()),
+            _ => None,
+        },
+        Field::CauseTier1 | Field::CauseTier2 | Field::CauseTier3 => {
+            // Each tier's name from the taxonomy; a code it no longer
+            // holds is shown as it is.
+            let mut names = Vec::new();
+            let mut code = String::new();
+            for part in value.split('.') {
+                if !code.is_empty() {
+                    code.push('.');
+                }
+                code.push_str(part);
+                names.push(taxonomy.get(&code).map_or(code.clone(), |e| e.name.clone()));
+            }
+            Some(names.join(" › "))
+        }
+        Field::Month => month_name(value),
+        Field::Code | Field::Site | Field::Department => None,
+    };
+    named.unwrap_or_else(|| value.to_owned())
+}
+
+const CATEGORIES: [ExposureCategory; 7] = [
+    ExposureCategory::Diagnostic,
+    ExposureCategory::Interventional,
+    ExposureCategory::RadiotherapyPlanning,
+    ExposureCategory::RadiotherapyVerification,
+    ExposureCategory::RadiotherapyTreatment,
+    ExposureCategory::Sirt,
+    ExposureCategory::NuclearMedicineTherapy,
+];
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// `2025-04` as `April 2025`.
+pub fn month_name(month: &str) -> Option<String> {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (year, m) = month.split_once('-')?;
+    let m: usize = m.parse().ok()?;
+    Some(format!("{} {year}", NAMES.get(m.checked_sub(1)?)?))
+}
+
+/// The period a command or a request asks for, refused with the option
+/// it names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PeriodError {
+    /// `financial-year`, `from` or `to`.
+    pub option: &'static str,
+    pub message: String,
+}
+
+/// The period from a financial year (`2025`: 1 April 2025 to 31 March
+/// 2026) or from and to dates (both included; either alone runs from the
+/// start of its financial year, or to `today`); neither gives `default`.
+pub fn period(
+    financial_year_text: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: CivilDate,
+    default: (CivilDate, CivilDate),
+) -> Result<(CivilDate, CivilDate), PeriodError> {
+    let date = |option: &'static str, text: &str| {
+        CivilDate::parse(text).ok_or_else(|| PeriodError {
+            option,
+            message: format!("{text:?} is not a date: expected YYYY-MM-DD"),
+        })
+    };
+    if let Some(text) = financial_year_text {
+        if from.is_some() || to.is_some() {
+            return Err(PeriodError {
+                option: "financial-year",
+                message: "give a financial year or --from and --to, not both".to_owned(),
+            });
+        }
+        let year = text
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .and_then(financial_year)
+            .ok_or_else(|| PeriodError {
+                option: "financial-year",
+                message: format!(
+                    "{text:?} is not a year: expected the year the financial year starts in, such as 2025 (1 April 2025 to 31 March 2026)"
+                ),
+            })?;
+        return Ok(year);
+    }
+    let (from, to) = match (from, to) {
+        (None, None) => return Ok(default),
+        (Some(f), Some(t)) => (date("from", f)?, date("to", t)?),
+        (Some(f), None) => (date("from", f)?, today),
+        (None, Some(t)) => {
+            let to = date("to", t)?;
+            let d = to.date();
+            let start = if u8::from(d.month()) >= 4 {
+                d.year()
+            } else {
+                d.year() - 1
+            };
+            let from = financial_year(start).map_or(to, |(from, _)| from);
+            (from, to)
+        }
+    };
+    if from > to {
+        return Err(PeriodError {
+            option: "from",
+            message: format!("the start {from} is after the end {to}"),
+        });
+    }
+    Ok((from, to))
+}
+
+/// The financial year that holds `today`, from its start to its end.
+pub fn current_financial_year(today: CivilDate) -> (CivilDate, CivilDate) {
+    let d = today.date();
+    let start = if u8::from(d.month()) >= 4 {
+        d.year()
+    } else {
+        d.year() - 1
+    };
+    financial_year(start).unwrap_or((today, today))
+}
+
+/// The 24 months up to and including `today`'s (a control chart wants
+/// 20 or more points).
+pub fn last_24_months(today: CivilDate) -> (CivilDate, CivilDate) {
+    let d = today.date();
+    let months = d.year() * 12 + i32::from(u8::from(d.month())) - 1 - 23;
+    let (year, month) = (months.div_euclid(12), months.rem_euclid(12) + 1);
+    let from = u8::try_from(month)
+        .ok()
+        .and_then(|m| CivilDate::from_ymd(year, m, 1))
+        .unwrap_or(today);
+    (from, today)
+}
+
 /// A date's month as the statistics key it: `2025-04`.
 pub fn month_of(date: CivilDate) -> String {
     let d = date.date();
@@ -404,6 +579,77 @@ pub struct Trend {
     pub chart: crate::spc::Chart,
 }
 
+impl Serialize for Trend {
+    /// `{"key": {FIELD: VALUE}, "series": [{"month", "count"}], "mean",
+    /// "upper_limit", "lower_limit", "signals": [{"month", "rule",
+    /// "direction"}], "verdict"}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Point<'a> {
+            month: &'a str,
+            count: u64,
+        }
+        #[derive(Serialize)]
+        struct Mark<'a> {
+            month: &'a str,
+            rule: crate::spc::Rule,
+            direction: crate::spc::Direction,
+        }
+        let c = &self.chart;
+        let mut map = s.serialize_map(Some(7))?;
+        map.serialize_entry("key", &KeyMap(&self.key))?;
+        let series: Vec<Point<'_>> = self
+            .months
+            .iter()
+            .zip(&c.points)
+            .map(|(month, count)| Point {
+                month,
+                count: *count,
+            })
+            .collect();
+        map.serialize_entry("series", &series)?;
+        map.serialize_entry("mean", &Number(c.mean))?;
+        map.serialize_entry("upper_limit", &Number(c.upper_limit))?;
+        map.serialize_entry("lower_limit", &Number(c.lower_limit))?;
+        let signals: Vec<Mark<'_>> = c
+            .signals
+            .iter()
+            .filter_map(|sig| {
+                Some(Mark {
+                    month: self.months.get(sig.index)?,
+                    rule: sig.rule,
+                    direction: sig.direction,
+                })
+            })
+            .collect();
+        map.serialize_entry("signals", &signals)?;
+        map.serialize_entry("verdict", &c.verdict)?;
+        map.end()
+    }
+}
+
+/// A decimal as a JSON number with its exact digits.
+struct Number(rust_decimal::Decimal);
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::spc::number(&self.0, s)
+    }
+}
+
+/// A group's key as a JSON object: `{FIELD: VALUE}`, `null` for none.
+struct KeyMap<'a>(&'a [(Field, Option<String>)]);
+
+impl Serialize for KeyMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (field, value) in self.0 {
+            map.serialize_entry(field.as_str(), value)?;
+        }
+        map.end()
+    }
+}
+
 /// The monthly series of each group of `statistics` (which must be grouped
 /// by [`Field::Month`] last), every month from `from` to `to` present
 /// (a month with none counts 0), charted with higher counts as worse.
@@ -415,6 +661,10 @@ pub fn trends(statistics: &Statistics) -> Vec<Trend> {
         .map(|(i, m)| (m.as_str(), i))
         .collect();
     let mut series: BTreeMap<Vec<(Field, Option<String>)>, Vec<u64>> = BTreeMap::new();
+    if statistics.by == [Field::Month] {
+        // All incidents: one series, even with none in the period.
+        series.insert(Vec::new(), vec![0; months.len()]);
+    }
     for group in &statistics.groups {
         let key: Vec<(Field, Option<String>)> = group
             .key

@@ -13,6 +13,7 @@ mod explain;
 mod register;
 mod report;
 mod scan;
+mod stats;
 mod taxonomy;
 mod text;
 
@@ -134,6 +135,39 @@ enum Command {
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
+    /// The year's statistics: incidents counted by the date they were
+    /// discovered, grouped by one or more fields, near misses and
+    /// non-notifiable incidents apart from notifiable ones. An incident
+    /// with several codes or causes counts once in each of its groups and
+    /// once in the total. By default the current financial year.
+    ///
+    /// Exit status 2 for an unknown field, a year that is not a year or
+    /// --from after --to.
+    Stats {
+        #[command(flatten)]
+        period: stats::PeriodArgs,
+        /// Group by: modality, sub-modality, category, code, outcome,
+        /// nation, cause-tier1, cause-tier2, cause-tier3, site, department,
+        /// month. Repeatable.
+        #[arg(long, value_name = "FIELD", value_parser = stats::parse_field)]
+        by: Vec<irmer_stats::tally::Field>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: stats::StatsFormat,
+    },
+    /// Monthly counts as XmR control charts ("Making data count"): the
+    /// mean, the process limits and every special-cause signal (a point
+    /// outside the limits, a run of 7 on one side of the mean, a trend of
+    /// 6, 2 of 3 beyond two thirds of the way to a limit), for all
+    /// incidents or each group. By default the last 24 months.
+    Trends {
+        #[command(flatten)]
+        period: stats::PeriodArgs,
+        /// Group by a field as `irmer stats` does (not month). Repeatable.
+        #[arg(long, value_name = "FIELD", value_parser = stats::parse_field)]
+        by: Vec<irmer_stats::tally::Field>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: stats::TrendsFormat,
+    },
     /// The cause taxonomy (the CQC's three-tier detailed error type, with
     /// any local codes from --taxonomy): checked, then listed.
     ///
@@ -221,6 +255,10 @@ async fn run_register(
             output,
         } => register::export(&register, format, &filter, output.as_deref()).await,
         Command::Backup { path } => register::backup(&register, &path).await,
+        Command::Stats { period, by, format } =>
+            stats::stats(&register, &period, &by, format).await,
+        Command::Trends { period, by, format } =>
+            stats::trends(&register, &period, &by, format).await,
         Command::Report(args) => report::run(&register, args, actor).await,
         Command::Serve {
             bind,

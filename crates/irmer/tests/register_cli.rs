@@ -507,3 +507,144 @@ fn the_csv_export_goes_through_the_identifier_gate() {
     );
     assert!(!path.exists(), "a blocked export writes nothing");
 }
+
+/// Incidents in the financial year 2025 and either side of it, some coded.
+fn year_of_incidents() -> String {
+    let mut lines = Vec::new();
+    let ct = |reference: &str, discovered: &str, causes: &str| {
+        format!(
+            r#"{{"reference":"{reference}","nation":"england","discovered":"{discovered}","modality":"ct","exposure":"unintended","patient":{{"age_group":"adult"}},"errors":["human"],"dose":{{"unit":"mSv","intended":0.5,"received":6}},"causes":[{causes}]}}"#
+        )
+    };
+    lines.push(ct("Y-1", "2025-03-31", ""));
+    lines.push(ct(
+        "Y-2",
+        "2025-04-01",
+        r#""operator.patient-identification.wrong-patient","referrer.incorrect-referral.wrong-patient""#,
+    ));
+    lines.push(ct(
+        "Y-3",
+        "2025-06-15",
+        r#""operator.patient-identification.wrong-patient","operator.pre-exposure-checks.wrong-protocol""#,
+    ));
+    lines.push(ct("Y-4", "2026-03-31", ""));
+    lines.push(
+        r#"{"reference":"Y-5","nation":"wales","discovered":"2025-09-02","modality":"dental","exposure":"none","errors":["human"],"causes":["operator.pre-exposure-checks.wrong-protocol"]}"#
+            .to_owned(),
+    );
+    lines.push(ct("Y-6", "2026-04-01", ""));
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn stats_count_a_financial_year_by_cause_and_say_what_is_wrong() {
+    let reg = Register::new("stats");
+    let file = reg.file("year.jsonl", &year_of_incidents());
+    reg.ok(&["import", &file]);
+    let out = reg.ok(&[
+        "stats",
+        "--financial-year",
+        "2025",
+        "--by",
+        "cause-tier1",
+        "--format",
+        "json",
+    ]);
+    let stats: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(stats["from"], "2025-04-01");
+    assert_eq!(stats["to"], "2026-03-31");
+    assert_eq!(stats["by"], serde_json::json!(["cause-tier1"]));
+    let groups: Vec<(Value, u64, u64, u64)> = stats["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["key"]["cause-tier1"].clone(),
+                g["incidents"].as_u64().expect("n"),
+                g["notifiable"].as_u64().expect("n"),
+                g["near_misses"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    // Y-2 to Y-5: Y-3's two operator causes count once under the operator.
+    assert_eq!(
+        groups,
+        [
+            (Value::from("operator"), 3, 2, 1),
+            (Value::from("referrer"), 1, 1, 0),
+            (Value::Null, 1, 1, 0),
+        ]
+    );
+    assert_eq!(stats["total"]["incidents"], 4);
+    assert_eq!(stats["total"]["near_misses"], 1);
+    // The CSV and the table say the same.
+    let csv = reg.ok(&[
+        "stats",
+        "--from",
+        "2025-04-01",
+        "--to",
+        "2026-03-31",
+        "--by",
+        "nation",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        csv,
+        "nation,incidents,notifiable,voluntary,undetermined,not_notifiable,out_of_scope,near_misses\n\
+         england,3,3,0,0,0,0,0\nwales,1,0,0,0,1,0,1\ntotal,4,3,0,0,1,0,1\n"
+    );
+    let table = reg.ok(&["stats", "--financial-year", "2025", "--by", "cause-tier3"]);
+    assert!(
+        table.contains("Operator › Pre-exposure checks › Wrong protocol or settings selected"),
+        "{table}"
+    );
+    // The monthly series, every month present.
+    let out = reg.ok(&["trends", "--financial-year", "2025", "--format", "json"]);
+    let trends: Value = serde_json::from_str(&out).expect("json");
+    let series = trends["groups"][0]["series"].as_array().expect("series");
+    assert_eq!(series.len(), 12);
+    assert_eq!(
+        series[0],
+        serde_json::json!({"month": "2025-04", "count": 1})
+    );
+    assert_eq!(
+        series[11],
+        serde_json::json!({"month": "2026-03", "count": 1})
+    );
+    assert_eq!(trends["groups"][0]["verdict"], "common-cause");
+    assert!(trends["groups"][0]["mean"].is_number());
+    // Bad options: exit 2, the option named, what is accepted.
+    for (args, says) in [
+        (
+            &["stats", "--by", "colour"][..],
+            "unknown field \"colour\"; accepted: modality, sub-modality",
+        ),
+        (
+            &["stats", "--financial-year", "last"][..],
+            "--financial-year: \"last\" is not a year",
+        ),
+        (
+            &["stats", "--from", "2026-01-01", "--to", "2025-01-01"][..],
+            "--from: the start 2026-01-01 is after the end 2025-01-01",
+        ),
+        (
+            &["stats", "--from", "2026-02-30"][..],
+            "--from: \"2026-02-30\" is not a date",
+        ),
+        (
+            &["stats", "--financial-year", "2025", "--to", "2025-05-01"][..],
+            "--financial-year: give a financial year or --from and --to, not both",
+        ),
+        (
+            &["trends", "--by", "month"][..],
+            "--by: month is the series itself",
+        ),
+    ] {
+        let out = reg.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
