@@ -513,6 +513,25 @@ pub fn period(
     Ok((from, to))
 }
 
+/// The most months a trend may chart (20 years): a chart is drawn for
+/// people, and a longer series is a request to refuse, not to answer.
+pub const MOST_MONTHS: i32 = 240;
+
+/// Refuses a period too long to chart month by month.
+pub fn check_trend_period(from: CivilDate, to: CivilDate) -> Result<(), PeriodError> {
+    let index = |d: CivilDate| d.date().year() * 12 + i32::from(u8::from(d.date().month()));
+    let months = index(to) - index(from) + 1;
+    if months > MOST_MONTHS {
+        return Err(PeriodError {
+            option: "from",
+            message: format!(
+                "{months} months from {from} to {to}: a trend charts at most {MOST_MONTHS} months"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The financial year that holds `today`, from its start to its end.
 pub fn current_financial_year(today: CivilDate) -> (CivilDate, CivilDate) {
     let d = today.date();

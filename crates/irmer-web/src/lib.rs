@@ -33,6 +33,7 @@ pub mod pages;
 mod problem;
 pub mod server;
 mod shown_once;
+pub mod statistics;
 #[cfg(feature = "testclient")]
 pub mod testclient;
 
@@ -54,6 +55,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/incidents/{reference}/identity"),
     ("put", "/api/v1/incidents/{reference}/identity"),
     ("get", "/api/v1/deadlines"),
+    ("get", "/api/v1/statistics"),
+    ("get", "/api/v1/trends"),
     ("get", "/api/v1/deadlines.ics"),
     ("get", "/calendar/{file}"),
     ("get", "/api/v1/openapi.json"),
@@ -85,6 +88,8 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
             get(identity::<S>).put(set_identity::<S>),
         )
         .route("/api/v1/deadlines", get(deadlines::<S>))
+        .route("/api/v1/statistics", get(statistics_json::<S>))
+        .route("/api/v1/trends", get(trends_json::<S>))
         .route("/api/v1/deadlines.ics", get(calendar::<S>))
         .route("/calendar/{file}", get(calendar_feed::<S>))
         .route("/api/v1/openapi.json", get(openapi_json::<S>))
@@ -688,6 +693,40 @@ async fn deadlines<S: Store + AccountStore>(
     let mut body = summary_page(register, &params, &filter, Sort::NextDue).await?;
     body["today"] = json!(today);
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The year's counts (by default the current financial year), within the
+/// caller's scope.
+async fn statistics_json<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params = query(raw.as_deref(), &statistics::PARAMETERS)?;
+    let today = app.register.today();
+    let asked = statistics::asked(
+        &params,
+        today,
+        irmer_stats::tally::current_financial_year(today),
+    )?;
+    let stats = statistics::count(&app, user.scope(), &asked).await?;
+    Ok(json_response(StatusCode::OK, &stats))
+}
+
+/// The monthly series and control charts (by default the last 24 months).
+async fn trends_json<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    ApiUser(user): ApiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params = query(raw.as_deref(), &statistics::PARAMETERS)?;
+    let today = app.register.today();
+    let asked = statistics::asked(&params, today, irmer_stats::tally::last_24_months(today))?;
+    let groups = statistics::trends(&app, user.scope(), &asked).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"from": asked.from, "to": asked.to, "by": asked.by, "groups": groups}),
+    ))
 }
 
 async fn calendar<S: Store + AccountStore>(

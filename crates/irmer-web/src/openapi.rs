@@ -332,6 +332,55 @@ fn code_pattern() -> String {
     format!("^([MEVCmevc]?({}))?$", codes.join("|"))
 }
 
+/// The counts of a group, as the statistics name them.
+const COUNTS: [&str; 7] = [
+    "incidents",
+    "notifiable",
+    "voluntary",
+    "undetermined",
+    "not_notifiable",
+    "out_of_scope",
+    "near_misses",
+];
+
+fn stat_fields() -> Value {
+    names(
+        &irmer_stats::tally::Field::ALL,
+        irmer_stats::tally::Field::as_str,
+    )
+}
+
+/// A group's key: a value of each field grouped by, null for none.
+fn stat_key() -> Value {
+    json!({"type": "object", "description": "The value of each field grouped by (a modality's, code's or cause's name as data; a site's or department's name; YYYY-MM for a month); null where the incident has none.", "additionalProperties": {"type": ["string", "null"]}})
+}
+
+/// The period and grouping parameters of statistics and trends.
+fn period_params() -> Value {
+    json!([
+        query_param(
+            "financial_year",
+            "A financial year by the year it starts in (2025: 1 April 2025 to 31 March 2026); not with from or to.",
+            json!({"type": "string", "pattern": "^[0-9]{4}$"})
+        ),
+        query_param(
+            "from",
+            "The first day of discovery (YYYY-MM-DD).",
+            json!({"type": "string", "format": "date", "pattern": DATE})
+        ),
+        query_param(
+            "to",
+            "The last day of discovery (YYYY-MM-DD); today when only from is given.",
+            json!({"type": "string", "format": "date", "pattern": DATE})
+        ),
+        query_param(
+            "by",
+            "Fields to group by, comma-separated.",
+            list_pattern(&stat_fields(), "modality,cause-tier1")
+        )
+    ])
+}
+
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
 }
@@ -567,6 +616,24 @@ fn written() -> Value {
                 ],
                 "responses": {"200": ok("A page of the incidents due, soonest first.", "Deadlines")}
             }},
+            "/api/v1/statistics": {"get": {
+                "summary": "The year's counts: incidents discovered in a period, grouped, within the caller's scope",
+                "description": "By default the current financial year (1 April to 31 March). An incident with several codes or causes counts once in each of its groups and once in the total; near misses (exposure none) and each outcome are counted apart.",
+                "parameters": period_params(),
+                "responses": {
+                    "200": ok("The counts of each group and the total.", "Statistics"),
+                    "400": problem("An unknown field, a year that is not a year, a date that is not a date, from after to, or a year with dates; names the parameter.")
+                }
+            }},
+            "/api/v1/trends": {"get": {
+                "summary": "Monthly counts as XmR control charts, with their special-cause signals",
+                "description": "By default the last 24 months. The mean, the process limits (the mean ± 2.66 × the mean moving range) and each point a rule marks: outside-limits, run (7 on one side of the mean), trend (6 rising or falling), two-of-three (2 of 3 beyond two thirds of the way to a limit). At most 240 months.",
+                "parameters": period_params(),
+                "responses": {
+                    "200": ok("One chart for all incidents, or one a group.", "Trends"),
+                    "400": problem("As for statistics; also month as a field, or more than 240 months.")
+                }
+            }},
             "/api/v1/deadlines.ics": {"get": {
                 "summary": "The pending deadlines as an iCalendar feed to subscribe to",
                 "responses": {"200": {"description": "text/calendar, one all-day event per pending deadline (reference and codes only).", "content": {"text/calendar": {"schema": {"type": "string"}}}}}
@@ -669,6 +736,24 @@ fn written() -> Value {
                 "total": {"type": ["integer", "null"], "description": "With total=true: how many match in all."},
                 "limit": {"type": "integer"}, "offset": {"type": "integer"},
                 "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last."}}},
+            "Statistics": {"type": "object", "required": ["from", "to", "by", "groups", "total"], "properties": {
+                "from": {"type": "string", "format": "date", "pattern": DATE},
+                "to": {"type": "string", "format": "date", "pattern": DATE},
+                "by": {"type": "array", "items": {"enum": stat_fields()}},
+                "groups": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/Counts"}, {"type": "object", "required": ["key"], "properties": {"key": stat_key()}}]}},
+                "total": {"$ref": "#/components/schemas/Counts"}}},
+            "Counts": {"type": "object", "required": COUNTS, "properties": COUNTS.iter().map(|c| ((*c).to_owned(), json!({"type": "integer", "minimum": 0}))).collect::<serde_json::Map<String, Value>>()},
+            "Trends": {"type": "object", "required": ["from", "to", "by", "groups"], "properties": {
+                "from": {"type": "string", "format": "date", "pattern": DATE},
+                "to": {"type": "string", "format": "date", "pattern": DATE},
+                "by": {"type": "array", "items": {"enum": stat_fields()}},
+                "groups": {"type": "array", "items": {"type": "object", "required": ["key", "series", "mean", "upper_limit", "lower_limit", "signals", "verdict"], "properties": {
+                    "key": stat_key(),
+                    "series": {"type": "array", "items": {"type": "object", "required": ["month", "count"], "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "count": {"type": "integer", "minimum": 0}}}},
+                    "mean": {"type": "number"}, "upper_limit": {"type": "number"}, "lower_limit": {"type": "number", "description": "May be below zero: shown as calculated."},
+                    "signals": {"type": "array", "items": {"type": "object", "required": ["month", "rule", "direction"], "properties": {
+                        "month": {"type": "string"}, "rule": {"enum": ["outside-limits", "run", "trend", "two-of-three"]}, "direction": {"enum": ["high", "low"]}}}},
+                    "verdict": {"enum": ["too-few-points", "common-cause", "concern", "improvement"]}}}}}},
             "Amendment": {"type": "object", "required": ["version", "reason", "patch"], "additionalProperties": false, "properties": {
                 "version": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."},
                 "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S", "description": "Why; kept in the history (not only white space)."},

@@ -41,6 +41,7 @@ crate::on_both_backends!(
     stateless_assessment,
     who_the_incident_is_about,
     causes_are_codes_of_the_taxonomy,
+    statistics_and_trends,
 );
 
 fn recording_and_bad_input(addr: &Server) {
@@ -549,4 +550,108 @@ fn the_openapi_document_is_a_snapshot() {
         stored == current,
         "the OpenAPI document changed: review the diff, then run UPDATE_SNAPSHOTS=1 cargo test -p irmer-web to accept it"
     );
+}
+
+fn statistics_and_trends(addr: &Server) {
+    let coded = |reference: &str, discovered: &str, causes: serde_json::Value| {
+        let mut v = ct(reference, discovered);
+        v["causes"] = causes;
+        let r = call(addr, "POST", "/api/v1/incidents", &v.to_string());
+        assert_eq!(r.status, 201, "{}", r.body);
+    };
+    coded(
+        "ST-1",
+        "2026-01-10",
+        json!(["operator.patient-identification.wrong-patient"]),
+    );
+    coded(
+        "ST-2",
+        "2026-02-11",
+        json!([
+            "operator.pre-exposure-checks.wrong-protocol",
+            "equipment.fault.software"
+        ]),
+    );
+    coded("ST-3", "2025-03-30", json!([]));
+    let near = irmer_store::testsuite::near_miss("ST-4", "2026-02-12").to_string();
+    assert_eq!(call(addr, "POST", "/api/v1/incidents", &near).status, 201);
+
+    // By default the current financial year (today is 2026-03-01).
+    let r = call(addr, "GET", "/api/v1/statistics?by=cause-tier1", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = r.json();
+    assert_eq!(
+        (s["from"].clone(), s["to"].clone()),
+        (json!("2025-04-01"), json!("2026-03-31"))
+    );
+    let groups: Vec<(serde_json::Value, u64)> = s["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["key"]["cause-tier1"].clone(),
+                g["incidents"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (json!("equipment"), 1),
+            (json!("operator"), 2),
+            (json!(null), 1)
+        ]
+    );
+    assert_eq!(s["total"]["incidents"], 3);
+    assert_eq!(s["total"]["near_misses"], 1);
+    assert_eq!(s["total"]["notifiable"], 2);
+    let s = call(
+        addr,
+        "GET",
+        "/api/v1/statistics?from=2025-03-01&to=2025-03-31&by=modality,nation",
+        "",
+    )
+    .json();
+    assert_eq!(
+        s["groups"],
+        json!([{"key": {"modality": "ct", "nation": "england"}, "incidents": 1,
+        "notifiable": 1, "voluntary": 0, "undetermined": 0, "not_notifiable": 0, "out_of_scope": 0, "near_misses": 0}])
+    );
+
+    // Trends: every month of the period, its chart and signals.
+    let t = call(
+        addr,
+        "GET",
+        "/api/v1/trends?from=2025-03-01&to=2026-02-28",
+        "",
+    )
+    .json();
+    let series = t["groups"][0]["series"].as_array().expect("series");
+    assert_eq!(series.len(), 12);
+    let counts: Vec<u64> = series
+        .iter()
+        .map(|p| p["count"].as_u64().expect("n"))
+        .collect();
+    assert_eq!(counts, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
+    assert!(t["groups"][0]["verdict"].is_string());
+
+    // Bad parameters: 400 naming the parameter.
+    for (query, field) in [
+        ("/api/v1/statistics?by=colour", "by"),
+        ("/api/v1/statistics?financial_year=20x5", "financial_year"),
+        ("/api/v1/statistics?from=2026-01-01&to=2025-01-01", "from"),
+        ("/api/v1/statistics?from=2026-02-30", "from"),
+        (
+            "/api/v1/statistics?financial_year=2025&to=2026-01-01",
+            "financial_year",
+        ),
+        ("/api/v1/statistics?colour=red", "colour"),
+        ("/api/v1/trends?by=month", "by"),
+        ("/api/v1/trends?from=1900-01-01&to=2026-01-01", "from"),
+    ] {
+        let r = call(addr, "GET", query, "");
+        assert_eq!(r.status, 400, "{query}: {}", r.body);
+        assert_eq!(r.json()["field"], field, "{query}: {}", r.body);
+    }
 }

@@ -134,6 +134,10 @@ pub async fn trends<S: Store + AccountStore>(
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    if let Err(e) = tally::check_trend_period(period.0, period.1) {
+        eprintln!("irmer: --{}: {e}", e.option);
+        return Ok(ExitCode::from(2));
+    }
     let mut fields = by.to_vec();
     fields.push(Field::Month);
     let stats = match counted(register, period, &fields).await {
