@@ -21,6 +21,7 @@ pub enum Section {
     Report,
     Register,
     Deadlines,
+    Statistics,
     Admin,
     Account,
     None,
@@ -56,6 +57,7 @@ pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Mar
                                     }
                                     (link("/incidents", "Register", Section::Register))
                                     (link("/deadlines", "Deadlines", Section::Deadlines))
+                                    (link("/statistics", "Statistics", Section::Statistics))
                                     @if user.may(Action::Administer) {
                                         (link("/admin", "Administration", Section::Admin))
                                     }

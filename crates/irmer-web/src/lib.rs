@@ -24,6 +24,7 @@ use irmer_store::{Filter, Owner, Sort, Store};
 use serde_json::{Value, json};
 
 pub mod app;
+mod charts;
 mod dates;
 mod form;
 mod html;

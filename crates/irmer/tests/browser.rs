@@ -841,6 +841,27 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     browser.wait_for("Say why the incident is reopened");
     check(&browser, &engine, "reopen without a reason", &mut seen);
 
+    // Statistics and trends: the charts, their tables, a bad period.
+    at(
+        "statistics?by=cause-tier1&by=modality",
+        "Incidents by duty holder",
+        "statistics by cause and modality",
+        &mut seen,
+    );
+    at(
+        "statistics?from=2026-02-01&to=2026-01-01",
+        "There is a problem",
+        "statistics, a bad period",
+        &mut seen,
+    );
+    at("trends", "All incidents", "trends", &mut seen);
+    at(
+        "trends?by=modality",
+        "The figures of this chart",
+        "trends by modality",
+        &mut seen,
+    );
+
     // Administration, page by page; a new user's one-time password.
     at("admin", "Administration", "administration", &mut seen);
     at(

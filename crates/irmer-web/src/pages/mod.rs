@@ -2,7 +2,7 @@
 //! JavaScript. One module a feature: [`sign_in`] (and passwords),
 //! [`dashboard`], [`reporting`] an incident, the [`incident`] page and its
 //! steps, the coding of its [`causes`], the [`notification`] summary, the
-//! [`register`] with its CSV,
+//! [`register`] with its CSV, the [`statistics`] and trends,
 //! [`admin`]istration, [`tokens`], [`identity`] and the
 //! [`investigation_report`].
 //!
@@ -36,6 +36,7 @@ mod notification;
 mod register;
 mod reporting;
 mod sign_in;
+mod statistics;
 mod tokens;
 
 pub use error::PageError;
@@ -104,6 +105,8 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/report/preview", post(reporting::preview::<S>))
         .route("/incidents", get(register::register_page::<S>))
         .route("/deadlines", get(register::deadlines_page::<S>))
+        .route("/statistics", get(statistics::statistics_page::<S>))
+        .route("/trends", get(statistics::trends_page::<S>))
         .route(
             "/deadlines/calendar",
             post(register::make_calendar_link::<S>),

@@ -15,4 +15,5 @@ mod register;
 mod reporting;
 mod roles;
 mod sign_in;
+mod statistics;
 mod tokens;

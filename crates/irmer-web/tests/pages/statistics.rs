@@ -1,0 +1,99 @@
+//! The Statistics and Trends pages: the counts of what the user may see,
+//! each chart with its description and table, a bad period named.
+
+use crate::helpers::*;
+
+crate::on_both_backends!(the_year_and_its_trends_in_the_browser);
+
+fn the_year_and_its_trends_in_the_browser(server: &Server) {
+    let mut rep = signed_in(server, "rep");
+    report(&mut rep);
+    let near = irmer_store::testsuite::near_miss("NM-1", "2026-02-12").to_string();
+    assert_eq!(
+        server
+            .api("api-test", "POST", "/api/v1/incidents", &near)
+            .status,
+        201
+    );
+    let mut aud = signed_in(server, "aud");
+    let page = aud.get("/statistics?by=department");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page.body;
+    assert!(body.contains("<strong>2</strong>incidents"), "{body}");
+    assert!(body.contains("<strong>1</strong>near misses"), "{body}");
+    assert!(body.contains("<strong>1</strong>notifiable"), "{body}");
+    // The bar chart names itself and the table gives each figure.
+    assert!(body.contains("<svg class=\"chart\""), "{body}");
+    assert!(body.contains("<title id=\"by-group-title\">Incidents by department</title>"));
+    assert!(
+        body.contains("<th scope=\"row\" data-label=\"Department\">Radiology (Royal Infirmary)</th><td data-label=\"Incidents\">1</td><td data-label=\"Notifiable\">1</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(">No department</th><td data-label=\"Incidents\">1</td>"),
+        "{body}"
+    );
+    // The navigation marks the section.
+    assert!(body.contains("<a href=\"/statistics\" aria-current=\"page\">Statistics</a>"));
+    // Another department's investigator counts none of them.
+    let mut inv2 = signed_in(server, "inv2");
+    let theirs = inv2.get("/statistics").body;
+    assert!(theirs.contains("<strong>0</strong>incidents"), "{theirs}");
+    // A bad period is named.
+    let bad = aud.get("/statistics?financial_year=next");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains(
+            "<a href=\"#f-financial-year\">Financial year: &quot;next&quot; is not a year"
+        ),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body
+            .contains("aria-describedby=\"f-financial-year-error\"")
+    );
+    let bad = aud.get("/statistics?from=2026-02-01&to=2026-01-01");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body
+            .contains("<a href=\"#f-from\">From: the start 2026-02-01 is after the end 2026-01-01"),
+        "{}",
+        bad.body
+    );
+    let bad = aud.get("/trends?from=1990-01-01&to=2026-01-01");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("a trend charts at most 240 months"),
+        "{}",
+        bad.body
+    );
+    // Trends: every month, the chart, its verdict and its figures.
+    let page = aud.get("/trends?from=2025-03-01&to=2026-02-28");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = page.body;
+    assert!(
+        body.contains("<h2 id=\"trend-0-heading\">All incidents</h2>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<th scope=\"row\">February 2026</th><td>2</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<th scope=\"row\">March 2025</th><td>0</td>"),
+        "{body}"
+    );
+    assert!(body.contains("Common cause variation") || body.contains("Special cause"));
+    assert!(body.contains("<desc id=\"trend-0-desc\">Control chart of incidents a month from March 2025 to February 2026: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2."), "{body}");
+    let by = aud.get("/trends?by=modality").body;
+    assert!(
+        by.contains(">CT</h2>") && by.contains(">Dental</h2>"),
+        "{by}"
+    );
+    // The form keeps what was asked.
+    assert!(
+        by.contains("<option value=\"modality\" selected>Modality</option>"),
+        "{by}"
+    );
+}
