@@ -3,6 +3,10 @@
 //! - `irmer-bench generate N [SEED]`: N incidents as JSON Lines on standard
 //!   output, mixing every modality, exposure kind and nation, with the
 //!   facts each category's criteria read. Deterministic for a seed.
+//! - `irmer-bench generate-register N [SEED]`: the same mix for a
+//!   register's statistics: discovered from April 2023 to November 2026,
+//!   about 7 in 10 coded with one or two causes of the shipped taxonomy
+//!   (a few causes far commoner than the rest, as in the national reports).
 //! - `irmer-bench parse FILE`: reads FILE line by line and parses every
 //!   incident exactly as `irmer assess` does, without assessing or printing;
 //!   prints the time and the rate.
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
     {
         ["generate", n] => generate(n, "1"),
         ["generate", n, seed] => generate(n, seed),
+        ["generate-register", n] => generate_register(n, "1"),
+        ["generate-register", n, seed] => generate_register(n, seed),
         ["parse", file] => time(file, false),
         ["assess", file] => time(file, true),
         ["load", rest @ ..] => load_args(rest),
@@ -113,6 +119,57 @@ fn generate(n: &str, seed: &str) -> Result<(), String> {
     for k in 0..n {
         line.clear();
         incident(&mut rng, k, &mut line);
+        line.push('\n');
+        if out.write_all(line.as_bytes()).is_err() {
+            return Ok(()); // closed pipe
+        }
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn generate_register(n: &str, seed: &str) -> Result<(), String> {
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("N must be a whole number, found {n:?}"))?;
+    let seed: u64 = seed
+        .parse()
+        .map_err(|_| format!("SEED must be a whole number, found {seed:?}"))?;
+    let causes: Vec<String> = irmer_stats::taxonomy::Taxonomy::shipped()
+        .map_err(|e| e.to_string())?
+        .tier(3)
+        .map(|e| e.code.clone())
+        .collect();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout);
+    let mut line = String::with_capacity(640);
+    // April 2023 to November 2026: 44 months.
+    for k in 0..n {
+        line.clear();
+        incident(&mut rng, k, &mut line);
+        let month = rng.below(44);
+        let (year, month) = (2023 + (month + 3) / 12, (month + 3) % 12 + 1);
+        let date = format!("{year}-{month:02}-{:02}", 1 + rng.below(28));
+        if let Some(at) = line.find(r#""discovered":""#) {
+            let start = at + r#""discovered":""#.len();
+            line.replace_range(start..start + 10, &date);
+        }
+        if rng.below(10) < 7 {
+            // Skewed: the square of a uniform pick favours the first codes.
+            let mut pick = || {
+                let n = causes.len() as u64;
+                let i = rng.below(n) * rng.below(n) / n;
+                causes[i as usize].as_str()
+            };
+            let first = pick();
+            let second = pick();
+            line.pop(); // the closing brace
+            if rng.below(3) == 0 && second != first {
+                let _ = write!(line, r#","causes":["{first}","{second}"]}}"#);
+            } else {
+                let _ = write!(line, r#","causes":["{first}"]}}"#);
+            }
+        }
         line.push('\n');
         if out.write_all(line.as_bytes()).is_err() {
             return Ok(()); // closed pipe

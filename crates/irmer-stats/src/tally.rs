@@ -117,12 +117,17 @@ pub const fn category_id(category: ExposureCategory) -> &'static str {
     }
 }
 
-/// What the statistics read of one incident (the register's narrow
-/// columns; no facts document is parsed).
+/// What the statistics read of `count` incidents alike in every column
+/// the tally [`needs`](Tally::needs) (the register's narrow columns,
+/// counted by the database; no facts document is parsed). A column not
+/// needed is left empty (`None`, `""`) and never read.
 #[derive(Clone, Copy, Debug)]
 pub struct Row<'a> {
-    pub discovered: CivilDate,
-    pub modality: Modality,
+    /// How many incidents this row stands for.
+    pub count: u64,
+    /// The month discovered, `YYYY-MM`.
+    pub month: &'a str,
+    pub modality: Option<Modality>,
     pub nation: &'a str,
     pub outcome: Outcome,
     pub exposure: ExposureKind,
@@ -131,6 +136,18 @@ pub struct Row<'a> {
     /// Tier-3 cause codes, space-separated.
     pub causes: &'a str,
     pub department: Option<i64>,
+}
+
+/// The columns a tally reads beside the outcome and the exposure (always
+/// read): a backend groups by these and counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub month: bool,
+    pub modality: bool,
+    pub nation: bool,
+    pub codes: bool,
+    pub causes: bool,
+    pub department: bool,
 }
 
 /// The counts of one group (or the total).
@@ -151,16 +168,17 @@ pub struct Counts {
 
 impl Counts {
     fn add(&mut self, row: &Row<'_>) {
-        self.incidents += 1;
+        let n = row.count;
+        self.incidents += n;
         match row.outcome {
-            Outcome::Notifiable => self.notifiable += 1,
-            Outcome::Voluntary => self.voluntary += 1,
-            Outcome::Undetermined => self.undetermined += 1,
-            Outcome::NotNotifiable => self.not_notifiable += 1,
-            Outcome::OutOfScope => self.out_of_scope += 1,
+            Outcome::Notifiable => self.notifiable += n,
+            Outcome::Voluntary => self.voluntary += n,
+            Outcome::Undetermined => self.undetermined += n,
+            Outcome::NotNotifiable => self.not_notifiable += n,
+            Outcome::OutOfScope => self.out_of_scope += n,
         }
         if row.exposure == ExposureKind::None {
-            self.near_misses += 1;
+            self.near_misses += n;
         }
     }
 }
@@ -244,7 +262,20 @@ impl<'p> Tally<'p> {
         }
     }
 
-    /// Counts one incident: once in the total, once in each of its groups
+    /// The columns this tally reads.
+    pub fn needs(&self) -> Needs {
+        let has = |f: &[Field]| self.by.iter().any(|b| f.contains(b));
+        Needs {
+            month: has(&[Field::Month]),
+            modality: has(&[Field::Modality, Field::SubModality, Field::Category]),
+            nation: has(&[Field::Nation]),
+            codes: has(&[Field::Code]),
+            causes: has(&[Field::CauseTier1, Field::CauseTier2, Field::CauseTier3]),
+            department: has(&[Field::Site, Field::Department]),
+        }
+    }
+
+    /// Counts a row's incidents: once in the total, once in each of its groups
     /// (no groups when grouped by nothing).
     /// The cause tiers of a key come from one cause (an incident coded
     /// "operator › identification" and "referrer › referral" is not
@@ -341,12 +372,12 @@ fn value_of(
     };
     let place = || row.department.and_then(|d| places.get(&d));
     match field {
-        Field::Modality => Some(row.modality.as_str().to_owned()),
-        Field::SubModality => Some(SubModality::of(row.modality).as_str().to_owned()),
-        Field::Category => Some(category_id(row.modality.category()).to_owned()),
+        Field::Modality => row.modality.map(|m| m.as_str().to_owned()),
+        Field::SubModality => row.modality.map(|m| SubModality::of(m).as_str().to_owned()),
+        Field::Category => row.modality.map(|m| category_id(m.category()).to_owned()),
         Field::Outcome => Some(row.outcome.as_str().to_owned()),
         Field::Nation => Some(row.nation.to_owned()),
-        Field::Month => Some(month_of(row.discovered)),
+        Field::Month => Some(row.month.to_owned()),
         Field::Code => code.map(str::to_owned),
         Field::CauseTier1 => cause_to(1),
         Field::CauseTier2 => cause_to(2),
@@ -714,10 +745,11 @@ mod tests {
         CivilDate::parse(text).expect("a date")
     }
 
-    fn row<'a>(discovered: &str, codes: &'a str, causes: &'a str) -> Row<'a> {
+    fn row<'a>(discovered: &'a str, codes: &'a str, causes: &'a str) -> Row<'a> {
         Row {
-            discovered: date(discovered),
-            modality: Modality::Ct,
+            count: 1,
+            month: &discovered[..7],
+            modality: Some(Modality::Ct),
             nation: "england",
             outcome: if codes.is_empty() {
                 Outcome::NotNotifiable

@@ -13,9 +13,7 @@ use std::time::Duration;
 use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::Scope;
-use irmer_store::columns::{
-    self, COLUMNS, EVENTS_OF, NARROW, STAT_COLUMNS, SUMMARY_COLUMNS, WHOLE, corrupt,
-};
+use irmer_store::columns::{self, COLUMNS, EVENTS_OF, NARROW, SUMMARY_COLUMNS, WHOLE, corrupt};
 use irmer_store::report::ReportRow;
 use irmer_store::{
     Change, Event, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError, Stored,
@@ -732,11 +730,14 @@ impl Store for SqliteStore {
         tally: &mut irmer_stats::tally::Tally<'_>,
     ) -> Result<(), StoreError> {
         use futures_util::TryStreamExt;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {STAT_COLUMNS} FROM incidents"));
+        let needs = tally.needs();
+        let (select, group_by) = columns::tally_select(needs, "substr(discovered, 1, 7)");
+        let mut q = QueryBuilder::<Sqlite>::new(select);
         push_filter(&mut q, filter);
+        q.push(group_by);
         let mut rows = q.build().fetch(&self.reader);
         while let Some(row) = rows.try_next().await.map_err(backend)? {
-            columns::tally_row(&Columns(&row), tally)?;
+            columns::tally_row(&Columns(&row), needs, tally)?;
         }
         Ok(())
     }

@@ -44,27 +44,81 @@ pub const COLUMNS: &str = "reference, version, status, incident_documents.facts 
     guidance, outcome, codes, notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes, created_at, updated_at,
     department_id, reported_by";
 
-/// The columns the statistics read (the narrow table only).
-pub const STAT_COLUMNS: &str =
-    "discovered, modality, nation, outcome, exposure, codes, causes, department_id";
+/// The statistics' query: the columns `needs` names, the outcome and the
+/// exposure, and how many incidents share them (`n`), grouped by the
+/// database, from the narrow table only; `month` is the backend's
+/// expression for a date's `YYYY-MM`. The caller adds the filter and
+/// then [`tally_group_by`].
+pub fn tally_select(needs: irmer_stats::tally::Needs, month: &str) -> (String, String) {
+    // The exposure first: grouped by the outcome first, SQLite's planner
+    // walks the whole outcome index in order (every incident, 90 ms for
+    // 100,000) rather than the period's range of the discovered index and
+    // a sort (50 ms). No index starts with the exposure.
+    let mut columns: Vec<String> = vec!["exposure".into(), "outcome".into()];
+    if needs.month {
+        columns.push(format!("{month} AS month"));
+    }
+    for (wanted, column) in [
+        (needs.modality, "modality"),
+        (needs.nation, "nation"),
+        (needs.codes, "codes"),
+        (needs.causes, "causes"),
+        (needs.department, "department_id"),
+    ] {
+        if wanted {
+            columns.push(column.into());
+        }
+    }
+    let group: Vec<&str> = columns
+        .iter()
+        .map(|c| c.rsplit(" AS ").next().unwrap_or(c))
+        .collect();
+    (
+        format!(
+            "SELECT {}, COUNT(*) AS n FROM incidents",
+            columns.join(", ")
+        ),
+        format!(" GROUP BY {}", group.join(", ")),
+    )
+}
 
-/// Counts one row of [`STAT_COLUMNS`] into `tally`.
+/// Counts one row of [`tally_select`] into `tally`.
 pub fn tally_row(
     row: &impl Columns,
+    needs: irmer_stats::tally::Needs,
     tally: &mut irmer_stats::tally::Tally<'_>,
 ) -> Result<(), StoreError> {
-    let nation = row.text("nation")?;
-    let codes = row.text("codes")?;
-    let causes = row.text("causes")?;
+    let text = |wanted: bool, column: &str| -> Result<String, StoreError> {
+        if wanted {
+            row.text(column)
+        } else {
+            Ok(String::new())
+        }
+    };
+    let month = text(needs.month, "month")?;
+    let nation = text(needs.nation, "nation")?;
+    let codes = text(needs.codes, "codes")?;
+    let causes = text(needs.causes, "causes")?;
+    let modality = if needs.modality {
+        Some(parsed(row, "modality", Modality::parse)?)
+    } else {
+        None
+    };
+    let department = if needs.department {
+        row.opt_int("department_id")?
+    } else {
+        None
+    };
     tally.add(&irmer_stats::tally::Row {
-        discovered: row.date("discovered")?,
-        modality: parsed(row, "modality", Modality::parse)?,
+        count: u64::try_from(row.int("n")?).unwrap_or(0),
+        month: &month,
+        modality,
         nation: &nation,
         outcome: parsed(row, "outcome", Outcome::parse)?,
         exposure: parsed(row, "exposure", ExposureKind::parse)?,
         codes: &codes,
         causes: &causes,
-        department: row.opt_int("department_id")?,
+        department,
     });
     Ok(())
 }

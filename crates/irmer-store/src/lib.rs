@@ -394,9 +394,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         row: &report::ReportRow,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Counts every incident the filter selects into `tally`, reading the
-    /// narrow columns only ([`columns::STAT_COLUMNS`]), a row at a time:
-    /// memory does not grow with the number of incidents.
+    /// Counts every incident the filter selects into `tally`: the database
+    /// groups the narrow columns the tally needs and counts
+    /// ([`columns::tally_select`]), and the rows (one per combination of
+    /// values, not per incident) stream in: memory does not grow with the
+    /// number of incidents.
     fn tally(
         &self,
         filter: &Filter,
