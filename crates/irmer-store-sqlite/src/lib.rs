@@ -435,6 +435,12 @@ fn push_filter(q: &mut QueryBuilder<'_, Sqlite>, filter: &Filter) {
             .push_bind(code.clone())
             .push(")");
     }
+    if let Some(cause) = &filter.cause {
+        // Whole codes only ("A" does not match "AB").
+        q.push(" AND (' ' || causes || ' ') LIKE ")
+            .push_bind(irmer_store::word_pattern(cause))
+            .push(" ESCAPE '\\'");
+    }
     if let Some(from) = filter.discovered_from {
         q.push(" AND discovered >= ").push_bind(from.to_string());
     }

@@ -32,6 +32,7 @@ pub mod register;
 pub mod report;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
+pub mod theme;
 
 /// What can go wrong in a backend.
 #[derive(Debug, thiserror::Error)]
@@ -117,10 +118,14 @@ pub enum EventKind {
     ReportExported,
     /// A closed incident opened again, with the reason.
     Reopen,
+    /// A theme decided (code M): confirmed (the facts' `theme` set, so the
+    /// engine adds M) or dismissed, with the cause, the incidents it was
+    /// shared with and the reason.
+    Theme,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -132,6 +137,7 @@ impl EventKind {
         EventKind::IdentityChanged,
         EventKind::ReportExported,
         EventKind::Reopen,
+        EventKind::Theme,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -147,6 +153,7 @@ impl EventKind {
             EventKind::IdentityChanged => "identity-changed",
             EventKind::ReportExported => "report-exported",
             EventKind::Reopen => "reopen",
+            EventKind::Theme => "theme",
         }
     }
 
@@ -234,6 +241,8 @@ pub struct Filter {
     pub outcome: Vec<Outcome>,
     /// A notification code, exact (`2.2`, `M2.1`).
     pub code: Option<String>,
+    /// A coded cause (a tier-3 code of the taxonomy), exact.
+    pub cause: Option<String>,
     pub discovered_from: Option<CivilDate>,
     pub discovered_to: Option<CivilDate>,
     /// Only incidents with a deadline still to meet that is before this day
@@ -266,6 +275,12 @@ pub fn like_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+/// The LIKE pattern that finds a whole code in a space-separated list
+/// kept with a space before and after (`' ' || causes || ' '`).
+pub fn word_pattern(code: &str) -> String {
+    like_pattern(&format!(" {code} "))
 }
 
 /// How a list is ordered.

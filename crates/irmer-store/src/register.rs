@@ -582,6 +582,31 @@ impl<S: Store> Register<S> {
         reason: &str,
         actor: &str,
     ) -> Result<IncidentRecord, RegisterError> {
+        let edit = Edit {
+            expected_version,
+            patch,
+            reason,
+            actor,
+        };
+        self.amend_as(reference, edit, EventKind::FactsChanged, None)
+            .await
+    }
+
+    /// [`Register::amend`], recorded as an event of `kind` whose data is
+    /// `data` (the patch itself when `None`).
+    pub(crate) async fn amend_as(
+        &self,
+        reference: &str,
+        edit: Edit<'_>,
+        kind: EventKind,
+        data: Option<String>,
+    ) -> Result<IncidentRecord, RegisterError> {
+        let Edit {
+            expected_version,
+            patch,
+            reason,
+            actor,
+        } = edit;
         let actor = actor_name(actor)?;
         let reason = reason_text(reason)?;
         if patch.get("reference").is_some() {
@@ -610,9 +635,9 @@ impl<S: Store> Register<S> {
                 seq: expected_version + 1,
                 at: self.now(),
                 actor: actor.to_owned(),
-                kind: EventKind::FactsChanged,
+                kind,
                 reason: Some(reason.to_owned()),
-                data: patch.to_string(),
+                data: data.unwrap_or_else(|| patch.to_string()),
                 changes: to_json(&changes),
                 facts: Some(state.facts.clone()),
                 assessment: None,
@@ -743,15 +768,8 @@ impl<S: Store> Register<S> {
         }
         check_free_text("comment", text)?;
         let data = serde_json::json!({ "comment": text }).to_string();
-        self.append_aside(
-            reference,
-            actor,
-            EventKind::Comment,
-            data,
-            "[]".into(),
-            None,
-        )
-        .await
+        self.append_aside(reference, actor, Aside::new(EventKind::Comment, data))
+            .await
     }
 
     /// The identity kept apart (patient, staff), if one was recorded.
@@ -796,10 +814,11 @@ impl<S: Store> Register<S> {
         self.append_aside(
             reference,
             actor,
-            EventKind::IdentityChanged,
-            "{}".into(),
-            to_json(&changes),
-            Some(to_json(&new)),
+            Aside {
+                changes: to_json(&changes),
+                identity: Some(to_json(&new)),
+                ..Aside::new(EventKind::IdentityChanged, "{}".into())
+            },
         )
         .await
     }
@@ -811,11 +830,15 @@ impl<S: Store> Register<S> {
         &self,
         reference: &str,
         actor: &str,
-        kind: EventKind,
-        data: String,
-        changes: String,
-        identity: Option<String>,
+        aside: Aside,
     ) -> Result<IncidentRecord, RegisterError> {
+        let Aside {
+            kind,
+            reason,
+            data,
+            changes,
+            identity,
+        } = aside;
         let _writing = self.counts.writing();
         for _ in 0..5 {
             let current = self.get(reference).await?;
@@ -833,7 +856,7 @@ impl<S: Store> Register<S> {
                     at: self.now(),
                     actor: actor.to_owned(),
                     kind,
-                    reason: None,
+                    reason: reason.clone(),
                     data: data.clone(),
                     changes: changes.clone(),
                     facts: None,
@@ -1201,6 +1224,36 @@ fn reason_text(reason: &str) -> Result<&str, RegisterError> {
     Ok(reason)
 }
 
+/// A change of facts as a writer asks for it.
+pub(crate) struct Edit<'a> {
+    pub expected_version: i64,
+    pub patch: &'a Value,
+    pub reason: &'a str,
+    pub actor: &'a str,
+}
+
+/// An event beside the facts (a comment, an identity, a decision): it
+/// changes neither the facts nor the assessment.
+pub(crate) struct Aside {
+    pub kind: EventKind,
+    pub reason: Option<String>,
+    pub data: String,
+    pub changes: String,
+    pub identity: Option<String>,
+}
+
+impl Aside {
+    pub(crate) fn new(kind: EventKind, data: String) -> Self {
+        Aside {
+            kind,
+            reason: None,
+            data,
+            changes: "[]".into(),
+            identity: None,
+        }
+    }
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
@@ -1337,7 +1390,8 @@ pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milest
             | EventKind::FactsChanged
             | EventKind::Comment
             | EventKind::IdentityChanged
-            | EventKind::ReportExported => {}
+            | EventKind::ReportExported
+            | EventKind::Theme => {}
             _ => {
                 let step: Transition =
                     serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;

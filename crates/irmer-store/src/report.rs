@@ -461,10 +461,7 @@ impl<S: Store> Register<S> {
         self.append_aside(
             reference,
             actor,
-            crate::EventKind::ReportExported,
-            data.to_string(),
-            "[]".into(),
-            None,
+            crate::register::Aside::new(crate::EventKind::ReportExported, data.to_string()),
         )
         .await
     }

@@ -20,7 +20,9 @@ use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
 mod statistics;
+mod themes;
 pub use statistics::statistics_agree_with_an_independent_count;
+pub use themes::themes_are_suggested_confirmed_and_dismissed;
 
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
 /// moves one second a call.
@@ -2158,7 +2160,8 @@ macro_rules! backend_tests {
             the_csv_export_goes_through_each_incidents_identity,
             identifiers_are_refused_where_they_are_typed,
             causes_are_coded_from_the_taxonomy,
-            statistics_agree_with_an_independent_count);
+            statistics_agree_with_an_independent_count,
+            themes_are_suggested_confirmed_and_dismissed);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

@@ -343,6 +343,7 @@ pub(crate) fn filter_from(
         due_before: overdue.then_some(today),
         due_by: due_within.map(|n| today.plus_days(u16::try_from(n).unwrap_or(u16::MAX))),
         scope: None,
+        cause: None,
     })
 }
 

@@ -107,6 +107,10 @@ pub struct FilterArgs {
     /// Only incidents with this notification code (e.g. 2.2, M2.1).
     #[arg(long, value_parser = parse_code)]
     code: Option<String>,
+    /// Only incidents coded with this cause, a tier-3 code of the taxonomy
+    /// (e.g. operator.pre-exposure-checks.wrong-protocol).
+    #[arg(long, value_parser = parse_cause)]
+    cause: Option<String>,
     /// Text in the reference or the description (any case).
     #[arg(long)]
     search: Option<String>,
@@ -137,6 +141,7 @@ impl FilterArgs {
             modality: self.modality.clone(),
             outcome: self.outcome.clone(),
             code: self.code.clone(),
+            cause: self.cause.clone(),
             discovered_from: self.discovered_from,
             discovered_to: self.discovered_to,
             due_before: self.overdue.then_some(today),
@@ -148,6 +153,18 @@ impl FilterArgs {
             departments: self.department.clone(),
             site: self.site,
         }
+    }
+}
+
+fn parse_cause(text: &str) -> Result<String, String> {
+    let whole =
+        text.split('.').count() == 3 && text.split('.').all(irmer_core::incident::is_code_part);
+    if whole {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "expected a tier-3 cause code such as operator.pre-exposure-checks.wrong-protocol, found {text:?}"
+        ))
     }
 }
 

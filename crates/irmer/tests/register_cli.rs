@@ -578,6 +578,34 @@ fn stats_count_a_financial_year_by_cause_and_say_what_is_wrong() {
     );
     assert_eq!(stats["total"]["incidents"], 4);
     assert_eq!(stats["total"]["near_misses"], 1);
+    // The register lists by a coded cause, whole codes only.
+    let coded = reg.ok(&[
+        "incident",
+        "list",
+        "--cause",
+        "operator.pre-exposure-checks.wrong-protocol",
+        "--json",
+    ]);
+    let refs: Vec<&str> = coded
+        .lines()
+        .map(|l| {
+            if l.contains("\"Y-5\"") {
+                "Y-5"
+            } else if l.contains("\"Y-3\"") {
+                "Y-3"
+            } else {
+                "?"
+            }
+        })
+        .collect();
+    assert_eq!(refs, ["Y-5", "Y-3"], "{coded}");
+    let out = reg.run(&["incident", "list", "--cause", "operator.pre-exposure"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expected a tier-3 cause code"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The CSV and the table say the same.
     let csv = reg.ok(&[
         "stats",

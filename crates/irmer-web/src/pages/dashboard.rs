@@ -4,14 +4,49 @@
 use axum::extract::{RawQuery, State};
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::{AccountStore, Action, Role};
-use irmer_store::{Filter, Sort, Store};
+use irmer_store::theme::Suggestion;
+use irmer_store::{Filter, Sort, Store, Summary};
 use maud::html;
 
 use super::register::summary_table;
 use super::reporting::drafts_notice;
-use super::{ForPage, PageResult, Places, show, status_words};
+use super::{ForPage, PageError, PageResult, Places, enc, show, status_words};
 use crate::app::{App, PageUser};
 use crate::html::Section;
+
+/// How many open incidents the dashboard looks at for a possible theme
+/// (the first, soonest deadline first), each a few indexed reads.
+const THEMES_LOOKED_AT: usize = 10;
+
+/// The open incidents (of those shown) with a theme suggested, for a user
+/// who may decide one: the reference, the suggestions and the window.
+async fn possible_themes<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    open: &[Summary],
+) -> Result<Vec<(String, Vec<Suggestion>, u32)>, PageError> {
+    if !p.user.may(Action::Investigate) {
+        return Ok(Vec::new());
+    }
+    let window = app.register.theme_window().await.for_page(p)?;
+    let scope = Some(p.user.scope());
+    let mut found = Vec::new();
+    for s in open
+        .iter()
+        .filter(|s| !s.index.causes.is_empty())
+        .take(THEMES_LOOKED_AT)
+    {
+        let themes = app
+            .register
+            .theme_suggestions_for(s, scope, window)
+            .await
+            .for_page(p)?;
+        if !themes.is_empty() {
+            found.push((s.reference.clone(), themes, window));
+        }
+    }
+    Ok(found)
+}
 
 const OPEN: [IncidentStatus; 4] = [
     IncidentStatus::Reported,
@@ -38,6 +73,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
         r.summaries(&open, Sort::NextDue, 50, 0)
     )
     .for_page(&p)?;
+    let themes = possible_themes(&app, &p, &open.items).await?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
     let places = Places::load(app.accounts.store()).await?;
     let changed = raw.as_deref() == Some("changed=password");
@@ -54,6 +90,22 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
             li { strong { (counts.overdue) } a href="/incidents?overdue=true" { "Overdue" } }
             @for (status, n) in &counts.by_status {
                 li { strong { (n) } a href={ "/incidents?status=" (status.as_str()) } { (status_words(*status)) } }
+            }
+        }
+        @if !themes.is_empty() {
+            h2 { "Possible themes" }
+            p { "Open incidents that share a coded cause with others within " (themes[0].2) " months. Confirm or dismiss each on its own page." }
+            ul {
+                @for (reference, found, _) in &themes {
+                    li {
+                        a href={ "/incidents/" (enc(reference)) "/theme" } { (reference) }
+                        ": "
+                        @for (n, s) in found.iter().enumerate() {
+                            @if n > 0 { "; " }
+                            (s.cause_words) " (" (s.incidents.len()) @if s.more { "+" } " other" @if s.incidents.len() != 1 || s.more { "s" } ")"
+                        }
+                    }
+                }
             }
         }
         h2 { "Open incidents, soonest deadline first" }

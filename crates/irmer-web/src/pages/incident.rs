@@ -9,6 +9,7 @@ use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::Transition;
 use irmer_store::accounts::{AccountStore, Action};
 use irmer_store::register::{HistoryEntry, IncidentRecord, RegisterError};
+use irmer_store::theme::Suggestion;
 use irmer_store::{EventKind, Store};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -33,11 +34,14 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
     let record = incident_for(&app, &p, &reference, Action::See).await?;
     let history = app.register.history(&reference).await.for_page(&p)?;
     let places = Places::load(app.accounts.store()).await.for_page(&p)?;
+    let themes = super::themes::suggested(&app, &p, &record).await?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
         Some("commented=1") => Some("Comment added."),
         Some("identity=1") => Some("Who is involved: saved, apart from the facts."),
+        Some("theme=confirmed") => Some("Theme confirmed: the incident was assessed again."),
+        Some("theme=dismissed") => Some("Theme dismissed."),
         _ => None,
     };
     Ok(show(
@@ -48,7 +52,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
             &app,
             &p,
             (&record, &places),
-            &history,
+            (&history, &themes),
             (notice, &Answers::default()),
             &[],
         ),
@@ -59,7 +63,7 @@ fn incident_body<S: Store>(
     app: &App<S>,
     p: &PageUser,
     (rec, places): (&IncidentRecord, &Places),
-    history: &[HistoryEntry],
+    (history, themes): (&[HistoryEntry], &[Suggestion]),
     (notice, typed): (Option<&str>, &Answers),
     errors: &[(String, String)],
 ) -> Markup {
@@ -82,6 +86,7 @@ fn incident_body<S: Store>(
             @if let Some(theirs) = &rec.milestones.authority_reference { " · The authority's reference: " strong { (theirs) } }
         }
         p { (clocks(rec.deadline_status(today).as_ref())) }
+        (super::themes::notice(rec, themes))
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/causes" } { "Code the causes" } }
@@ -194,6 +199,10 @@ fn event_words(h: &HistoryEntry) -> &'static str {
         IdentityChanged => "Identity changed",
         ReportExported => "Investigation report exported",
         Reopen => "Reopened",
+        Theme if h.data.get("decision").and_then(Value::as_str) == Some("confirmed") => {
+            "Theme confirmed"
+        }
+        Theme => "Theme dismissed",
     }
 }
 
@@ -444,13 +453,21 @@ async fn incident_again<S: Store + AccountStore>(
 ) -> PageResult {
     let history = app.register.history(&rec.reference).await.for_page(p)?;
     let places = Places::load(app.accounts.store()).await.for_page(p)?;
+    let themes = super::themes::suggested(app, p, rec).await?;
     let status = status_of(errors);
     Ok(show_as(
         p,
         status,
         &format!("Incident {}", rec.reference),
         Section::Register,
-        incident_body(app, p, (rec, &places), &history, (None, typed), errors),
+        incident_body(
+            app,
+            p,
+            (rec, &places),
+            (&history, &themes),
+            (None, typed),
+            errors,
+        ),
     ))
 }
 

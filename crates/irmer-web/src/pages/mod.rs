@@ -37,6 +37,7 @@ mod register;
 mod reporting;
 mod sign_in;
 mod statistics;
+mod themes;
 mod tokens;
 
 pub use error::PageError;
@@ -58,6 +59,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/incidents/{reference}/edit",
     "/incidents/{reference}/identity",
     "/incidents/{reference}/causes",
+    "/incidents/{reference}/theme",
     "/incidents/{reference}/report",
     "/incidents/{reference}/steps",
     "/incidents/{reference}/comments",
@@ -128,6 +130,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/causes",
             get(causes::causes_page::<S>).post(causes::save_causes::<S>),
+        )
+        .route(
+            "/incidents/{reference}/theme",
+            get(themes::theme_page::<S>).post(themes::decide_theme::<S>),
         )
         .route(
             "/incidents/{reference}/report",

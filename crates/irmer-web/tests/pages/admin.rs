@@ -100,10 +100,34 @@ fn administration(server: &Server) {
     assert!(r.body.contains("value=\"99\""), "what was typed is kept");
     let r = admin.post(
         "/admin/settings",
-        &[("child_age_under", "16"), ("default_nation", "wales")],
+        &[
+            ("child_age_under", "16"),
+            ("default_nation", "wales"),
+            ("theme_window_months", "0"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("<a href=\"#f-theme-window-months\">Window for possible themes: enter a whole number of months from 1 to 60"),
+        "{}",
+        r.body
+    );
+    let r = admin.post(
+        "/admin/settings",
+        &[
+            ("child_age_under", "16"),
+            ("default_nation", "wales"),
+            ("theme_window_months", "6"),
+        ],
     );
     let (_, page) = follow(&mut admin, &r);
     assert!(page.body.contains("Saved."), "{}", page.body);
+    assert!(
+        page.body
+            .contains("name=\"theme_window_months\" value=\"6\""),
+        "{}",
+        page.body
+    );
     assert!(
         admin
             .get("/report/form?modality=dental")

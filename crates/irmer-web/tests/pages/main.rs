@@ -16,4 +16,5 @@ mod reporting;
 mod roles;
 mod sign_in;
 mod statistics;
+mod themes;
 mod tokens;

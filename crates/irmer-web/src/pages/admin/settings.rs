@@ -5,6 +5,7 @@ use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
+use irmer_store::theme::{WINDOW_RANGE, WINDOW_SETTING};
 use maud::html;
 
 use super::super::reporting::default_nation;
@@ -48,6 +49,10 @@ async fn settings_again<S: Store + AccountStore>(
         || app.register.settings().child_age_under.to_string(),
         str::to_owned,
     );
+    let window = match typed.get("theme_window_months") {
+        Some(t) => t.to_owned(),
+        None => app.register.theme_window().await?.to_string(),
+    };
     let organisation = match typed.get("organisation_name") {
         Some(t) => t.to_owned(),
         None => app
@@ -76,6 +81,11 @@ async fn settings_again<S: Store + AccountStore>(
                 select id=(field_id("default_nation")) name="default_nation" {
                     @for (v, l) in form::NATIONS { option value=(v) selected[nation == *v] { (l) } }
                 }
+            }
+            div class="field" {
+                label for=(field_id("theme_window_months")) { "Window for possible themes (months)" }
+                span class="hint" id="theme-window-hint" { "Incidents that share a coded cause and were discovered within this many months of each other are suggested as a possible theme (code M). From 1 to 60; default 12." }
+                input class="short" type="text" inputmode="numeric" id=(field_id("theme_window_months")) name="theme_window_months" value=(window) aria-describedby="theme-window-hint";
             }
             button type="submit" { "Save settings" }
         }
@@ -115,6 +125,25 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     if nation.is_none() {
         errors.push(("default_nation".to_owned(), "Choose a nation".to_owned()));
     }
+    // Left out of the form: kept as it is.
+    let window = match a.get("theme_window_months") {
+        None => Some(app.register.theme_window().await?),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| WINDOW_RANGE.contains(v)),
+    };
+    if window.is_none() {
+        errors.push((
+            "theme_window_months".to_owned(),
+            format!(
+                "Window for possible themes: enter a whole number of months from {} to {}",
+                WINDOW_RANGE.start(),
+                WINDOW_RANGE.end()
+            ),
+        ));
+    }
     let organisation = a.get("organisation_name").unwrap_or_default();
     if organisation.chars().count() > ORGANISATION_MAX {
         errors.push((
@@ -122,7 +151,8 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             format!("Name of your organisation: use at most {ORGANISATION_MAX} characters"),
         ));
     }
-    let (Some(age), Some(nation), true) = (age, nation, errors.is_empty()) else {
+    let (Some(age), Some(nation), Some(window), true) = (age, nation, window, errors.is_empty())
+    else {
         return settings_again(&app, &p, None, &a, &errors).await;
     };
     let store = app.accounts.store();
@@ -130,6 +160,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
         .set_setting("child_age_under", &age.to_string())
         .await?;
     store.set_setting("default_nation", nation).await?;
+    store
+        .set_setting(WINDOW_SETTING, &window.to_string())
+        .await?;
     store
         .set_setting(ORGANISATION_SETTING, organisation)
         .await?;
@@ -142,7 +175,7 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             &p.user.username,
             "change-settings",
             &format!(
-                "child_age_under={age}, default_nation={nation}, organisation_name={organisation}"
+                "child_age_under={age}, default_nation={nation}, theme_window_months={window}, organisation_name={organisation}"
             ),
         )
         .await?;
