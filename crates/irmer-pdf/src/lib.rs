@@ -8,6 +8,9 @@
 //! the template reads), never as markup, so nothing written in a report
 //! can change how it is typeset.
 
+mod committee;
+
+pub use committee::committee_pdf;
 use irmer_report::Cleared;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -58,7 +61,28 @@ const TEMPLATE: &str = r##"
 /// The report as PDF bytes, or typst's errors in words.
 pub fn pdf(cleared: &Cleared, generated: OffsetDateTime) -> Result<Vec<u8>, String> {
     let data = data(cleared, generated);
-    let world = ReportWorld::new(data.to_string().into_bytes(), generated);
+    typeset(
+        TEMPLATE,
+        data.to_string().into_bytes(),
+        Vec::new(),
+        generated,
+    )
+}
+
+/// Typesets `template` with `data.json` and the other `files` it reads
+/// (a chart's SVG), into PDF bytes.
+fn typeset(
+    template: &str,
+    data: Vec<u8>,
+    files: Vec<(String, Vec<u8>)>,
+    generated: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    let mut files: Vec<(String, Bytes)> = files
+        .into_iter()
+        .map(|(name, bytes)| (name, Bytes::new(bytes)))
+        .collect();
+    files.push(("data.json".to_owned(), Bytes::new(data)));
+    let world = ReportWorld::new(template, files, generated);
     let document = typst::compile::<PagedDocument>(&world)
         .output
         .map_err(|errors| {
@@ -141,11 +165,12 @@ fn data(cleared: &Cleared, generated: OffsetDateTime) -> serde_json::Value {
     })
 }
 
-/// The whole world typst sees: the template, the data, the embedded fonts.
+/// The whole world typst sees: the template, the data (and any chart),
+/// the embedded fonts.
 struct ReportWorld {
     shared: &'static Shared,
     main: Source,
-    data: Bytes,
+    files: Vec<(String, Bytes)>,
     today: OffsetDateTime,
 }
 
@@ -172,15 +197,15 @@ fn shared() -> &'static Shared {
 }
 
 impl ReportWorld {
-    fn new(data: Vec<u8>, today: OffsetDateTime) -> ReportWorld {
+    fn new(template: &str, files: Vec<(String, Bytes)>, today: OffsetDateTime) -> ReportWorld {
         let main = Source::new(
             FileId::new(None, VirtualPath::new("main.typ")),
-            TEMPLATE.into(),
+            template.into(),
         );
         ReportWorld {
             shared: shared(),
             main,
-            data: Bytes::new(data),
+            files,
             today,
         }
     }
@@ -208,11 +233,12 @@ impl World for ReportWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id.vpath().as_rootless_path() == std::path::Path::new("data.json") {
-            Ok(self.data.clone())
-        } else {
-            Err(FileError::NotFound(id.vpath().as_rootless_path().into()))
-        }
+        let path = id.vpath().as_rootless_path();
+        self.files
+            .iter()
+            .find(|(name, _)| std::path::Path::new(name) == path)
+            .map(|(_, bytes)| bytes.clone())
+            .ok_or_else(|| FileError::NotFound(path.into()))
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -11,6 +11,9 @@
 //! Only content that has passed the gate can be rendered: [`html`] and
 //! [`text`] take a [`Cleared`], which nothing else can make.
 
+pub mod charts;
+pub mod committee;
+
 use irmer_core::incident::CivilDate;
 use irmer_scan::{Kind, Scanner};
 use irmer_store::register::IncidentRecord;

@@ -93,6 +93,13 @@ fn digit(b: &[u8], i: usize) -> bool {
     b.get(i).is_some_and(u8::is_ascii_digit)
 }
 
+/// A word without its possessive `'s`, typed or typographic.
+fn possessive(word: &str) -> Option<&str> {
+    ["'s", "'S", "\u{2019}s", "\u{2019}S"]
+        .iter()
+        .find_map(|end| word.strip_suffix(end))
+}
+
 /// Whether the text at `i` ends a token: the end, or a byte that does not
 /// continue a word or a decimal number.
 fn boundary(b: &[u8], i: usize) -> bool {
@@ -787,6 +794,12 @@ impl Pass<'_> {
                     }
                     k += piece.len() + 1;
                 }
+            } else if let Some(stem) = possessive(word)
+                && self.part_of(word).is_none()
+                && self.part_of(stem).is_some()
+            {
+                // "Smith's": the name, its possessive left as it is.
+                self.recorded(i, i + stem.len());
             } else {
                 self.recorded(i, j);
             }

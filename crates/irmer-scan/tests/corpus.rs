@@ -421,6 +421,12 @@ fn redaction_is_consistent_and_by_role() {
          [person 1] agreed."
     );
     assert_eq!(r.findings.len(), 8);
+    // A possessive is the name it belongs to, typed or typographic.
+    let r = scanner.redact("Jane Smith's request; Twist's room; Lovelace\u{2019}s list.");
+    assert_eq!(
+        r.text,
+        "[patient]'s request; [radiographer 1]'s room; [radiographer 2]\u{2019}s list."
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::accounts::Scope;
-use crate::register::{Aside, Edit, IncidentRecord, Register, RegisterError};
+use crate::register::{Aside, Edit, HistoryEntry, IncidentRecord, Register, RegisterError};
 use crate::{EventKind, Filter, Sort, Store, Summary};
 
 /// The window either side of an incident's discovery in which another
@@ -94,6 +94,16 @@ fn invalid(field: &str, message: impl Into<String>) -> RegisterError {
         field: field.to_owned(),
         message: message.into(),
         position: None,
+    })
+}
+
+/// The latest confirmed decision in a history, with its event.
+pub fn confirmed_in(history: &[HistoryEntry]) -> Option<(&HistoryEntry, Decided)> {
+    history.iter().rev().find_map(|e| {
+        let d: Decided = (e.kind == EventKind::Theme)
+            .then(|| serde_json::from_value(e.data.clone()).ok())
+            .flatten()?;
+        (d.decision == Decision::Confirmed).then_some((e, d))
     })
 }
 

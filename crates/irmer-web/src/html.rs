@@ -11,7 +11,14 @@ use irmer_core::lifecycle::{ClockState, DeadlineStatus};
 use irmer_store::accounts::{Action, User};
 use maud::{DOCTYPE, Markup, html};
 
-pub const CSS: &str = include_str!("../static/irmer.css");
+/// The pages' CSS, the charts' rules after it.
+pub static CSS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{}{}",
+        include_str!("../static/irmer.css"),
+        irmer_report::charts::STYLE
+    )
+});
 pub const JS: &str = include_str!("../static/irmer.js");
 
 /// The navigation's sections (the one a page belongs to is marked current).

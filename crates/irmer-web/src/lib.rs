@@ -24,7 +24,6 @@ use irmer_store::{Filter, Owner, Sort, Store};
 use serde_json::{Value, json};
 
 pub mod app;
-mod charts;
 mod dates;
 mod form;
 mod html;

@@ -168,6 +168,24 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: stats::TrendsFormat,
     },
+    /// The radiation protection committee's report for a period (by
+    /// default the current financial year): the totals, the counts by
+    /// modality, duty holder and department with their charts, the monthly
+    /// control chart, the signals, the themes confirmed and the learning
+    /// from the incidents closed; every text checked for identifiers and
+    /// each one found replaced by its role or kind.
+    ///
+    /// Exit status 2 for a period that is not one, or a PDF without
+    /// --output.
+    Committee {
+        #[command(flatten)]
+        period: stats::PeriodArgs,
+        #[arg(long, value_enum, default_value = "html")]
+        format: stats::CommitteeFormat,
+        /// The file to write (HTML goes to standard output without one).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
     /// The cause taxonomy (the CQC's three-tier detailed error type, with
     /// any local codes from --taxonomy): checked, then listed.
     ///
@@ -259,6 +277,11 @@ async fn run_register(
             stats::stats(&register, &period, &by, format).await,
         Command::Trends { period, by, format } =>
             stats::trends(&register, &period, &by, format).await,
+        Command::Committee {
+            period,
+            format,
+            output,
+        } => stats::committee(&register, &period, format, output.as_deref()).await,
         Command::Report(args) => report::run(&register, args, actor).await,
         Command::Serve {
             bind,

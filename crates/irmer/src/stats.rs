@@ -37,6 +37,12 @@ pub enum StatsFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CommitteeFormat {
+    Html,
+    Pdf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TrendsFormat {
     Table,
     Json,
@@ -323,4 +329,58 @@ fn write_trends(out: &mut impl Write, trends: &[Trend], taxonomy: &Taxonomy) -> 
         }
     }
     Ok(())
+}
+
+/// `irmer committee`: the committee's report for the period (by default
+/// the current financial year), the whole register, through the
+/// identifier gate; to `output`, or HTML to standard output.
+pub async fn committee<S: Store + AccountStore>(
+    register: &Register<S>,
+    period: &PeriodArgs,
+    format: CommitteeFormat,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let today = register.today();
+    let (from, to) = match resolve(period, today, tally::current_financial_year(today)) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    if format == CommitteeFormat::Pdf && output.is_none() {
+        eprintln!("irmer: --output: a PDF is written to a file: give its path");
+        return Ok(ExitCode::from(2));
+    }
+    let asked = irmer_report::committee::Period {
+        from,
+        to,
+        scope: None,
+        covering: "covering the whole organisation",
+    };
+    let report = match irmer_report::committee::committee(register, &asked).await {
+        Ok(r) => r,
+        Err(e) => return Ok(report_error(&e)),
+    };
+    let now = register.now();
+    let bytes = match format {
+        CommitteeFormat::Html => irmer_report::committee::html(&report, now).into_bytes(),
+        CommitteeFormat::Pdf => match irmer_pdf::committee_pdf(&report, now) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("irmer: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            eprintln!(
+                "irmer: the committee's report from {from} to {to} written to {} ({} identifier{} replaced)",
+                path.display(),
+                report.redacted,
+                if report.redacted == 1 { "" } else { "s" }
+            );
+        }
+        None => io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -613,11 +613,17 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     std::fs::create_dir_all(&dir).expect("a directory");
     let db = dir.join("irmer.db").to_string_lossy().into_owned();
     let (_server, base, password) = serve(&db);
-    // An incident to show: a notifiable CT exposure, by the import command.
+    // An incident to show: a notifiable CT exposure, by the import command;
+    // and another, its cause coded, for a possible theme.
     let file = dir.join("one.jsonl");
+    let mut coded = irmer_store::testsuite::ct("AXE-2", "2026-10-02");
+    coded["causes"] = json!(["operator.pre-exposure-checks.wrong-protocol"]);
     std::fs::write(
         &file,
-        format!("{}\n", irmer_store::testsuite::ct("AXE-1", "2026-11-20")),
+        format!(
+            "{}\n{coded}\n",
+            irmer_store::testsuite::ct("AXE-1", "2026-11-20")
+        ),
     )
     .expect("write");
     cli(&db, &["import", &file.to_string_lossy()]);
@@ -821,6 +827,30 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     browser.click("form[action='/incidents/AXE-1/causes'] button[type=submit]");
     browser.wait_for("There is a problem");
     check(&browser, &engine, "causes, no reason", &mut seen);
+    browser.type_into("#f-reason", "Root cause analysis");
+    browser.click("form[action='/incidents/AXE-1/causes'] button[type=submit]");
+    browser.wait_for("Review the possible theme");
+    check(
+        &browser,
+        &engine,
+        "incident page, a possible theme",
+        &mut seen,
+    );
+    at(
+        "incidents/AXE-1/theme",
+        "Confirm the theme",
+        "possible theme",
+        &mut seen,
+    );
+    browser.click("button[name=decision][value=dismiss]");
+    browser.wait_for("There is a problem");
+    check(&browser, &engine, "possible theme, no reason", &mut seen);
+    at(
+        "",
+        "Possible themes",
+        "dashboard, possible themes",
+        &mut seen,
+    );
 
     // Closing through its check, and a reopening without a reason.
     browser.go(&format!("{base}incidents/AXE-1"));

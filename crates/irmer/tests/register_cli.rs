@@ -599,6 +599,40 @@ fn stats_count_a_financial_year_by_cause_and_say_what_is_wrong() {
         })
         .collect();
     assert_eq!(refs, ["Y-5", "Y-3"], "{coded}");
+    // The committee's report for the year: HTML to standard output, PDF
+    // to a file only.
+    let page = reg.ok(&["committee", "--financial-year", "2025"]);
+    assert!(
+        page.contains("Incidents from 1 April 2025 to 31 March 2026</strong>, covering the whole organisation."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">Total</th><td class=\"n\">4</td>"),
+        "{page}"
+    );
+    let out = reg.run(&["committee", "--format", "pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
+    let pdf = reg.dir.join("committee.pdf");
+    let pdf = pdf.to_string_lossy();
+    reg.ok(&[
+        "committee",
+        "--financial-year",
+        "2025",
+        "--format",
+        "pdf",
+        "-o",
+        &pdf,
+    ]);
+    let bytes = std::fs::read(&*pdf).expect("the PDF");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let out = reg.run(&["committee", "--financial-year", "last"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--financial-year"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = reg.run(&["incident", "list", "--cause", "operator.pre-exposure"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -75,7 +75,7 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
     Router::new()
         .route(
             "/static/irmer.css",
-            get(|| async { asset(crate::html::CSS, "text/css; charset=utf-8") }),
+            get(|| async { asset(crate::html::CSS.as_str(), "text/css; charset=utf-8") }),
         )
         .route(
             "/static/irmer.js",
@@ -109,6 +109,14 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route("/deadlines", get(register::deadlines_page::<S>))
         .route("/statistics", get(statistics::statistics_page::<S>))
         .route("/trends", get(statistics::trends_page::<S>))
+        .route(
+            "/statistics/committee.html",
+            get(statistics::committee_html::<S>),
+        )
+        .route(
+            "/statistics/committee.pdf",
+            get(statistics::committee_pdf::<S>),
+        )
         .route(
             "/deadlines/calendar",
             post(register::make_calendar_link::<S>),

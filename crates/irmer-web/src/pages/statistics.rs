@@ -7,21 +7,22 @@
 use std::collections::HashMap;
 
 use axum::extract::{RawQuery, State};
+use axum::response::IntoResponse;
 use irmer_core::incident::CivilDate;
-use irmer_stats::spc::{Direction, Rule};
+use irmer_report::committee::{self, Period};
 use irmer_stats::tally::{self, Field, Statistics, Trend};
 use irmer_stats::taxonomy::Taxonomy;
 use irmer_store::Store;
-use irmer_store::accounts::AccountStore;
+use irmer_store::accounts::{AccountStore, Places, Scope};
 use maud::{Markup, html};
 
 use super::error::{ForPage, PageResult};
 use super::show;
 
 use crate::app::{App, PageUser};
-use crate::charts::{self, Bar};
 use crate::html::{Section, error_summary, field_id};
 use crate::statistics::{self, Asked};
+use irmer_report::charts::{self, Bar};
 
 /// The most groups the Trends page charts (the largest first); the API
 /// gives every one.
@@ -194,17 +195,6 @@ fn answer(
     }
 }
 
-/// A group's name for people: each field's value in words.
-fn group_name(key: &[(Field, Option<String>)], taxonomy: &Taxonomy) -> String {
-    if key.is_empty() {
-        return "All incidents".to_owned();
-    }
-    key.iter()
-        .map(|(f, v)| tally::describe(*f, v.as_deref(), taxonomy))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn period_words(from: CivilDate, to: CivilDate) -> String {
     format!("{} to {}", crate::dates::day(from), crate::dates::day(to))
 }
@@ -234,6 +224,13 @@ pub(super) async fn statistics_page<S: Store + AccountStore>(
         @if !stats.by.is_empty() {
             (grouped(&stats, taxonomy))
         }
+        h2 { "The committee's report" }
+        p { "For the radiation protection committee: this period's totals, the counts by modality, duty holder and department, the monthly control chart, the signals, the themes confirmed and the learning from the incidents closed, every text checked for identifiers." }
+        p {
+            a class="button secondary" href={ "/statistics/committee.html?from=" (asked.from) "&to=" (asked.to) } { "Open the report" }
+            " "
+            a class="button secondary" href={ "/statistics/committee.pdf?from=" (asked.from) "&to=" (asked.to) } { "Download it as PDF" }
+        }
         p { "The same figures as JSON: " code { "GET /api/v1/statistics" } "; on the command line: " code { "irmer stats" } "." }
     };
     Ok(answer(&p, "Statistics", error.as_ref(), body))
@@ -258,7 +255,7 @@ fn grouped(stats: &Statistics, taxonomy: &Taxonomy) -> Markup {
     let names: Vec<String> = stats
         .groups
         .iter()
-        .map(|g| group_name(&g.key, taxonomy))
+        .map(|g| charts::group_name(&g.key, taxonomy))
         .collect();
     let heading = stats
         .by
@@ -369,65 +366,10 @@ pub(super) async fn trends_page<S: Store + AccountStore>(
     Ok(answer(&p, "Trends", error.as_ref(), body))
 }
 
-fn rule_words(rule: Rule, direction: Direction) -> String {
-    let side = match direction {
-        Direction::High => "above",
-        Direction::Low => "below",
-    };
-    match rule {
-        Rule::OutsideLimits => format!("outside the process limits ({side})"),
-        Rule::Run => format!("a run of 7 or more {side} the mean"),
-        Rule::Trend => match direction {
-            Direction::High => "6 or more rising in a row".to_owned(),
-            Direction::Low => "6 or more falling in a row".to_owned(),
-        },
-        Rule::TwoOfThree => format!("2 of 3 close to the limit {side} the mean"),
-    }
-}
-
 fn trend_section(i: usize, t: &Trend, taxonomy: &Taxonomy) -> Markup {
-    let name = group_name(&t.key, taxonomy);
+    let name = charts::group_name(&t.key, taxonomy);
     let c = &t.chart;
-    let first = t
-        .months
-        .first()
-        .and_then(|m| tally::month_name(m))
-        .unwrap_or_default();
-    let last = t
-        .months
-        .last()
-        .and_then(|m| tally::month_name(m))
-        .unwrap_or_default();
-    let signalled: Vec<String> = c
-        .signals
-        .iter()
-        .filter_map(|s| {
-            let month = tally::month_name(t.months.get(s.index)?)?;
-            Some(format!("{month}: {}", rule_words(s.rule, s.direction)))
-        })
-        .collect();
-    let group = if t.key.is_empty() {
-        String::new()
-    } else {
-        format!(" ({name})")
-    };
-    let description = format!(
-        "Control chart of incidents a month{group} from {first} to {last}: {}. Mean {}, upper process limit {}, lower process limit {}. {}. {}",
-        c.points
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        c.mean,
-        c.upper_limit,
-        c.lower_limit,
-        if signalled.is_empty() {
-            "No special-cause signals".to_owned()
-        } else {
-            format!("Signals: {}", signalled.join("; "))
-        },
-        c.verdict.words()
-    );
+    let description = charts::trend_description(t, &name);
     let id = format!("trend-{i}");
     html! {
         section class="trend" aria-labelledby=(format!("{id}-heading")) {
@@ -449,7 +391,7 @@ fn trend_section(i: usize, t: &Trend, taxonomy: &Taxonomy) -> Markup {
                                 tr {
                                     th scope="row" { (tally::month_name(m).unwrap_or_else(|| m.clone())) }
                                     td { (n) }
-                                    td { (c.signals.iter().filter(|s| s.index == j).map(|s| rule_words(s.rule, s.direction)).collect::<Vec<_>>().join("; ")) }
+                                    td { (c.signals.iter().filter(|s| s.index == j).map(|s| charts::rule_words(s.rule, s.direction)).collect::<Vec<_>>().join("; ")) }
                                 }
                             }
                         }
@@ -467,4 +409,108 @@ fn verdict_class(v: irmer_stats::spc::Verdict) -> &'static str {
         Verdict::Improvement => "improvement",
         Verdict::CommonCause | Verdict::TooFewPoints => "common",
     }
+}
+
+/// Whose incidents a user's report covers, in words.
+async fn covering<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+) -> Result<String, super::PageError> {
+    Ok(match p.user.scope() {
+        Scope::Organisation => "covering the whole organisation".to_owned(),
+        Scope::Department { department, .. } => {
+            let places = Places::load(app.accounts.store()).await.for_page(p)?;
+            format!(
+                "covering {} and the incidents you reported",
+                places.department(Some(department))
+            )
+        }
+        Scope::OwnReports { .. } => "covering the incidents you reported".to_owned(),
+    })
+}
+
+/// The committee's report for the period asked (by default the current
+/// financial year): `/statistics/committee.html` or `.pdf`, within the
+/// user's scope, through the identifier gate.
+async fn committee_out<S: Store + AccountStore>(
+    app: App<S>,
+    p: PageUser,
+    raw: Option<String>,
+    as_pdf: bool,
+) -> PageResult {
+    let today = app.register.today();
+    let asked = match statistics::asked(
+        &params(raw.as_deref()),
+        today,
+        tally::current_financial_year(today),
+    ) {
+        Ok(asked) => asked,
+        Err(problem) => return Err(problem.into()),
+    };
+    let covering = covering(&app, &p).await?;
+    let period = Period {
+        from: asked.from,
+        to: asked.to,
+        scope: Some(p.user.scope()),
+        covering: &covering,
+    };
+    let report = committee::committee(&app.register, &period)
+        .await
+        .for_page(&p)?;
+    let now = app.register.now();
+    let name = format!("committee-{}-to-{}", asked.from, asked.to);
+    let (bytes, extension, content_type) = if as_pdf {
+        let failed = |why: String| {
+            super::PageError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                why,
+            )
+            .for_user(&p)
+        };
+        // Typesetting takes CPU: off the async threads.
+        let bytes = tokio::task::spawn_blocking(move || irmer_pdf::committee_pdf(&report, now))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(failed)?;
+        (bytes, "pdf", "application/pdf")
+    } else {
+        let page = committee::html(&report, now).into_bytes();
+        (page, "html", "text/html; charset=utf-8")
+    };
+    let disposition = if as_pdf { "attachment" } else { "inline" };
+    // A document of its own: its inline style allowed, nothing else.
+    let csp = if as_pdf {
+        crate::html::PAGE_CSP
+    } else {
+        crate::html::DOCUMENT_CSP
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{name}.{extension}\""),
+            ),
+            (axum::http::header::CONTENT_SECURITY_POLICY, csp.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub(super) async fn committee_html<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    committee_out(app, p, raw, false).await
+}
+
+pub(super) async fn committee_pdf<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    committee_out(app, p, raw, true).await
 }

@@ -96,4 +96,47 @@ fn the_year_and_its_trends_in_the_browser(server: &Server) {
         by.contains("<option value=\"modality\" selected>Modality</option>"),
         "{by}"
     );
+    // The committee's report: a document of its own, in the reader's scope.
+    let at = "/statistics/committee.html?from=2025-04-01&to=2026-03-31";
+    let doc = aud.get(at);
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert!(
+        doc.header("content-security-policy")
+            .is_some_and(|c| c.starts_with("default-src 'none'; style-src 'unsafe-inline'"))
+    );
+    assert!(
+        doc.body.contains("Incidents from 1 April 2025 to 31 March 2026</strong>, covering the whole organisation."),
+        "{}",
+        doc.body
+    );
+    assert!(
+        doc.body
+            .contains("<th scope=\"row\">Total</th><td class=\"n\">2</td><td class=\"n\">1</td>"),
+        "{}",
+        doc.body
+    );
+    let theirs = inv2.get(at).body;
+    assert!(
+        theirs.contains("covering Radiotherapy")
+            && theirs.contains("<th scope=\"row\">Total</th><td class=\"n\">0</td>"),
+        "{theirs}"
+    );
+    let pdf = aud.get("/statistics/committee.pdf?financial_year=2025");
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+    assert!(
+        pdf.header("content-disposition")
+            .is_some_and(|d| d.contains("committee-2025-04-01-to-2026-03-31.pdf"))
+    );
+    assert_eq!(
+        aud.get("/statistics/committee.pdf?financial_year=next")
+            .status,
+        400
+    );
+    assert!(
+        aud.get("/statistics?financial_year=2025")
+            .body
+            .contains("href=\"/statistics/committee.pdf?from=2025-04-01&amp;to=2026-03-31\"")
+    );
 }

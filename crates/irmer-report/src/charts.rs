@@ -7,8 +7,28 @@
 //! never inline styles (the pages' CSP allows none). Floating point is used
 //! only to place marks; every figure shown comes from the exact values.
 
-use irmer_stats::spc::{Chart, Direction, Verdict};
+use irmer_stats::spc::{Chart, Direction, Rule, Verdict};
+use irmer_stats::tally::{self, Field, Trend};
+use irmer_stats::taxonomy::Taxonomy;
 use maud::{Markup, html};
+
+/// The charts' CSS: colours and lines by class.
+pub const STYLE: &str = include_str!("charts.css");
+
+/// A chart as an SVG document of its own, its style inside it (what a PDF
+/// embeds as an image).
+pub fn standalone(chart: &Markup) -> String {
+    let svg = chart.clone().into_string();
+    match svg.find('>') {
+        Some(end) => format!(
+            "{}<style>{}</style>{}",
+            &svg[..=end],
+            STYLE,
+            &svg[end + 1..]
+        ),
+        None => svg,
+    }
+}
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;
@@ -167,6 +187,81 @@ pub fn bars(id: &str, title: &str, description: &str, bars: &[Bar<'_>]) -> Marku
             }
         }
     }
+}
+
+/// A special-cause rule in words, on its side of the mean.
+pub fn rule_words(rule: Rule, direction: Direction) -> String {
+    let side = match direction {
+        Direction::High => "above",
+        Direction::Low => "below",
+    };
+    match rule {
+        Rule::OutsideLimits => format!("outside the process limits ({side})"),
+        Rule::Run => format!("a run of 7 or more {side} the mean"),
+        Rule::Trend => match direction {
+            Direction::High => "6 or more rising in a row".to_owned(),
+            Direction::Low => "6 or more falling in a row".to_owned(),
+        },
+        Rule::TwoOfThree => format!("2 of 3 close to the limit {side} the mean"),
+    }
+}
+
+/// A group's name for people: each field's value in words ("All
+/// incidents" for the whole).
+pub fn group_name(key: &[(Field, Option<String>)], taxonomy: &Taxonomy) -> String {
+    if key.is_empty() {
+        return "All incidents".to_owned();
+    }
+    key.iter()
+        .map(|(f, v)| tally::describe(*f, v.as_deref(), taxonomy))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A control chart's text description: every point, the mean, the limits,
+/// each signal and the verdict (what a screen reader reads for the chart).
+pub fn trend_description(t: &Trend, name: &str) -> String {
+    let c = &t.chart;
+    let first = t
+        .months
+        .first()
+        .and_then(|m| tally::month_name(m))
+        .unwrap_or_default();
+    let last = t
+        .months
+        .last()
+        .and_then(|m| tally::month_name(m))
+        .unwrap_or_default();
+    let signalled: Vec<String> = c
+        .signals
+        .iter()
+        .filter_map(|s| {
+            let month = tally::month_name(t.months.get(s.index)?)?;
+            Some(format!("{month}: {}", rule_words(s.rule, s.direction)))
+        })
+        .collect();
+    let group = if t.key.is_empty() {
+        String::new()
+    } else {
+        format!(" ({name})")
+    };
+    format!(
+        "Control chart of incidents a month{group} from {first} to {last}: {}. Mean {}, upper process limit {}, lower process limit {}. {}. {}",
+        c.points
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        c.mean,
+        c.upper_limit,
+        c.lower_limit,
+        if signalled.is_empty() {
+            "No special-cause signals".to_owned()
+        } else {
+            format!("Signals: {}", signalled.join("; "))
+        },
+        c.verdict.words()
+    )
 }
 
 #[cfg(test)]
