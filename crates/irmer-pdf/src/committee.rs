@@ -40,6 +40,13 @@ const TEMPLATE: &str = r##"
 #strong(d.trend.verdict + ".") #d.trend.limits
 #image("trend.svg", width: 100%, alt: d.trend.alt)
 #table(columns: (1fr, auto), align: (left, right), table.header([*Month*], [*Incidents*]), ..d.trend.rows.flatten())
+#heading(level: 2, d.reporting.title)
+#if d.reporting.rows.len() == 0 [#d.reporting.none] else [
+  #table(columns: (1fr, auto, auto, auto), align: (left, right, right, right), table.header([*Modality*], [*Incidents*], [*Examinations*], [*Per 10,000*]), ..d.reporting.rows.flatten())
+]
+#if d.reporting.flags.len() == 0 [Nothing flagged for low reporting.] else [
+  #list(..d.reporting.flags)
+]
 #heading(level: 2, d.signals.title)
 #if d.signals.rows.len() == 0 [#d.signals.none] else [
   #table(columns: (auto, auto, 1fr), table.header([*Chart*], [*Month*], [*Rule*]), ..d.signals.rows.flatten())
@@ -118,13 +125,19 @@ pub fn committee_pdf(c: &Committee, generated: OffsetDateTime) -> Result<Vec<u8>
                 [tally::month_name(m).unwrap_or_else(|| m.clone()), p.to_string()]
             }).collect::<Vec<_>>(),
         },
+        "reporting": {
+            "title": format!("{}. Reporting rates and low reporting", n + 1),
+            "none": "No activity covers this period, so there are no rates.",
+            "rows": if c.reporting.organisation_per_10000.is_some() { c.rate_rows() } else { Vec::new() },
+            "flags": c.flags(),
+        },
         "signals": {
-            "title": format!("{}. Signals found", n + 1),
+            "title": format!("{}. Signals found", n + 2),
             "none": "No special-cause signal, for all incidents or any modality: the counts vary as the process ordinarily does.",
             "rows": c.signals.iter().map(|s| [&s.group, &s.month, &s.rule]).collect::<Vec<_>>(),
         },
         "themes": {
-            "title": format!("{}. Themes confirmed", n + 2),
+            "title": format!("{}. Themes confirmed", n + 3),
             "none": "No incident of the period is part of a confirmed theme (code M).",
             "rows": c.themes.iter().map(|t| [
                 t.reference.clone(),
@@ -135,7 +148,7 @@ pub fn committee_pdf(c: &Committee, generated: OffsetDateTime) -> Result<Vec<u8>
             ]).collect::<Vec<_>>(),
         },
         "learning": {
-            "title": format!("{}. Learning from the incidents closed", n + 3),
+            "title": format!("{}. Learning from the incidents closed", n + 4),
             "none": "No incident of the period was closed with learning recorded.",
             "items": c.learning.iter().map(|l| json!({
                 "heading": format!(

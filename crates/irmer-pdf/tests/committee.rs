@@ -7,7 +7,7 @@ use std::process::Command;
 use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::Transition;
 use irmer_report::committee::{Period, committee, html};
-use irmer_store::accounts::Scope;
+use irmer_store::accounts::{AccountStore, Scope};
 use irmer_store::testsuite::{ct, near_miss, register_at};
 use serde_json::json;
 
@@ -78,6 +78,13 @@ async fn the_committee_report_counts_the_year_and_keeps_identifiers_out() {
     .await
     .expect("theme");
 
+    r.store()
+        .set_setting(
+            irmer_stats::activity::SETTING,
+            "ct 2025 1000\ndental 2025 10000",
+        )
+        .await
+        .expect("activity");
     let (from, to) = irmer_stats::tally::financial_year(2025).expect("year");
     let period = Period {
         from,
@@ -101,6 +108,15 @@ async fn the_committee_report_counts_the_year_and_keeps_identifiers_out() {
         c.learning[0].text
     );
     assert_eq!(c.redacted, 1);
+    // 5 in 11,000 is 4.5 per 10,000; dental's 1.0 is under half of it.
+    assert!(
+        c.flags().contains(
+            &"Dental: 1.0 incidents per 10,000 examinations, under half the organisation's 4.5."
+                .to_owned()
+        ),
+        "{:?}",
+        c.flags()
+    );
 
     let page = html(&c, GENERATED);
     for expected in [
@@ -125,6 +141,8 @@ async fn the_committee_report_counts_the_year_and_keeps_identifiers_out() {
         "1. The period in numbers",
         "Incidents a month",
         "Themes confirmed",
+        "Reporting rates and low reporting",
+        "under half the organisation",
         "Four wrong protocols in a year",
         "[patient]'s request was caught at the checklist.",
         "Checklist now asks twice.",

@@ -100,6 +100,8 @@ pub struct Committee {
     pub learning: Vec<Learning>,
     /// More incidents were closed with learning than are listed.
     pub learning_more: bool,
+    /// Rates per 10,000 examinations and the low-reporting flags.
+    pub reporting: irmer_store::activity::Reporting,
     /// How many identifiers the gate replaced.
     pub redacted: usize,
 }
@@ -167,6 +169,7 @@ pub async fn committee<S: Store + AccountStore>(
                 reference: String::new(),
                 why: "no monthly series for the period".into(),
             })?;
+    let mut reporting = register.reporting(from, to, scope).await?;
     let mut signals = signal_rows(&trend, taxonomy);
     for t in tally::trends(&by(&[Field::Modality, Field::Month]).await?) {
         signals.extend(signal_rows(&t, taxonomy));
@@ -198,6 +201,9 @@ pub async fn committee<S: Store + AccountStore>(
         for row in &mut table.rows {
             row.label = clean(&general, &row.label);
         }
+    }
+    for d in &mut reporting.silent_departments {
+        *d = clean(&general, d);
     }
 
     // Themes confirmed: the incidents of the period with an M code.
@@ -307,6 +313,7 @@ pub async fn committee<S: Store + AccountStore>(
         themes,
         learning,
         learning_more,
+        reporting,
         redacted,
     })
 }
@@ -385,6 +392,57 @@ impl Committee {
         )
     }
 
+    /// The rates as rows: modality, incidents, examinations, per 10,000
+    /// (a dash where activity does not cover the period).
+    pub fn rate_rows(&self) -> Vec<[String; 4]> {
+        self.reporting
+            .rates
+            .iter()
+            .map(|m| {
+                [
+                    m.modality.label().to_owned(),
+                    m.incidents.to_string(),
+                    m.examinations
+                        .map_or_else(|| "\u{2014}".to_owned(), |e| e.to_string()),
+                    m.per_10000
+                        .map_or_else(|| "\u{2014}".to_owned(), irmer_stats::activity::tenths),
+                ]
+            })
+            .collect()
+    }
+
+    /// What the low-reporting check flags, a sentence each.
+    pub fn flags(&self) -> Vec<String> {
+        let r = &self.reporting;
+        let rate =
+            |t: Option<u64>| t.map_or_else(|| "\u{2014}".to_owned(), irmer_stats::activity::tenths);
+        let since = r.silent_since.map(long_day).unwrap_or_default();
+        let mut out = Vec::new();
+        for m in &r.well_below {
+            let own = r
+                .rates
+                .iter()
+                .find(|x| x.modality == *m)
+                .and_then(|x| x.per_10000);
+            out.push(format!(
+                "{}: {} incidents per 10,000 examinations, under half the organisation's {}.",
+                m.label(),
+                rate(own),
+                rate(r.organisation_per_10000)
+            ));
+        }
+        for m in &r.silent_modalities {
+            out.push(format!(
+                "{}: no incident reported since {since}, though it has activity.",
+                m.label()
+            ));
+        }
+        for d in &r.silent_departments {
+            out.push(format!("{d}: no incident reported since {since}."));
+        }
+        out
+    }
+
     /// The anonymisation note every output ends with.
     pub fn anonymised(&self) -> String {
         format!(
@@ -415,7 +473,8 @@ table{border-collapse:collapse;width:100%;margin:0 0 1rem}\
 th,td{border-bottom:1px solid #b1b4b6;padding:.4rem .5rem;text-align:left;vertical-align:top}\
 td.n,th.n{text-align:right}\
 figure{margin:0 0 1rem}figcaption{font-size:.9rem;color:#505a5f}\
-footer{border-top:1px solid #b1b4b6;margin-top:2rem;font-size:.9rem}";
+footer{border-top:1px solid #b1b4b6;margin-top:2rem;font-size:.9rem}\
+.scroll{overflow-x:auto;margin:0 0 1rem}.scroll:focus{outline:3px solid #ffdd00}";
 
 /// The report as one self-contained HTML page (styles inline, the charts
 /// drawn in it, nothing fetched).
@@ -449,10 +508,12 @@ pub fn html(c: &Committee, generated: OffsetDateTime) -> String {
                     h1 { "Radiation protection committee report" }
                     p { strong { (c.title()) } ", " (c.covering) ". " @if let Some(o) = &c.organisation { (o) ". " } "Made by irmer on " (long_date(generated.date())) "." }
                     h2 { "1. The period in numbers" }
-                    table {
-                        caption { "Every incident recorded, near misses and those not notifiable included" }
-                        thead { tr { th scope="col" { "All incidents" } (count_head) } }
-                        tbody { tr { th scope="row" { "Total" } (count_cells(&c.total)) } }
+                    div class="scroll" role="region" tabindex="0" aria-label="Table: the period in numbers" {
+                        table {
+                            caption { "Every incident recorded, near misses and those not notifiable included" }
+                            thead { tr { th scope="col" { "All incidents" } (count_head) } }
+                            tbody { tr { th scope="row" { "Total" } (count_cells(&c.total)) } }
+                        }
                     }
                     p { (c.total.undetermined) " undetermined (awaiting facts), " (c.total.not_notifiable) " not notifiable, " (c.total.out_of_scope) " out of scope." }
                     @for (n, t) in c.tables.iter().enumerate() {
@@ -461,9 +522,11 @@ pub fn html(c: &Committee, generated: OffsetDateTime) -> String {
                             p { "No incidents." }
                         } @else {
                             figure { (c.bar_chart(t)) figcaption { "Bars: incidents; the darker part: notifiable. The table gives every figure." } }
-                            table {
-                                thead { tr { th scope="col" { (t.heading) } (count_head) } }
-                                tbody { @for r in &t.rows { tr { th scope="row" { (r.label) } (count_cells(&r.counts)) } } }
+                            div class="scroll" role="region" tabindex="0" aria-label={ "Table: by " (t.heading.to_lowercase()) } {
+                                table {
+                                    thead { tr { th scope="col" { (t.heading) } (count_head) } }
+                                    tbody { @for r in &t.rows { tr { th scope="row" { (r.label) } (count_cells(&r.counts)) } } }
+                                }
                             }
                         }
                     }
@@ -471,37 +534,58 @@ pub fn html(c: &Committee, generated: OffsetDateTime) -> String {
                     h2 { (n) ". Incidents a month" }
                     p { strong { (c.trend.chart.verdict.words()) "." } " Mean " (c.trend.chart.mean) " a month; process limits " (c.trend.chart.lower_limit) " to " (c.trend.chart.upper_limit) "." }
                     figure { (c.trend_chart()) figcaption { "Line: incidents each month. Solid line: the mean. Dashed: the process limits (mean \u{b1} 2.66 \u{d7} the mean moving range). Larger orange or blue points: a special-cause signal above or below the mean." } }
-                    table {
-                        thead { tr { th scope="col" { "Month" } th scope="col" class="n" { "Incidents" } } }
-                        tbody {
-                            @for (m, p) in c.trend.months.iter().zip(&c.trend.chart.points) {
-                                tr { th scope="row" { (tally::month_name(m).unwrap_or_else(|| m.clone())) } td class="n" { (p) } }
-                            }
-                        }
-                    }
-                    h2 { (n + 1) ". Signals found" }
-                    @if c.signals.is_empty() {
-                        p { "No special-cause signal, for all incidents or any modality: the counts vary as the process ordinarily does." }
-                    } @else {
+                    div class="scroll" role="region" tabindex="0" aria-label="Table: incidents a month" {
                         table {
-                            thead { tr { th scope="col" { "Chart" } th scope="col" { "Month" } th scope="col" { "Rule" } } }
-                            tbody { @for s in &c.signals { tr { td { (s.group) } td { (s.month) } td { (s.rule) } } } }
-                        }
-                    }
-                    h2 { (n + 2) ". Themes confirmed" }
-                    @if c.themes.is_empty() {
-                        p { "No incident of the period is part of a confirmed theme (code M)." }
-                    } @else {
-                        table {
-                            thead { tr { th scope="col" { "Incident" } th scope="col" { "Confirmed" } th scope="col" { "Shared cause" } th scope="col" { "With" } th scope="col" { "Why" } } }
+                            thead { tr { th scope="col" { "Month" } th scope="col" class="n" { "Incidents" } } }
                             tbody {
-                                @for t in &c.themes {
-                                    tr { td { (t.reference) } td { (long_date(t.decided_on)) } td { (t.cause) } td { (t.shared_with.join(", ")) } td { (t.reason) } }
+                                @for (m, p) in c.trend.months.iter().zip(&c.trend.chart.points) {
+                                    tr { th scope="row" { (tally::month_name(m).unwrap_or_else(|| m.clone())) } td class="n" { (p) } }
                                 }
                             }
                         }
                     }
-                    h2 { (n + 3) ". Learning from the incidents closed" }
+                    h2 { (n + 1) ". Reporting rates and low reporting" }
+                    @let rows = c.rate_rows();
+                    @if c.reporting.organisation_per_10000.is_none() {
+                        p { "No activity covers this period, so there are no rates." }
+                    } @else {
+                        div class="scroll" role="region" tabindex="0" aria-label="Table: reporting rates" {
+                            table {
+                                thead { tr { th scope="col" { "Modality" } th scope="col" class="n" { "Incidents" } th scope="col" class="n" { "Examinations" } th scope="col" class="n" { "Per 10,000" } } }
+                                tbody { @for r in &rows { tr { th scope="row" { (r[0]) } td class="n" { (r[1]) } td class="n" { (r[2]) } td class="n" { (r[3]) } } } }
+                            }
+                        }
+                    }
+                    @let flags = c.flags();
+                    @if flags.is_empty() { p { "Nothing flagged for low reporting." } }
+                    @else { ul { @for f in &flags { li { (f) } } } }
+                    h2 { (n + 2) ". Signals found" }
+                    @if c.signals.is_empty() {
+                        p { "No special-cause signal, for all incidents or any modality: the counts vary as the process ordinarily does." }
+                    } @else {
+                        div class="scroll" role="region" tabindex="0" aria-label="Table: signals found" {
+                            table {
+                                thead { tr { th scope="col" { "Chart" } th scope="col" { "Month" } th scope="col" { "Rule" } } }
+                                tbody { @for s in &c.signals { tr { td { (s.group) } td { (s.month) } td { (s.rule) } } } }
+                            }
+                        }
+                    }
+                    h2 { (n + 3) ". Themes confirmed" }
+                    @if c.themes.is_empty() {
+                        p { "No incident of the period is part of a confirmed theme (code M)." }
+                    } @else {
+                        div class="scroll" role="region" tabindex="0" aria-label="Table: themes confirmed" {
+                            table {
+                                thead { tr { th scope="col" { "Incident" } th scope="col" { "Confirmed" } th scope="col" { "Shared cause" } th scope="col" { "With" } th scope="col" { "Why" } } }
+                                tbody {
+                                    @for t in &c.themes {
+                                        tr { td { (t.reference) } td { (long_date(t.decided_on)) } td { (t.cause) } td { (t.shared_with.join(", ")) } td { (t.reason) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    h2 { (n + 4) ". Learning from the incidents closed" }
                     @if c.learning.is_empty() {
                         p { "No incident of the period was closed with learning recorded." }
                     }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub mod accounts;
+pub mod activity;
 pub mod columns;
 pub mod counts;
 pub mod export;

@@ -886,6 +886,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     );
     at("trends", "All incidents", "trends", &mut seen);
     at(
+        "statistics/committee.html",
+        "Radiation protection committee report",
+        "the committee's report",
+        &mut seen,
+    );
+    at(
         "trends?by=modality",
         "The figures of this chart",
         "trends by modality",
@@ -894,6 +900,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
 
     // Administration, page by page; a new user's one-time password.
     at("admin", "Administration", "administration", &mut seen);
+    at(
+        "admin/activity",
+        "Activity, one a line",
+        "administration: activity",
+        &mut seen,
+    );
     at(
         "admin/users",
         "Add a user",

@@ -69,6 +69,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/departments",
     "/admin/settings",
     "/admin/hospital-numbers",
+    "/admin/activity",
 ];
 
 pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
@@ -188,6 +189,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/admin/hospital-numbers",
             get(admin::settings::masks_page::<S>).post(admin::settings::change_masks::<S>),
+        )
+        .route(
+            "/admin/activity",
+            get(admin::settings::activity_page::<S>).post(admin::settings::change_activity::<S>),
         )
         .route("/admin/tokens", get(admin::tokens_page::<S>))
         .route("/admin/audit", get(admin::audit_page::<S>))

@@ -10,10 +10,12 @@ use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
 use irmer_core::incident::CivilDate;
 use irmer_report::committee::{self, Period};
+use irmer_stats::activity;
 use irmer_stats::tally::{self, Field, Statistics, Trend};
 use irmer_stats::taxonomy::Taxonomy;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Places, Scope};
+use irmer_store::activity::Reporting;
 use maud::{Markup, html};
 
 use super::error::{ForPage, PageResult};
@@ -210,6 +212,11 @@ pub(super) async fn statistics_page<S: Store + AccountStore>(
     let stats = statistics::count(&app, p.user.scope(), &asked)
         .await
         .for_page(&p)?;
+    let reporting = app
+        .register
+        .reporting(stats.from, stats.to, Some(p.user.scope()))
+        .await
+        .for_page(&p)?;
     let taxonomy = app.register.taxonomy();
     let fields: Vec<Field> = Field::ALL.to_vec();
     let body = html! {
@@ -224,6 +231,7 @@ pub(super) async fn statistics_page<S: Store + AccountStore>(
         @if !stats.by.is_empty() {
             (grouped(&stats, taxonomy))
         }
+        (rates(&reporting))
         h2 { "The committee's report" }
         p { "For the radiation protection committee: this period's totals, the counts by modality, duty holder and department, the monthly control chart, the signals, the themes confirmed and the learning from the incidents closed, every text checked for identifiers." }
         p {
@@ -234,6 +242,57 @@ pub(super) async fn statistics_page<S: Store + AccountStore>(
         p { "The same figures as JSON: " code { "GET /api/v1/statistics" } "; on the command line: " code { "irmer stats" } "." }
     };
     Ok(answer(&p, "Statistics", error.as_ref(), body))
+}
+
+/// Incidents per 10,000 examinations where activity covers the period,
+/// and what the low-reporting check flags.
+fn rates(r: &Reporting) -> Markup {
+    let rate = |t: Option<u64>| t.map_or_else(|| "\u{2014}".to_owned(), activity::tenths);
+    let flagged = !r.well_below.is_empty()
+        || !r.silent_modalities.is_empty()
+        || !r.silent_departments.is_empty();
+    html! {
+        h2 { "Reporting rates" }
+        @if r.rates.iter().all(|m| m.examinations.is_none()) {
+            p { "No activity covers this period, so there are no rates. An administrator enters the examinations of each modality under Administration, Activity." }
+        } @else {
+            table class="stack" {
+                caption class="visually-hidden" { "Incidents per 10,000 examinations, by modality" }
+                thead { tr { th scope="col" { "Modality" } th scope="col" { "Incidents" } th scope="col" { "Examinations" } th scope="col" { "Per 10,000" } } }
+                tbody {
+                    @for m in &r.rates {
+                        tr {
+                            td data-label="Modality" { (m.modality.label()) }
+                            td data-label="Incidents" { (m.incidents) }
+                            td data-label="Examinations" { (m.examinations.map_or_else(|| "not entered for the whole period".to_owned(), |e| e.to_string())) }
+                            td data-label="Per 10,000" { (rate(m.per_10000)) }
+                        }
+                    }
+                }
+            }
+            p { "The organisation: " strong { (rate(r.organisation_per_10000)) } " incidents per 10,000 examinations, over the modalities whose activity covers the period." }
+        }
+        h2 { "Low reporting" }
+        @if !flagged {
+            p { "Nothing flagged: no modality's rate is under half the organisation's, and every department" @if !r.rates.is_empty() { " and modality with activity" } " has reported an incident in the last " (r.silent_months) " months." }
+        } @else {
+            div class="notice warning" {
+                ul {
+                    @for m in &r.well_below {
+                        @let own = r.rates.iter().find(|x| x.modality == *m).and_then(|x| x.per_10000);
+                        li { strong { (m.label()) } ": " (rate(own)) " incidents per 10,000 examinations, under half the organisation's " (rate(r.organisation_per_10000)) "." }
+                    }
+                    @for m in &r.silent_modalities {
+                        li { strong { (m.label()) } ": no incident reported since " (r.silent_since.map(crate::dates::day).unwrap_or_default()) ", though it has activity." }
+                    }
+                    @for d in &r.silent_departments {
+                        li { strong { (d) } ": no incident reported since " (r.silent_since.map(crate::dates::day).unwrap_or_default()) " (" (r.silent_months) " months)." }
+                    }
+                }
+                p { "Few reports where there is much activity usually means incidents are not being reported, not that none happen: the CQC selects such services for inspection." }
+            }
+        }
+    }
 }
 
 fn totals(stats: &Statistics) -> Markup {

@@ -129,16 +129,16 @@ fn suggestion(
         section aria-labelledby={ "theme-" (id) } {
             h2 id={ "theme-" (id) } { (s.cause_words) }
             p { (s.incidents.len()) @if s.more { " or more" } " other " (if s.incidents.len() == 1 && !s.more { "incident shares" } else { "incidents share" }) " this cause:" }
-            table {
+            table class="stack" {
                 caption class="visually-hidden" { "Incidents with the cause " (s.cause_words) }
                 thead { tr { th scope="col" { "Incident" } th scope="col" { "Discovered" } th scope="col" { "Modality" } th scope="col" { "Codes" } } }
                 tbody {
                     @for i in &s.incidents {
                         tr {
-                            td { a href={ "/incidents/" (enc(&i.reference)) } { (i.reference) } }
-                            td { (crate::dates::day(i.discovered)) }
-                            td { (i.modality.label()) }
-                            td { (i.codes) @if i.in_theme { " (part of a confirmed theme)" } }
+                            td data-label="Incident" { a href={ "/incidents/" (enc(&i.reference)) } { (i.reference) } }
+                            td data-label="Discovered" { (crate::dates::day(i.discovered)) }
+                            td data-label="Modality" { (i.modality.label()) }
+                            td data-label="Codes" { (i.codes) @if i.in_theme { " (part of a confirmed theme)" } }
                         }
                     }
                 }

@@ -140,3 +140,76 @@ fn the_year_and_its_trends_in_the_browser(server: &Server) {
             .contains("href=\"/statistics/committee.pdf?from=2025-04-01&amp;to=2026-03-31\"")
     );
 }
+
+crate::on_both_backends!(rates_per_activity_and_low_reporting);
+
+/// Activity entered by an administrator gives incidents per 10,000
+/// examinations; a modality under half the organisation's rate, and a
+/// department silent for months, are flagged.
+fn rates_per_activity_and_low_reporting(server: &Server) {
+    let mut rep = signed_in(server, "rep");
+    report(&mut rep);
+    report(&mut rep);
+    let near = irmer_store::testsuite::near_miss("NM-1", "2026-02-12").to_string();
+    assert_eq!(
+        server
+            .api("api-test", "POST", "/api/v1/incidents", &near)
+            .status,
+        201
+    );
+    let mut aud = signed_in(server, "aud");
+    let before = aud.get("/statistics?financial_year=2025").body;
+    assert!(
+        before.contains("No activity covers this period"),
+        "{before}"
+    );
+    let mut admin = signed_in(server, "admin");
+    let r = admin.post(
+        "/admin/activity",
+        &[("activity", "ct 2025 1000\nxray 2025-04 5")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("Line 2: &quot;xray&quot; is not a modality"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("xray 2025-04 5</textarea>"),
+        "what was typed is kept"
+    );
+    let r = admin.post(
+        "/admin/activity",
+        &[(
+            "activity",
+            "# From the DID\nct 2025 1000\ndental 2025 10000",
+        )],
+    );
+    let (_, page) = follow(&mut admin, &r);
+    assert!(page.body.contains("Saved."), "{}", page.body);
+    let body = aud.get("/statistics?financial_year=2025").body;
+    assert!(
+        body.contains("<td data-label=\"Modality\">CT</td><td data-label=\"Incidents\">2</td><td data-label=\"Examinations\">1000</td><td data-label=\"Per 10,000\">20.0</td>"),
+        "{body}"
+    );
+    // 3 in 11,000: 2.7 per 10,000; dental's 1.0 is under half of it.
+    assert!(
+        body.contains("The organisation: <strong>2.7</strong>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<strong>Dental</strong>: 1.0 incidents per 10,000 examinations, under half the organisation's 2.7."),
+        "{body}"
+    );
+    // A period the activity does not cover whole has no rate.
+    let part = aud.get("/statistics?from=2025-04-01&to=2025-09-30").body;
+    assert!(part.contains("No activity covers this period"), "{part}");
+    // Radiotherapy has reported nothing in the last 3 months.
+    assert!(
+        body.contains(
+            "<strong>Radiotherapy (Royal Infirmary)</strong>: no incident reported since"
+        ),
+        "{body}"
+    );
+}

@@ -41,12 +41,17 @@ const PAGES: &[(&str, &str, &str)] = &[
     (
         "/admin/settings",
         "Settings",
-        "The organisation's name on reports, the child age cut-off and the nation for new reports.",
+        "The organisation's name on reports, the child age cut-off, the nation for new reports, the window for possible themes and the months of silence flagged.",
     ),
     (
         "/admin/hospital-numbers",
         "Hospital numbers",
         "The patterns of local hospital numbers that irmer looks for before anything leaves.",
+    ),
+    (
+        "/admin/activity",
+        "Activity",
+        "Examinations per modality, for incidents per 10,000 and the low-reporting flags.",
     ),
     (
         "/admin/tokens",

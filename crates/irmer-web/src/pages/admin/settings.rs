@@ -5,6 +5,7 @@ use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
+use irmer_store::activity::{SILENT_RANGE, SILENT_SETTING};
 use irmer_store::theme::{WINDOW_RANGE, WINDOW_SETTING};
 use maud::html;
 
@@ -53,6 +54,10 @@ async fn settings_again<S: Store + AccountStore>(
         Some(t) => t.to_owned(),
         None => app.register.theme_window().await?.to_string(),
     };
+    let silent = match typed.get("low_reporting_months") {
+        Some(t) => t.to_owned(),
+        None => app.register.silent_months().await?.to_string(),
+    };
     let organisation = match typed.get("organisation_name") {
         Some(t) => t.to_owned(),
         None => app
@@ -86,6 +91,11 @@ async fn settings_again<S: Store + AccountStore>(
                 label for=(field_id("theme_window_months")) { "Window for possible themes (months)" }
                 span class="hint" id="theme-window-hint" { "Incidents that share a coded cause and were discovered within this many months of each other are suggested as a possible theme (code M). From 1 to 60; default 12." }
                 input class="short" type="text" inputmode="numeric" id=(field_id("theme_window_months")) name="theme_window_months" value=(window) aria-describedby="theme-window-hint";
+            }
+            div class="field" {
+                label for=(field_id("low_reporting_months")) { "Months without an incident that flag low reporting" }
+                span class="hint" id="low-reporting-hint" { "A department, or a modality with activity entered, that has reported nothing for this many months is flagged on the Statistics page. From 1 to 24; default 3." }
+                input class="short" type="text" inputmode="numeric" id=(field_id("low_reporting_months")) name="low_reporting_months" value=(silent) aria-describedby="low-reporting-hint";
             }
             button type="submit" { "Save settings" }
         }
@@ -144,6 +154,24 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             ),
         ));
     }
+    let silent = match a.get("low_reporting_months") {
+        None => Some(app.register.silent_months().await?),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| SILENT_RANGE.contains(v)),
+    };
+    if silent.is_none() {
+        errors.push((
+            "low_reporting_months".to_owned(),
+            format!(
+                "Months without an incident: enter a whole number from {} to {}",
+                SILENT_RANGE.start(),
+                SILENT_RANGE.end()
+            ),
+        ));
+    }
     let organisation = a.get("organisation_name").unwrap_or_default();
     if organisation.chars().count() > ORGANISATION_MAX {
         errors.push((
@@ -151,7 +179,8 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             format!("Name of your organisation: use at most {ORGANISATION_MAX} characters"),
         ));
     }
-    let (Some(age), Some(nation), Some(window), true) = (age, nation, window, errors.is_empty())
+    let (Some(age), Some(nation), Some(window), Some(silent), true) =
+        (age, nation, window, silent, errors.is_empty())
     else {
         return settings_again(&app, &p, None, &a, &errors).await;
     };
@@ -162,6 +191,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     store.set_setting("default_nation", nation).await?;
     store
         .set_setting(WINDOW_SETTING, &window.to_string())
+        .await?;
+    store
+        .set_setting(SILENT_SETTING, &silent.to_string())
         .await?;
     store
         .set_setting(ORGANISATION_SETTING, organisation)
@@ -175,7 +207,7 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             &p.user.username,
             "change-settings",
             &format!(
-                "child_age_under={age}, default_nation={nation}, theme_window_months={window}, organisation_name={organisation}"
+                "child_age_under={age}, default_nation={nation}, theme_window_months={window}, low_reporting_months={silent}, organisation_name={organisation}"
             ),
         )
         .await?;
@@ -250,4 +282,78 @@ pub(in super::super) async fn change_masks<S: Store + AccountStore>(
         )
         .await?;
     Ok(see_other("/admin/hospital-numbers?done=saved"))
+}
+
+pub(in super::super) async fn activity_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Administrator(p): Administrator,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let (text, _) = app.register.activity().await?;
+    activity_again(&p, notice(raw.as_deref(), SAVED), &text, &[])
+}
+
+fn activity_again(
+    p: &PageUser,
+    done: Option<&str>,
+    text: &str,
+    errors: &[(String, String)],
+) -> PageResult {
+    let body = html! {
+        h1 { "Activity" }
+        p { "The examinations or treatments of each modality, a month or a financial year at a time, as the Diagnostic Imaging Dataset counts them. With them the statistics give incidents per 10,000 examinations and flag a modality whose rate is under half the organisation's own. A rate is given only for a period the activity covers whole." }
+        form method="post" action="/admin/activity" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("activity")) { "Activity, one a line" }
+                span class="hint" id="activity-hint" { "The modality, a month (2025-04) or a financial year (2025, for April 2025 to March 2026) and the number: for example ct 2025-04 1520. Lines starting with # are notes." }
+                textarea id=(field_id("activity")) name="activity" rows="12" aria-describedby="activity-hint" { (text) }
+            }
+            button type="submit" { "Save activity" }
+        }
+    };
+    Ok(admin_show(
+        p,
+        status_of(errors),
+        "/admin/activity",
+        (done, errors),
+        body,
+    ))
+}
+
+pub(in super::super) async fn change_activity<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    AdminForm(p, a): AdminForm,
+) -> PageResult {
+    let text = a.get("activity").unwrap_or_default();
+    match irmer_stats::activity::Activity::parse(text) {
+        Err(errors) => {
+            let shown: Vec<(String, String)> = errors
+                .iter()
+                .take(10)
+                .map(|e| {
+                    (
+                        "activity".to_owned(),
+                        format!("Line {}: {}", e.line, e.message),
+                    )
+                })
+                .collect();
+            activity_again(&p, None, text, &shown)
+        }
+        Ok(activity) => {
+            app.accounts
+                .store()
+                .set_setting(irmer_stats::activity::SETTING, text)
+                .await?;
+            app.accounts
+                .audit(
+                    app.register.now(),
+                    &p.user.username,
+                    "change-activity",
+                    &format!("{} entries", activity.entries.len()),
+                )
+                .await?;
+            Ok(see_other("/admin/activity?done=saved"))
+        }
+    }
 }
