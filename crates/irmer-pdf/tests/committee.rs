@@ -9,6 +9,7 @@ use irmer_core::lifecycle::Transition;
 use irmer_report::committee::{Period, committee, html};
 use irmer_store::accounts::{AccountStore, Scope};
 use irmer_store::testsuite::{ct, near_miss, register_at};
+use irmer_store::theme::Within;
 use serde_json::json;
 
 const GENERATED: time::OffsetDateTime = time::macros::datetime!(2026-06-01 09:00 UTC);
@@ -72,8 +73,7 @@ async fn the_committee_report_counts_the_year_and_keeps_identifiers_out() {
         CAUSE,
         "Four wrong protocols in a year",
         "lead",
-        all,
-        12,
+        Within::new(all, 12),
     )
     .await
     .expect("theme");

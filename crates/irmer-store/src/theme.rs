@@ -31,6 +31,20 @@ pub const WINDOW_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
 /// The most incidents a suggestion lists (and a decision records).
 pub const MOST_LISTED: u32 = 100;
 
+/// Where suggestions are looked for: the reader's scope (`None`:
+/// everything) and the window either side of the incident, in months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Within {
+    pub scope: Option<Scope>,
+    pub months: u32,
+}
+
+impl Within {
+    pub fn new(scope: Option<Scope>, months: u32) -> Within {
+        Within { scope, months }
+    }
+}
+
 /// A theme suggested for an incident: the cause it shares and the
 /// incidents (within the reader's scope) it shares it with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -150,15 +164,14 @@ impl<S: Store> Register<S> {
     }
 
     /// The themes suggested for an incident: for each of its causes, the
-    /// other incidents within `scope` discovered within `window_months`
+    /// other incidents within the scope discovered within the window
     /// either side of it with the same cause, unless every one of them
     /// was already in a dismissed suggestion for that cause. None once
     /// its theme is confirmed.
     pub async fn theme_suggestions(
         &self,
         rec: &IncidentRecord,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<Vec<Suggestion>, RegisterError> {
         if rec.incident.theme {
             return Ok(Vec::new());
@@ -168,7 +181,7 @@ impl<S: Store> Register<S> {
             discovered: rec.incident.discovered,
             causes: rec.incident.causes.iter().map(String::as_str).collect(),
         };
-        self.suggest(subject, scope, window_months).await
+        self.suggest(subject, within).await
     }
 
     /// [`Register::theme_suggestions`] for an incident as a list shows it
@@ -176,8 +189,7 @@ impl<S: Store> Register<S> {
     pub async fn theme_suggestions_for(
         &self,
         summary: &Summary,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<Vec<Suggestion>, RegisterError> {
         if has_theme_code(&summary.index.codes) {
             return Ok(Vec::new());
@@ -187,14 +199,13 @@ impl<S: Store> Register<S> {
             discovered: summary.index.discovered,
             causes: summary.index.causes.split_whitespace().collect(),
         };
-        self.suggest(subject, scope, window_months).await
+        self.suggest(subject, within).await
     }
 
     async fn suggest(
         &self,
         subject: Subject<'_>,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<Vec<Suggestion>, RegisterError> {
         if subject.causes.is_empty() {
             return Ok(Vec::new());
@@ -203,14 +214,14 @@ impl<S: Store> Register<S> {
         if decided.iter().any(|d| d.decision == Decision::Confirmed) {
             return Ok(Vec::new());
         }
-        let months = i32::try_from(window_months).unwrap_or(i32::MAX / 24);
+        let months = i32::try_from(within.months).unwrap_or(i32::MAX / 24);
         let mut found = Vec::new();
         for cause in subject.causes {
             let filter = Filter {
                 cause: Some(cause.to_owned()),
                 discovered_from: Some(shift_months(subject.discovered, -months)),
                 discovered_to: Some(shift_months(subject.discovered, months)),
-                scope,
+                scope: within.scope,
                 ..Filter::default()
             };
             // One more than listed, besides this one, says whether there
@@ -263,12 +274,11 @@ impl<S: Store> Register<S> {
         &self,
         reference: &str,
         cause: &str,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<(IncidentRecord, Suggestion), RegisterError> {
         let rec = self.get(reference).await?;
         let found = self
-            .theme_suggestions(&rec, scope, window_months)
+            .theme_suggestions(&rec, within)
             .await?
             .into_iter()
             .find(|s| s.cause == cause);
@@ -290,7 +300,6 @@ impl<S: Store> Register<S> {
     /// Confirms the theme suggested for `cause`: the incident's `theme`
     /// is set (the engine then adds code M) in one event that records the
     /// cause and the incidents. `reason` is required, as for every change.
-    #[allow(clippy::too_many_arguments)]
     pub async fn confirm_theme(
         &self,
         reference: &str,
@@ -298,15 +307,12 @@ impl<S: Store> Register<S> {
         cause: &str,
         reason: &str,
         actor: &str,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<IncidentRecord, RegisterError> {
         // The version is checked as the change is written: a suggestion
         // read from another version is refused there.
-        let (_, suggestion) = self
-            .suggestion_for(reference, cause, scope, window_months)
-            .await?;
-        let data = decided(Decision::Confirmed, &suggestion, window_months);
+        let (_, suggestion) = self.suggestion_for(reference, cause, within).await?;
+        let data = decided(Decision::Confirmed, &suggestion, within.months);
         let patch = serde_json::json!({ "theme": true });
         let edit = Edit {
             expected_version,
@@ -326,8 +332,7 @@ impl<S: Store> Register<S> {
         cause: &str,
         reason: &str,
         actor: &str,
-        scope: Option<Scope>,
-        window_months: u32,
+        within: Within,
     ) -> Result<IncidentRecord, RegisterError> {
         let reason = reason.trim();
         if reason.is_empty() {
@@ -340,14 +345,12 @@ impl<S: Store> Register<S> {
             return Err(invalid("reason", "at most 2,000 characters"));
         }
         crate::register::check_free_text("reason", reason)?;
-        let (_, suggestion) = self
-            .suggestion_for(reference, cause, scope, window_months)
-            .await?;
+        let (_, suggestion) = self.suggestion_for(reference, cause, within).await?;
         let aside = Aside {
             reason: Some(reason.to_owned()),
             ..Aside::new(
                 EventKind::Theme,
-                decided(Decision::Dismissed, &suggestion, window_months),
+                decided(Decision::Dismissed, &suggestion, within.months),
             )
         };
         self.append_aside(reference, actor, aside).await

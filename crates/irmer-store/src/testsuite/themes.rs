@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{ct, register_at};
 use crate::accounts::{AccountStore, Scope};
 use crate::register::{RegisterError, replay};
-use crate::theme::{Decided, Decision};
+use crate::theme::{Decided, Decision, Within};
 use crate::{EventKind, Owner, Store};
 
 const WRONG_PATIENT: &str = "operator.patient-identification.wrong-patient";
@@ -62,7 +62,10 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     report("T-5", "2025-07-01", &[], xray).await;
 
     let all = Some(Scope::Organisation);
-    let found = r.theme_suggestions(&t1, all, 12).await.expect("suggest");
+    let found = r
+        .theme_suggestions(&t1, Within::new(all, 12))
+        .await
+        .expect("suggest");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].cause, WRONG_PATIENT);
     assert!(
@@ -73,7 +76,10 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     assert_eq!(refs(&found[0]), ["T-2"]);
     assert!(!found[0].more);
     // A wider window reaches T-3.
-    let wide = r.theme_suggestions(&t1, all, 24).await.expect("suggest");
+    let wide = r
+        .theme_suggestions(&t1, Within::new(all, 24))
+        .await
+        .expect("suggest");
     assert_eq!(refs(&wide[0]), ["T-2", "T-3"]);
     // Nothing outside the reader's scope is shown: X-ray staff do not see
     // CT's T-2.
@@ -82,14 +88,20 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
         user: 999,
     });
     assert!(
-        r.theme_suggestions(&t1, xray_only, 12)
+        r.theme_suggestions(&t1, Within::new(xray_only, 12))
             .await
             .expect("suggest")
             .is_empty()
     );
     // ... nor can they decide on it.
     let e = r
-        .dismiss_theme("T-1", WRONG_PATIENT, "Unrelated", "lead", xray_only, 12)
+        .dismiss_theme(
+            "T-1",
+            WRONG_PATIENT,
+            "Unrelated",
+            "lead",
+            Within::new(xray_only, 12),
+        )
         .await
         .expect_err("nothing to dismiss in that scope");
     assert!(
@@ -99,7 +111,7 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     // An uncoded incident has nothing to suggest.
     let t5 = r.get("T-5").await.expect("T-5");
     assert!(
-        r.theme_suggestions(&t5, all, 12)
+        r.theme_suggestions(&t5, Within::new(all, 12))
             .await
             .expect("suggest")
             .is_empty()
@@ -107,7 +119,7 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
 
     // Dismissed: with a reason, and not suggested again for T-2.
     let e = r
-        .dismiss_theme("T-1", WRONG_PATIENT, "  ", "lead", all, 12)
+        .dismiss_theme("T-1", WRONG_PATIENT, "  ", "lead", Within::new(all, 12))
         .await
         .expect_err("a reason");
     assert!(
@@ -120,21 +132,20 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
             WRONG_PATIENT,
             "Different rooms and staff",
             "lead",
-            all,
-            12,
+            Within::new(all, 12),
         )
         .await
         .expect("dismissed");
     assert_eq!(t1.version, 2);
     assert!(!t1.incident.theme);
     assert!(
-        r.theme_suggestions(&t1, all, 12)
+        r.theme_suggestions(&t1, Within::new(all, 12))
             .await
             .expect("suggest")
             .is_empty()
     );
     let e = r
-        .dismiss_theme("T-1", WRONG_PATIENT, "Again", "lead", all, 12)
+        .dismiss_theme("T-1", WRONG_PATIENT, "Again", "lead", Within::new(all, 12))
         .await
         .expect_err("nothing left to dismiss");
     assert!(
@@ -153,18 +164,31 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     );
     // T-2's own suggestion is not dismissed by T-1's decision.
     let t2 = r.get("T-2").await.expect("T-2");
-    let on_t2 = r.theme_suggestions(&t2, all, 12).await.expect("suggest");
+    let on_t2 = r
+        .theme_suggestions(&t2, Within::new(all, 12))
+        .await
+        .expect("suggest");
     assert_eq!(on_t2.len(), 2, "{on_t2:?}");
 
     // A new incident with the cause brings it back, listing both.
     report("T-6", "2025-08-01", &[WRONG_PATIENT], xray).await;
-    let found = r.theme_suggestions(&t1, all, 12).await.expect("suggest");
+    let found = r
+        .theme_suggestions(&t1, Within::new(all, 12))
+        .await
+        .expect("suggest");
     assert_eq!(refs(&found[0]), ["T-2", "T-6"]);
 
     // Confirmed: the theme set, M through the engine, the decision in the
     // history with its reason; no more suggestions on T-1.
     let e = r
-        .confirm_theme("T-1", 2, WRONG_PROTOCOL, "A theme", "lead", all, 12)
+        .confirm_theme(
+            "T-1",
+            2,
+            WRONG_PROTOCOL,
+            "A theme",
+            "lead",
+            Within::new(all, 12),
+        )
         .await
         .expect_err("not one of T-1's causes");
     assert!(
@@ -172,7 +196,14 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
         "{e}"
     );
     let e = r
-        .confirm_theme("T-1", 1, WRONG_PATIENT, "A theme", "lead", all, 12)
+        .confirm_theme(
+            "T-1",
+            1,
+            WRONG_PATIENT,
+            "A theme",
+            "lead",
+            Within::new(all, 12),
+        )
         .await
         .expect_err("a stale version");
     assert!(
@@ -186,8 +217,7 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
             WRONG_PATIENT,
             "Three wrong-patient CTs in a year",
             "lead",
-            all,
-            12,
+            Within::new(all, 12),
         )
         .await
         .expect("confirmed");
@@ -202,7 +232,7 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     );
     assert_eq!(t1.outcome, irmer_core::Outcome::Notifiable);
     assert!(
-        r.theme_suggestions(&t1, all, 12)
+        r.theme_suggestions(&t1, Within::new(all, 12))
             .await
             .expect("suggest")
             .is_empty()
@@ -221,7 +251,10 @@ pub async fn themes_are_suggested_confirmed_and_dismissed<S: Store + AccountStor
     assert_eq!(facts["theme"], true);
     // The others now see T-1 as part of a theme.
     let t6 = r.get("T-6").await.expect("T-6");
-    let on_t6 = r.theme_suggestions(&t6, all, 12).await.expect("suggest");
+    let on_t6 = r
+        .theme_suggestions(&t6, Within::new(all, 12))
+        .await
+        .expect("suggest");
     let listed = on_t6[0]
         .incidents
         .iter()

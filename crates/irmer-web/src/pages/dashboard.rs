@@ -4,7 +4,7 @@
 use axum::extract::{RawQuery, State};
 use irmer_core::lifecycle::IncidentStatus;
 use irmer_store::accounts::{AccountStore, Action, Role};
-use irmer_store::theme::Suggestion;
+use irmer_store::theme::{Suggestion, Within};
 use irmer_store::{Filter, Sort, Store, Summary};
 use maud::html;
 
@@ -38,7 +38,7 @@ async fn possible_themes<S: Store + AccountStore>(
     {
         let themes = app
             .register
-            .theme_suggestions_for(s, scope, window)
+            .theme_suggestions_for(s, Within::new(scope, window))
             .await
             .for_page(p)?;
         if !themes.is_empty() {

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Action};
 use irmer_store::register::{IncidentRecord, RegisterError};
-use irmer_store::theme::{Decided, Decision, Suggestion};
+use irmer_store::theme::{Decided, Decision, Suggestion, Within};
 use maud::{Markup, html};
 
 use super::{
@@ -87,7 +87,7 @@ pub(super) async fn suggested<S: Store + AccountStore>(
     }
     let window = app.register.theme_window().await.for_page(p)?;
     app.register
-        .theme_suggestions(rec, Some(p.user.scope()), window)
+        .theme_suggestions(rec, Within::new(Some(p.user.scope()), window))
         .await
         .for_page(p)
 }
@@ -198,12 +198,19 @@ pub(super) async fn decide_theme<S: Store + AccountStore>(
         Some("confirm") if reason.trim().is_empty() => Err(missing_reason()),
         Some("confirm") => {
             app.register
-                .confirm_theme(&reference, version, cause, reason, actor, scope, window)
+                .confirm_theme(
+                    &reference,
+                    version,
+                    cause,
+                    reason,
+                    actor,
+                    Within::new(scope, window),
+                )
                 .await
         }
         Some("dismiss") => {
             app.register
-                .dismiss_theme(&reference, cause, reason, actor, scope, window)
+                .dismiss_theme(&reference, cause, reason, actor, Within::new(scope, window))
                 .await
         }
         _ => Err(RegisterError::Invalid(irmer_core::parse::InputError {
