@@ -24,6 +24,7 @@ pub enum Field {
     Category,
     Code,
     Outcome,
+    Exposure,
     Nation,
     CauseTier1,
     CauseTier2,
@@ -34,12 +35,13 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Modality,
         Field::SubModality,
         Field::Category,
         Field::Code,
         Field::Outcome,
+        Field::Exposure,
         Field::Nation,
         Field::CauseTier1,
         Field::CauseTier2,
@@ -56,6 +58,7 @@ impl Field {
             Field::Category => "category",
             Field::Code => "code",
             Field::Outcome => "outcome",
+            Field::Exposure => "exposure",
             Field::Nation => "nation",
             Field::CauseTier1 => "cause-tier1",
             Field::CauseTier2 => "cause-tier2",
@@ -74,6 +77,7 @@ impl Field {
             Field::Category => "Exposure category",
             Field::Code => "Notification code",
             Field::Outcome => "Outcome",
+            Field::Exposure => "Exposure (near miss or not)",
             Field::Nation => "Nation",
             Field::CauseTier1 => "Duty holder (cause tier 1)",
             Field::CauseTier2 => "Point in the pathway (cause tier 2)",
@@ -376,6 +380,7 @@ fn value_of(
         Field::SubModality => row.modality.map(|m| SubModality::of(m).as_str().to_owned()),
         Field::Category => row.modality.map(|m| category_id(m.category()).to_owned()),
         Field::Outcome => Some(row.outcome.as_str().to_owned()),
+        Field::Exposure => Some(row.exposure.as_str().to_owned()),
         Field::Nation => Some(row.nation.to_owned()),
         Field::Month => Some(row.month.to_owned()),
         Field::Code => code.map(str::to_owned),
@@ -408,6 +413,12 @@ pub fn describe(field: Field, value: Option<&str>, taxonomy: &Taxonomy) -> Strin
             .find(|c| category_id(**c) == value)
             .map(|c| capitalised(c.describe())),
         Field::Outcome => Outcome::parse(value).map(|o| o.label().to_owned()),
+        Field::Exposure => ExposureKind::parse(value).map(|e| match e {
+            ExposureKind::None => "Near miss (nothing delivered)".to_owned(),
+            ExposureKind::Accidental => "Accidental".to_owned(),
+            ExposureKind::Unintended => "Unintended".to_owned(),
+            ExposureKind::Intended => "Intended (another concerned)".to_owned(),
+        }),
         Field::Nation => match value {
             "england" => Some("England".to_owned()),
             "wales" => Some("Wales".to_owned()),

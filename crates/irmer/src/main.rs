@@ -147,8 +147,8 @@ enum Command {
         #[command(flatten)]
         period: stats::PeriodArgs,
         /// Group by: modality, sub-modality, category, code, outcome,
-        /// nation, cause-tier1, cause-tier2, cause-tier3, site, department,
-        /// month. Repeatable.
+        /// exposure (a near miss is `none`), nation, cause-tier1,
+        /// cause-tier2, cause-tier3, site, department, month. Repeatable.
         #[arg(long, value_name = "FIELD", value_parser = stats::parse_field)]
         by: Vec<irmer_stats::tally::Field>,
         #[arg(long, value_enum, default_value = "table")]

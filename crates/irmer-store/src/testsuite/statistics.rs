@@ -65,6 +65,7 @@ fn keys_of(
                     }
                     Field::Code => code.clone(),
                     Field::Outcome => Some(rec.outcome.as_str().to_owned()),
+                    Field::Exposure => Some(rec.incident.exposure.as_str().to_owned()),
                     Field::Nation => Some(rec.incident.nation.as_str().to_owned()),
                     Field::CauseTier1 => tier(1),
                     Field::CauseTier2 => tier(2),
