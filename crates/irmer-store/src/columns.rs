@@ -294,6 +294,8 @@ mod tests {
             ("guidance", "2024-08-28"),
             ("outcome", "notifiable"),
             ("codes", "2.2"),
+            ("exposure", "unintended"),
+            ("causes", ""),
             ("notify_by", "2026-03-06"),
             ("updated_at", "2026-02-21T10:00:00Z"),
             ("department_id", "2"),
