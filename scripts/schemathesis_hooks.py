@@ -6,6 +6,10 @@ in the OpenAPI descriptions and kept by the server's own tests:
 - a date after today (dates that cannot be true are refused), or an
   exposure after its discovery; a time of the exposure without its date;
 - query dates back to front (discovered_from after discovered_to);
+- a period for the statistics and trends that is not one: a financial
+  year with from or to, a year outside 1900 to 2998, a date outside 1900
+  to 2999, from after to (from alone runs to today), or a trend of more
+  than 240 months;
 - a number that cannot be held exactly (more than 20 significant digits, or
   a power of ten too small, as 5e-324);
 - a health number whose modulus-11 check digit is wrong;
@@ -185,4 +189,38 @@ def map_case(context, case):
         start, end = query.get("discovered_from"), query.get("discovered_to")
         if isinstance(start, str) and isinstance(end, str) and start > end:
             query["discovered_from"], query["discovered_to"] = end, start
+        if case.operation.path in ("/api/v1/statistics", "/api/v1/trends"):
+            _repair_period(query, case.operation.path.endswith("/trends"))
     return case
+
+
+def _clamp_date(text):
+    """A YYYY-MM-DD date with its year within 1900 to 2999."""
+    year = int(text[:4])
+    if year < 1900:
+        return "1900-01-01"
+    if year > 2999:
+        return "2999-12-31"
+    return text
+
+
+def _repair_period(query, trend):
+    if "financial_year" in query:
+        query.pop("from", None)
+        query.pop("to", None)
+        year = query["financial_year"]
+        if not (isinstance(year, str) and year.isdigit() and 1900 <= int(year) <= 2998):
+            query["financial_year"] = "2025"
+        return
+    for key in ("from", "to"):
+        if isinstance(query.get(key), str) and DATE.match(query[key]):
+            query[key] = _clamp_date(query[key])
+    start, end = query.get("from"), query.get("to")
+    if isinstance(start, str) and end is None and start > TODAY.isoformat():
+        query["from"] = start = TODAY.isoformat()
+    if isinstance(start, str) and isinstance(end, str) and start > end:
+        query["from"], query["to"] = start, end = end, start
+    if trend and isinstance(start, str) and DATE.match(start):
+        last = end if isinstance(end, str) and DATE.match(end) else TODAY.isoformat()
+        if (int(last[:4]) - int(start[:4])) * 12 + int(last[5:7]) - int(start[5:7]) + 1 > 240:
+            query["from"] = f"{int(last[:4]) - 19:04d}-{last[5:7]}-01"

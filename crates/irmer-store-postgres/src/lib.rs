@@ -19,6 +19,7 @@ use irmer_store::{
 };
 
 mod accounts;
+mod mail;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
@@ -251,6 +252,10 @@ impl irmer_store::columns::Columns for Columns<'_> {
         d.map(civil).transpose()
     }
     fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
+        self.0.try_get(column).map_err(backend)
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
         self.0.try_get(column).map_err(backend)
     }
 }

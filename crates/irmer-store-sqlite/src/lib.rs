@@ -21,6 +21,7 @@ use irmer_store::{
 };
 
 mod accounts;
+mod mail;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -383,6 +384,10 @@ impl irmer_store::columns::Columns for Columns<'_> {
     }
     fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
         read_time(&self.text(column)?)
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.opt_text(column)?.as_deref().map(read_time).transpose()
     }
 }
 

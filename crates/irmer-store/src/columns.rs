@@ -20,6 +20,7 @@ pub trait Columns {
     fn flag(&self, column: &str) -> Result<bool, StoreError>;
     fn opt_date(&self, column: &str) -> Result<Option<CivilDate>, StoreError>;
     fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError>;
+    fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError>;
 
     fn date(&self, column: &str) -> Result<CivilDate, StoreError> {
         self.opt_date(column)?
@@ -30,6 +31,31 @@ pub trait Columns {
 /// A value in the database that the domain cannot read: a bug or damage.
 pub fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in the database: {value:?}"))
+}
+
+/// The outbox's columns.
+pub const OUTBOX_COLUMNS: &str = "id, message_id, sender, recipient, subject, body, status, attempts, created_at, next_attempt_at, last_error, sent_at";
+
+/// A row of the outbox.
+pub fn queued(row: &impl Columns) -> Result<crate::mail::Queued, StoreError> {
+    let status = row.text("status")?;
+    Ok(crate::mail::Queued {
+        id: row.int("id")?,
+        mail: crate::mail::Mail {
+            message_id: row.text("message_id")?,
+            from: row.text("sender")?,
+            to: row.text("recipient")?,
+            subject: row.text("subject")?,
+            body: row.text("body")?,
+        },
+        status: crate::mail::MailStatus::parse(&status)
+            .ok_or_else(|| corrupt("status", &status))?,
+        attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
+        created_at: row.time("created_at")?,
+        next_attempt_at: row.time("next_attempt_at")?,
+        last_error: row.opt_text("last_error")?,
+        sent_at: row.opt_time("sent_at")?,
+    })
 }
 
 /// The columns of a summary (the narrow table only).
@@ -280,6 +306,13 @@ mod tests {
             let text = self.text(column)?;
             OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| corrupt(column, &text))
+        }
+
+        fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+            match self.opt_text(column)? {
+                None => Ok(None),
+                Some(_) => self.time(column).map(Some),
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub mod columns;
 pub mod counts;
 pub mod export;
 pub mod identity;
+pub mod mail;
 pub mod notification;
 pub mod register;
 pub mod report;

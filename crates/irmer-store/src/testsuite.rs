@@ -19,8 +19,10 @@ const THERE: &str = "198.51.100.7";
 use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
+mod mail;
 mod statistics;
 mod themes;
+pub use mail::mail_is_queued_retried_and_kept;
 pub use statistics::statistics_agree_with_an_independent_count;
 pub use themes::themes_are_suggested_confirmed_and_dismissed;
 
@@ -2161,7 +2163,8 @@ macro_rules! backend_tests {
             identifiers_are_refused_where_they_are_typed,
             causes_are_coded_from_the_taxonomy,
             statistics_agree_with_an_independent_count,
-            themes_are_suggested_confirmed_and_dismissed);
+            themes_are_suggested_confirmed_and_dismissed,
+            mail_is_queued_retried_and_kept);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(
