@@ -19,6 +19,7 @@ use irmer_store::{
 };
 
 mod accounts;
+mod authority;
 mod mail;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};

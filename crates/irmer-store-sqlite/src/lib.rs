@@ -21,6 +21,7 @@ use irmer_store::{
 };
 
 mod accounts;
+mod authority;
 mod mail;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,

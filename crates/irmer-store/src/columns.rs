@@ -58,6 +58,50 @@ pub fn queued(row: &impl Columns) -> Result<crate::mail::Queued, StoreError> {
     })
 }
 
+/// A notification's columns (the authority's register).
+pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at";
+
+/// A row of the authority's notifications.
+pub fn notification(row: &impl Columns) -> Result<crate::authority::Notification, StoreError> {
+    let series = row.text("series")?;
+    Ok(crate::authority::Notification {
+        reference: row.text("reference")?,
+        authority: row.text("authority")?,
+        series: crate::authority::Series::parse(&series)
+            .ok_or_else(|| corrupt("series", &series))?,
+        organisation_name: row.text("organisation_name")?,
+        organisation_code: row.opt_text("organisation_code")?,
+        contact_name: row.opt_text("contact_name")?,
+        contact_email: row.text("contact_email")?,
+        facts: row.text("facts")?,
+        summary: row.text("summary")?,
+        provider_codes: row.text("provider_codes")?,
+        assessment: row.text("assessment")?,
+        codes: row.text("codes")?,
+        modality: row.text("modality")?,
+        discovered: row.date("discovered")?,
+        report_due: row.date("report_due")?,
+        status: row.text("status")?,
+        received_at: row.time("received_at")?,
+    })
+}
+
+/// An organisation token's columns.
+pub const ORGANISATION_TOKEN_COLUMNS: &str =
+    "id, organisation_name, organisation_code, created_at, revoked_at";
+
+pub fn organisation_token(
+    row: &impl Columns,
+) -> Result<crate::authority::OrganisationToken, StoreError> {
+    Ok(crate::authority::OrganisationToken {
+        id: row.int("id")?,
+        organisation_name: row.text("organisation_name")?,
+        organisation_code: row.opt_text("organisation_code")?,
+        created_at: row.time("created_at")?,
+        revoked_at: row.opt_time("revoked_at")?,
+    })
+}
+
 /// The columns of a summary (the narrow table only).
 pub const SUMMARY_COLUMNS: &str =
     "reference, version, status, modality, nation, discovered, guidance, outcome, codes,

@@ -19,9 +19,11 @@ const THERE: &str = "198.51.100.7";
 use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
+mod authority;
 mod mail;
 mod statistics;
 mod themes;
+pub use authority::notifications_are_numbered_without_gaps_and_acknowledged;
 pub use mail::mail_is_queued_retried_and_kept;
 pub use statistics::statistics_agree_with_an_independent_count;
 pub use themes::themes_are_suggested_confirmed_and_dismissed;
@@ -46,6 +48,11 @@ pub fn register_at<S: Store>(store: S, start: OffsetDateTime) -> Register<S> {
 
 fn d(text: &str) -> CivilDate {
     CivilDate::parse(text).expect("date")
+}
+
+/// A date for the suite's other modules.
+pub(crate) fn d_public(text: &str) -> CivilDate {
+    d(text)
 }
 
 /// A notifiable CT incident (code 2.2) discovered on `discovered`.
@@ -2164,7 +2171,8 @@ macro_rules! backend_tests {
             causes_are_coded_from_the_taxonomy,
             statistics_agree_with_an_independent_count,
             themes_are_suggested_confirmed_and_dismissed,
-            mail_is_queued_retried_and_kept);
+            mail_is_queued_retried_and_kept,
+            notifications_are_numbered_without_gaps_and_acknowledged);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

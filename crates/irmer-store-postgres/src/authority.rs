@@ -1,0 +1,172 @@
+//! The authority's register on PostgreSQL. A series' next number is taken
+//! by an upsert of its row, which holds the row's lock until the
+//! transaction ends: concurrent submissions queue for it, and a
+//! transaction rolled back gives its number back (no gaps).
+
+use irmer_store::StoreError;
+use irmer_store::authority::{
+    AuthorityStore, NewNotification, Notification, OrganisationToken, Received, reference,
+};
+use irmer_store::columns::{self, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS};
+use irmer_store::mail::Mail;
+use time::OffsetDateTime;
+
+use crate::mail::insert_mail;
+use crate::{Columns, PgStore, backend};
+
+impl AuthorityStore for PgStore {
+    async fn receive(
+        &self,
+        new: &NewNotification,
+        ack: &(dyn Fn(&str) -> Mail + Sync),
+    ) -> Result<Received, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        if let (Some(token), Some(key)) = (new.token_id, &new.idempotency_key) {
+            let first: Option<String> = sqlx::query_scalar(
+                "SELECT reference FROM notifications WHERE token_id = $1 AND idempotency_key = $2",
+            )
+            .bind(token)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(reference) = first {
+                return Ok(Received {
+                    reference,
+                    created: false,
+                });
+            }
+        }
+        let year = new.received_at.year();
+        let series = format!("{}-{}", new.authority, new.series.as_str());
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO notification_numbers (series, year, last) VALUES ($1, $2, 1)
+             ON CONFLICT (series, year) DO UPDATE SET last = notification_numbers.last + 1 RETURNING last",
+        )
+        .bind(&series)
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let reference = reference(&new.authority, new.series, year, number);
+        let inserted = sqlx::query(
+            "INSERT INTO notifications (reference, authority, series, organisation_name, organisation_code,
+                contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality,
+                discovered, report_due, status, token_id, idempotency_key, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $16, $17, $18)",
+        )
+        .bind(&reference)
+        .bind(&new.authority)
+        .bind(new.series.as_str())
+        .bind(&new.organisation_name)
+        .bind(&new.organisation_code)
+        .bind(&new.contact_name)
+        .bind(&new.contact_email)
+        .bind(&new.facts)
+        .bind(&new.summary)
+        .bind(&new.provider_codes)
+        .bind(&new.assessment)
+        .bind(&new.codes)
+        .bind(&new.modality)
+        .bind(new.discovered.date())
+        .bind(new.report_due.date())
+        .bind(new.token_id)
+        .bind(&new.idempotency_key)
+        .bind(new.received_at)
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(d)) = &inserted
+            && d.is_unique_violation()
+            && new.idempotency_key.is_some()
+        {
+            // The same key, sent twice at once: the other one was first.
+            drop(tx);
+            let first: Option<String> = sqlx::query_scalar(
+                "SELECT reference FROM notifications WHERE token_id = $1 AND idempotency_key = $2",
+            )
+            .bind(new.token_id)
+            .bind(&new.idempotency_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            return match first {
+                Some(reference) => Ok(Received {
+                    reference,
+                    created: false,
+                }),
+                None => Err(backend(d)),
+            };
+        }
+        inserted.map_err(backend)?;
+        insert_mail(&mut tx, &ack(&reference), new.received_at).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Received {
+            reference,
+            created: true,
+        })
+    }
+
+    async fn notification(&self, reference: &str) -> Result<Option<Notification>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE reference = $1"
+        ))
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|r| columns::notification(&Columns(&r))).transpose()
+    }
+
+    async fn notifications(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications ORDER BY received_at, id LIMIT $1 OFFSET $2"
+        ))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| columns::notification(&Columns(r)))
+            .collect()
+    }
+
+    async fn add_organisation_token(
+        &self,
+        organisation_name: &str,
+        organisation_code: Option<&str>,
+        digest: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO organisation_tokens (organisation_name, organisation_code, digest, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(organisation_name)
+        .bind(organisation_code)
+        .bind(digest)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn organisation_token(
+        &self,
+        digest: &[u8],
+    ) -> Result<Option<OrganisationToken>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORGANISATION_TOKEN_COLUMNS} FROM organisation_tokens WHERE digest = $1 AND revoked_at IS NULL"
+        ))
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|r| columns::organisation_token(&Columns(&r)))
+            .transpose()
+    }
+}

@@ -1,0 +1,193 @@
+//! The enforcing authority's register: the notifications it receives (by
+//! its form or from employers' systems with an organisation's token),
+//! each with a reference of the authority's own series, numbered without
+//! gaps, and the acknowledgement queued in the same transaction. It holds
+//! no patient identity: the intake refuses identifiers before a row is
+//! written.
+
+use std::future::Future;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::StoreError;
+use crate::mail::Mail;
+
+/// Which series a reference belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Series {
+    /// A notification of a significant accidental or unintended exposure.
+    Irmer,
+    /// A licensing breach (the separate form).
+    Licence,
+}
+
+impl Series {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Series::Irmer => "irmer",
+            Series::Licence => "licence",
+        }
+    }
+
+    /// The part of the reference that names the series.
+    pub const fn infix(self) -> &'static str {
+        match self {
+            Series::Irmer => "IRMER",
+            Series::Licence => "LIC",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Series> {
+        [Series::Irmer, Series::Licence]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// `CQC-IRMER-2026-00042`: the authority, the series, the year received
+/// and the number within them.
+pub fn reference(authority: &str, series: Series, year: i32, number: i64) -> String {
+    format!(
+        "{}-{}-{year}-{number:05}",
+        authority.to_ascii_uppercase(),
+        series.infix()
+    )
+}
+
+/// A notification as the intake accepted it, before it has a reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNotification {
+    /// `cqc`, `hiw`, `his` or `rqia`.
+    pub authority: String,
+    pub series: Series,
+    pub organisation_name: String,
+    pub organisation_code: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: String,
+    /// The incident in the contract's JSON.
+    pub facts: String,
+    pub summary: String,
+    /// The codes the provider gave, space-separated (may be empty).
+    pub provider_codes: String,
+    /// The authority's own assessment of the facts (JSON) and its codes.
+    pub assessment: String,
+    pub codes: String,
+    pub modality: String,
+    pub discovered: irmer_core::incident::CivilDate,
+    /// The 12-week report date.
+    pub report_due: irmer_core::incident::CivilDate,
+    /// The organisation token it came with (`None`: the public form).
+    pub token_id: Option<i64>,
+    /// With a token: the sender's Idempotency-Key, if it gave one.
+    pub idempotency_key: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+/// What [`AuthorityStore::receive`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub reference: String,
+    /// `false` when the token's Idempotency-Key had been used: the
+    /// reference is the first one's, nothing new was written or queued.
+    pub created: bool,
+}
+
+/// A notification as the authority keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub reference: String,
+    pub authority: String,
+    pub series: Series,
+    pub organisation_name: String,
+    pub organisation_code: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: String,
+    pub facts: String,
+    pub summary: String,
+    pub provider_codes: String,
+    pub assessment: String,
+    pub codes: String,
+    pub modality: String,
+    pub discovered: irmer_core::incident::CivilDate,
+    pub report_due: irmer_core::incident::CivilDate,
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// An organisation's token for the notifications API (only its SHA-256
+/// digest is kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrganisationToken {
+    pub id: i64,
+    pub organisation_name: String,
+    pub organisation_code: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A backend's authority register. Each method is one transaction.
+pub trait AuthorityStore: Clone + Send + Sync + 'static {
+    /// Receives a notification: the next number of its series for the
+    /// year it is received (none skipped, none twice, whatever runs at
+    /// once), the row, and the acknowledgement `ack(reference)` queued,
+    /// in one transaction. With a token and an Idempotency-Key already
+    /// used, the first notification's reference and nothing else.
+    fn receive(
+        &self,
+        new: &NewNotification,
+        ack: &(dyn Fn(&str) -> Mail + Sync),
+    ) -> impl Future<Output = Result<Received, StoreError>> + Send;
+
+    fn notification(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Notification>, StoreError>> + Send;
+
+    /// Notifications received, oldest first (the queue).
+    fn notifications(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
+
+    /// Keeps a new organisation token's digest; its id.
+    fn add_organisation_token(
+        &self,
+        organisation_name: &str,
+        organisation_code: Option<&str>,
+        digest: &[u8],
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The live token with this digest.
+    fn organisation_token(
+        &self,
+        digest: &[u8],
+    ) -> impl Future<Output = Result<Option<OrganisationToken>, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_name_the_authority_series_year_and_number() {
+        assert_eq!(
+            reference("cqc", Series::Irmer, 2026, 42),
+            "CQC-IRMER-2026-00042"
+        );
+        assert_eq!(
+            reference("rqia", Series::Licence, 2027, 1),
+            "RQIA-LIC-2027-00001"
+        );
+        assert_eq!(
+            reference("hiw", Series::Irmer, 2026, 123_456),
+            "HIW-IRMER-2026-123456"
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The authority's register: references numbered per series and year
+//! without gaps or repeats, also under concurrent submissions; the
+//! acknowledgement queued with the notification; an Idempotency-Key
+//! answering the first reference and queuing nothing more.
+
+use std::collections::BTreeSet;
+
+use time::macros::datetime;
+
+use crate::authority::{AuthorityStore, NewNotification, Series};
+use crate::mail::{Mail, MailStore};
+
+fn new(at: time::OffsetDateTime) -> NewNotification {
+    NewNotification {
+        authority: "cqc".into(),
+        series: Series::Irmer,
+        organisation_name: "Northshire Hospitals NHS Trust".into(),
+        organisation_code: Some("RXX".into()),
+        contact_name: Some("Radiation protection adviser".into()),
+        contact_email: "rpa@northshire.example.org".into(),
+        facts: r#"{"nation":"england","discovered":"2026-11-20","modality":"ct","exposure":"unintended"}"#.into(),
+        summary: "CT head repeated with the wrong protocol.".into(),
+        provider_codes: "2.2".into(),
+        assessment: "{}".into(),
+        codes: "2.2".into(),
+        modality: "ct".into(),
+        discovered: crate::testsuite::d_public("2026-11-20"),
+        report_due: crate::testsuite::d_public("2027-02-12"),
+        token_id: None,
+        idempotency_key: None,
+        received_at: at,
+    }
+}
+
+fn ack(reference: &str) -> Mail {
+    Mail {
+        message_id: format!("<ack-{reference}@cqc.example.org>"),
+        from: "notifications@cqc.example.org".into(),
+        to: "rpa@northshire.example.org".into(),
+        subject: format!("IR(ME)R notification {reference} received"),
+        body: format!("Your reference is {reference}."),
+    }
+}
+
+pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
+    S: AuthorityStore + MailStore,
+>(
+    store: S,
+) {
+    let at = datetime!(2026-12-01 10:00 UTC);
+    let mut refs = Vec::new();
+    for _ in 0..3 {
+        let r = store.receive(&new(at), &ack).await.expect("received");
+        assert!(r.created);
+        refs.push(r.reference);
+    }
+    assert_eq!(
+        refs,
+        [
+            "CQC-IRMER-2026-00001",
+            "CQC-IRMER-2026-00002",
+            "CQC-IRMER-2026-00003"
+        ]
+    );
+    // The licensing series counts apart; a new year starts again.
+    let licence = NewNotification {
+        series: Series::Licence,
+        ..new(at)
+    };
+    assert_eq!(
+        store
+            .receive(&licence, &ack)
+            .await
+            .expect("received")
+            .reference,
+        "CQC-LIC-2026-00001"
+    );
+    let next_year = new(datetime!(2027-01-02 09:00 UTC));
+    assert_eq!(
+        store
+            .receive(&next_year, &ack)
+            .await
+            .expect("received")
+            .reference,
+        "CQC-IRMER-2027-00001"
+    );
+    // Each acknowledged in its transaction.
+    let outbox = store.outbox(100, 0).await.expect("outbox");
+    assert_eq!(outbox.len(), 5);
+    assert!(
+        outbox
+            .iter()
+            .any(|q| q.mail.subject == "IR(ME)R notification CQC-IRMER-2026-00002 received")
+    );
+    let kept = store
+        .notification("CQC-IRMER-2026-00002")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(kept.organisation_code.as_deref(), Some("RXX"));
+    assert_eq!(kept.status, "received");
+    assert_eq!(kept.report_due.to_string(), "2027-02-12");
+    assert_eq!(kept.received_at, at);
+    assert!(
+        store
+            .notification("CQC-IRMER-2026-00099")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let queue = store.notifications(10, 0).await.expect("queue");
+    assert_eq!(queue.len(), 5);
+    assert_eq!(queue[0].reference, "CQC-IRMER-2026-00001");
+
+    // An organisation's token, found by its digest while live.
+    let token = store
+        .add_organisation_token("Northshire Hospitals NHS Trust", Some("RXX"), &[7; 32], at)
+        .await
+        .expect("token");
+    let found = store
+        .organisation_token(&[7; 32])
+        .await
+        .expect("read")
+        .expect("live");
+    assert_eq!(
+        (found.id, found.organisation_code.as_deref()),
+        (token, Some("RXX"))
+    );
+    assert!(
+        store
+            .organisation_token(&[8; 32])
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // An Idempotency-Key: the same reference again, nothing more queued.
+    let keyed = NewNotification {
+        token_id: Some(token),
+        idempotency_key: Some("send-1".into()),
+        ..new(at)
+    };
+    let first = store.receive(&keyed, &ack).await.expect("received");
+    let again = store.receive(&keyed, &ack).await.expect("received");
+    assert_eq!((first.created, again.created), (true, false));
+    assert_eq!(first.reference, again.reference);
+    assert_eq!(store.outbox(100, 0).await.expect("outbox").len(), 6);
+
+    // 32 at once: every number once, none skipped.
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.receive(&new(at), &ack).await.expect("received").reference
+        }));
+    }
+    // And the same key sent 8 times at once: one notification.
+    let mut same = Vec::new();
+    for _ in 0..8 {
+        let s = store.clone();
+        let keyed = NewNotification {
+            idempotency_key: Some("send-2".into()),
+            ..keyed.clone()
+        };
+        same.push(tokio::spawn(async move {
+            s.receive(&keyed, &ack).await.expect("received")
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    for t in tasks {
+        let r = t.await.expect("task");
+        let n: u32 = r
+            .rsplit('-')
+            .next()
+            .expect("number")
+            .parse()
+            .expect("digits");
+        assert!(numbers.insert(n), "{r} twice");
+    }
+    let keyed_refs: BTreeSet<String> = {
+        let mut set = BTreeSet::new();
+        let mut created = 0;
+        for t in same {
+            let r = t.await.expect("task");
+            created += u32::from(r.created);
+            set.insert(r.reference);
+        }
+        assert_eq!(created, 1, "one of the eight made it");
+        set
+    };
+    assert_eq!(keyed_refs.len(), 1);
+    let keyed_n: u32 = keyed_refs
+        .iter()
+        .next()
+        .and_then(|r| r.rsplit('-').next())
+        .and_then(|n| n.parse().ok())
+        .expect("number");
+    numbers.insert(keyed_n);
+    // 1-3 and the keyed one (4) before; then 33 more, 5 to 37, no gap.
+    assert_eq!(numbers, (5..=37).collect::<BTreeSet<u32>>());
+    assert_eq!(
+        store.notifications(100, 0).await.expect("queue").len(),
+        5 + 1 + 33
+    );
+}
