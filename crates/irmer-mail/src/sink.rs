@@ -29,6 +29,41 @@ impl Received {
     }
 }
 
+impl Received {
+    /// The body as text: after the headers, quoted-printable decoded when
+    /// the message says it is (soft line breaks joined, `=XX` bytes
+    /// restored), lines ending in `\n`.
+    pub fn text(&self) -> String {
+        let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let quoted = self
+            .header("Content-Transfer-Encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("quoted-printable"));
+        if !quoted {
+            return body.replace("\r\n", "\n");
+        }
+        let joined = body.replace("=\r\n", "");
+        let mut bytes = Vec::with_capacity(joined.len());
+        let raw = joined.as_bytes();
+        let mut i = 0;
+        while i < raw.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if raw[i] == b'='
+                && let (Some(Some(h)), Some(Some(l))) = (
+                    raw.get(i + 1).map(|b| hex(*b)),
+                    raw.get(i + 2).map(|b| hex(*b)),
+                )
+            {
+                bytes.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+            bytes.push(raw[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+    }
+}
+
 /// How the sink answers a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

@@ -154,6 +154,13 @@ fn check_free_texts(incident: &Incident, before: Option<&Incident>) -> Result<()
     Ok(())
 }
 
+/// Every free text of an incident checked for identifiers, as the
+/// register checks a new report (for an intake that keeps incidents of
+/// its own, such as the authority's).
+pub fn check_incident_texts(incident: &Incident) -> Result<(), RegisterError> {
+    check_free_texts(incident, None)
+}
+
 /// A step's date must be today or in the past.
 fn check_step_date(step: &Transition, today: CivilDate) -> Result<(), RegisterError> {
     if let Transition::Close { findings, .. } | Transition::CloseLocally { findings, .. } = step {

@@ -7,6 +7,7 @@ use irmer_core::{GuidanceVersion, Settings};
 
 mod accounts;
 mod assess;
+mod authority;
 mod csv_import;
 mod database;
 mod explain;
@@ -225,6 +226,10 @@ enum Command {
     /// Personal API tokens.
     #[command(subcommand)]
     Token(accounts::TokenCommand),
+    /// Run as the enforcing authority (CQC, HIW, HIS or RQIA): receive
+    /// notifications from employers' systems and acknowledge them.
+    #[command(subcommand)]
+    Authority(authority::AuthorityCommand),
     /// A consistent copy of the SQLite register, made while it is in use.
     Backup {
         /// The new file (must not exist).
@@ -302,6 +307,7 @@ async fn run_register(
         }
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
+        Command::Authority(c) => authority::run(register.store().clone(), c, database).await,
         Command::Assess { .. }
         | Command::Explain { .. }
         | Command::Scan { .. }

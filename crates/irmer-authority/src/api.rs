@@ -1,0 +1,163 @@
+//! The authority's HTTP API: `POST /api/v1/notifications` for employers'
+//! systems, each with its organisation's token (`Authorization: Bearer
+//! irmer_org_…`), answering `201 {"reference": …}`; with an
+//! `Idempotency-Key`, a retry answers the first reference (200) and sends
+//! no second e-mail. Errors are problem+json naming the field.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use irmer_core::assessment::EnforcingAuthority;
+use irmer_store::authority::AuthorityStore;
+use irmer_store::mail::MailStore;
+use irmer_web::Problem;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::intake;
+
+/// The largest body accepted.
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// The longest Idempotency-Key.
+pub const KEY_MAX: usize = 200;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AuthorityApp<S> {
+    pub store: S,
+    pub authority: EnforcingAuthority,
+    /// The acknowledgements' sender (`Name <address>` or an address).
+    pub mail_from: String,
+    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+}
+
+impl<S> AuthorityApp<S> {
+    pub fn new(store: S, authority: EnforcingAuthority, mail_from: String) -> Self {
+        AuthorityApp {
+            store,
+            authority,
+            mail_from,
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+}
+
+pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
+    Router::new()
+        .route("/api/v1/notifications", post(notify::<S>))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "no-route",
+                "No such resource",
+                "the notifications API is POST /api/v1/notifications",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+fn unauthenticated(detail: &str) -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "Authentication required",
+        detail,
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> Problem {
+    eprintln!("irmer: authority: {e}");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "the notification could not be recorded; it was logged. Send it again (with the same Idempotency-Key).",
+    )
+}
+
+async fn notify<S: AuthorityStore + MailStore>(
+    State(app): State<AuthorityApp<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            unauthenticated("send the organisation's token: Authorization: Bearer irmer_org_…")
+        })?;
+    let found = app
+        .store
+        .organisation_token(&crate::digest(token.trim()))
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| unauthenticated("the token is not known or has been revoked"))?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let text = v.to_str().unwrap_or_default().trim();
+            if text.is_empty()
+                || text.len() > KEY_MAX
+                || !text.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-header",
+                    "Invalid header",
+                    format!("Idempotency-Key: 1 to {KEY_MAX} visible ASCII characters"),
+                )
+                .field("Idempotency-Key"));
+            }
+            Some(text.to_owned())
+        }
+    };
+    let submission = intake::read(&body).map_err(|e| Problem::input(&e))?;
+    if let (Some(theirs), Some(given)) = (&found.organisation_code, &submission.organisation_code)
+        && !theirs.eq_ignore_ascii_case(given)
+    {
+        return Err(Problem::invalid(
+            "organisation.code",
+            format!("this token was issued to the organisation {theirs}, not {given}"),
+        ));
+    }
+    let now = (app.clock)();
+    let new = intake::new_notification(app.authority, &submission, Some(found.id), key, now);
+    let message_id = irmer_mail::new_message_id(&app.mail_from).map_err(internal)?;
+    let received = app
+        .store
+        .receive(&new, &|reference| {
+            intake::acknowledgement(
+                app.authority,
+                &app.mail_from,
+                &new,
+                reference,
+                message_id.clone(),
+            )
+        })
+        .await
+        .map_err(internal)?;
+    let status = if received.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let answer = json!({
+        "reference": received.reference,
+        "report_due": new.report_due.to_string(),
+        "codes": new.codes.split_whitespace().collect::<Vec<_>>(),
+    });
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.to_string(),
+    )
+        .into_response())
+}

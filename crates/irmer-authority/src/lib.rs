@@ -1,0 +1,47 @@
+//! irmer-authority: the enforcing authority's end of a notification.
+//!
+//! The guidance describes it: the provider submits the form, the authority
+//! sends an automated e-mail with the notification reference, asks for
+//! more if it needs to, waits for the full report, triages, reviews,
+//! progresses by correspondence or a visit, closes, categorises and
+//! publishes. This crate receives notifications ([`intake`]: read and
+//! checked, identifiers refused, re-assessed with the same engine) and
+//! serves them ([`api`]: `POST /api/v1/notifications` with an
+//! organisation's token and an optional Idempotency-Key). Each
+//! notification gets the next reference of the authority's series in the
+//! transaction that keeps it and queues its acknowledgement.
+
+use irmer_core::assessment::EnforcingAuthority;
+
+pub mod api;
+pub mod intake;
+
+/// `cqc`, `hiw`, `his` or `rqia`.
+pub fn parse_authority(text: &str) -> Result<EnforcingAuthority, String> {
+    [
+        EnforcingAuthority::Cqc,
+        EnforcingAuthority::Hiw,
+        EnforcingAuthority::His,
+        EnforcingAuthority::Rqia,
+    ]
+    .into_iter()
+    .find(|a| a.id() == text)
+    .ok_or_else(|| {
+        format!("{text:?} is not an enforcing authority; expected cqc, hiw, his or rqia")
+    })
+}
+
+/// A new organisation token: `irmer_org_` and 64 hex digits (256 random
+/// bits), and the SHA-256 digest the register keeps.
+pub fn new_organisation_token() -> Result<(String, [u8; 32]), String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| e.to_string())?;
+    let token = format!("irmer_org_{}", hex::encode(bytes));
+    Ok((token.clone(), digest(&token)))
+}
+
+/// The digest a token is kept and found by.
+pub fn digest(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}

@@ -1,0 +1,247 @@
+//! The real `irmer authority serve` (SQLite), an organisation's token made
+//! with the command line, notifications posted over HTTP, and the
+//! acknowledgement received by a real SMTP server (the sink) on loopback.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+
+use irmer_mail::sink::Sink;
+use irmer_web::testclient::request;
+use serde_json::{Value, json};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn irmer(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args(["--database", db])
+        .args(args)
+        .env_remove("IRMER_DATABASE_URL")
+        .env_remove("IRMER_SMTP_URL")
+        .output()
+        .expect("irmer runs")
+}
+
+fn body(summary: &str, email: &str) -> String {
+    json!({
+        "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
+        "contact": {"name": "Radiation protection adviser", "email": email},
+        "incident": {"reference": "NS-2026-114", "nation": "england", "discovered": "2026-11-20", "modality": "ct",
+            "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
+            "dose": {"unit": "mSv", "intended": 0.5, "received": 6},
+            "description": "CT head repeated: the wrong protocol was selected."},
+        "summary": summary,
+        "codes": ["2.1"]
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
+    let sink = Sink::start().await.expect("sink");
+    let dir = std::env::temp_dir().join(format!("irmer-authority-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("cqc.db").to_string_lossy().into_owned();
+    let out = irmer(
+        &db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+            "--code",
+            "RXX",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("text")
+        .trim()
+        .to_owned();
+    assert!(
+        token.starts_with("irmer_org_") && token.len() == 74,
+        "{token}"
+    );
+    let bad = irmer(
+        &db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "X",
+            "--code",
+            "R X",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            &db,
+            "authority",
+            "serve",
+            "--authority",
+            "cqc",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--smtp",
+            &sink.url(),
+            "--mail-from",
+            "CQC IR(ME)R <irmer@cqc.example.org>",
+        ])
+        .env_remove("IRMER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the authority starts");
+    let addr = common::listening(&mut child);
+    let _running = Running(child);
+    let bearer = format!("Bearer {token}");
+    let post = |body: &str, key: Option<&str>| {
+        let mut headers = vec![
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        if let Some(k) = key {
+            headers.push(("Idempotency-Key", k));
+        }
+        request(addr, "POST", "/api/v1/notifications", &headers, body).expect("answered")
+    };
+
+    // Received: the first reference of the year, the report date, and the
+    // authority's reading of the codes.
+    let r = post(
+        &body(
+            "CT head repeated with the wrong protocol.",
+            "rpa@northshire.example.org",
+        ),
+        Some("NS-2026-114"),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let answer: Value = serde_json::from_str(&r.body).expect("json");
+    let year = time::OffsetDateTime::now_utc().year();
+    assert_eq!(answer["reference"], format!("CQC-IRMER-{year}-00001"));
+    assert_eq!(answer["report_due"], "2027-02-12");
+    // Sent again with the same key: the same reference, no second mail.
+    let again = post(
+        &body(
+            "CT head repeated with the wrong protocol.",
+            "rpa@northshire.example.org",
+        ),
+        Some("NS-2026-114"),
+    );
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.contains(&format!("CQC-IRMER-{year}-00001")));
+    // Another: the next number.
+    let second = post(
+        &body("A second incident.", "rpa@northshire.example.org"),
+        None,
+    );
+    assert!(
+        second.body.contains(&format!("CQC-IRMER-{year}-00002")),
+        "{}",
+        second.body
+    );
+
+    // Refused, naming the field; nothing kept, nothing sent.
+    let no_email = post(&body("x", "not an address"), None);
+    assert_eq!(no_email.status, 422);
+    assert!(
+        no_email.body.contains("\"field\":\"contact.email\""),
+        "{}",
+        no_email.body
+    );
+    let named = post(
+        &body("Mrs Patel was scanned twice.", "rpa@northshire.example.org"),
+        None,
+    );
+    assert_eq!(named.status, 422);
+    assert!(
+        named.body.contains("\"field\":\"summary\""),
+        "{}",
+        named.body
+    );
+    assert!(
+        !named.body.contains("Patel"),
+        "the identifier is not echoed: {}",
+        named.body
+    );
+    let bad_incident = post(
+        &body("x", "rpa@northshire.example.org").replace("\"ct\"", "\"xray\""),
+        None,
+    );
+    assert_eq!(bad_incident.status, 422);
+    assert!(
+        bad_incident
+            .body
+            .contains("\"field\":\"incident.modality\""),
+        "{}",
+        bad_incident.body
+    );
+    let no_token = request(
+        addr,
+        "POST",
+        "/api/v1/notifications",
+        &[("Content-Type", "application/json")],
+        "{}",
+    )
+    .expect("answered");
+    assert_eq!(no_token.status, 401);
+    let wrong_token = request(
+        addr,
+        "POST",
+        "/api/v1/notifications",
+        &[("Authorization", "Bearer irmer_org_00")],
+        "{}",
+    )
+    .expect("answered");
+    assert_eq!(wrong_token.status, 401);
+    let third = post(&body("A third.", "rpa@northshire.example.org"), None);
+    assert!(
+        third.body.contains(&format!("CQC-IRMER-{year}-00003")),
+        "no number was used by a refusal: {}",
+        third.body
+    );
+
+    // The acknowledgements arrive: three, each with its reference.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.received().len() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let got = sink.received();
+    assert_eq!(got.len(), 3, "{got:?}");
+    let first = got
+        .iter()
+        .find(|m| m.header("Subject").is_some_and(|s| s.contains("-00001")))
+        .expect("the first acknowledgement");
+    assert_eq!(first.to, ["rpa@northshire.example.org"]);
+    let text = first.text();
+    let expected = [
+        format!("Your IR(ME)R notification reference is CQC-IRMER-{year}-00001."),
+        "due by 12 February 2027 (12 weeks from the discovery of the incident on 20 November 2026)"
+            .to_owned(),
+        // The provider read 2.1; the engine reads the facts as 2.2.
+        "You gave the codes 2.1; our reading of the facts you sent gives 2.2.".to_owned(),
+        "Organisation: Northshire Hospitals NHS Trust".to_owned(),
+    ];
+    for e in expected {
+        assert!(text.contains(&e), "{e} in {text}");
+    }
+}
