@@ -21,6 +21,7 @@ use irmer_store::{
 mod accounts;
 mod authority;
 mod mail;
+mod sends;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};

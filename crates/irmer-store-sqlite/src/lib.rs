@@ -23,6 +23,7 @@ use irmer_store::{
 mod accounts;
 mod authority;
 mod mail;
+mod sends;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,

@@ -58,6 +58,32 @@ pub fn queued(row: &impl Columns) -> Result<crate::mail::Queued, StoreError> {
     })
 }
 
+/// A send's columns.
+pub const SEND_COLUMNS: &str = "id, reference, kind, authority, idempotency_key, body, actor, status, attempts, created_at, next_attempt_at, last_error, authority_reference, sent_at";
+
+/// A row of the sends to an authority.
+pub fn send(row: &impl Columns) -> Result<crate::sends::Sending, StoreError> {
+    let kind = row.text("kind")?;
+    let status = row.text("status")?;
+    Ok(crate::sends::Sending {
+        id: row.int("id")?,
+        reference: row.text("reference")?,
+        kind: crate::sends::SendKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        authority: row.text("authority")?,
+        idempotency_key: row.text("idempotency_key")?,
+        body: row.text("body")?,
+        actor: row.text("actor")?,
+        status: crate::mail::MailStatus::parse(&status)
+            .ok_or_else(|| corrupt("status", &status))?,
+        attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
+        created_at: row.time("created_at")?,
+        next_attempt_at: row.time("next_attempt_at")?,
+        last_error: row.opt_text("last_error")?,
+        authority_reference: row.opt_text("authority_reference")?,
+        sent_at: row.opt_time("sent_at")?,
+    })
+}
+
 /// A notification's columns (the authority's register).
 pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at";
 

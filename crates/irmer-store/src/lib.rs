@@ -33,6 +33,7 @@ pub mod mail;
 pub mod notification;
 pub mod register;
 pub mod report;
+pub mod sends;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 pub mod theme;

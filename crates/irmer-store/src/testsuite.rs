@@ -21,10 +21,12 @@ use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
 mod authority;
 mod mail;
+mod sends;
 mod statistics;
 mod themes;
 pub use authority::notifications_are_numbered_without_gaps_and_acknowledged;
 pub use mail::mail_is_queued_retried_and_kept;
+pub use sends::sends_are_once_per_incident_and_retried;
 pub use statistics::statistics_agree_with_an_independent_count;
 pub use themes::themes_are_suggested_confirmed_and_dismissed;
 
@@ -2172,7 +2174,8 @@ macro_rules! backend_tests {
             statistics_agree_with_an_independent_count,
             themes_are_suggested_confirmed_and_dismissed,
             mail_is_queued_retried_and_kept,
-            notifications_are_numbered_without_gaps_and_acknowledged);
+            notifications_are_numbered_without_gaps_and_acknowledged,
+            sends_are_once_per_incident_and_retried);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(
