@@ -14,6 +14,7 @@
 use irmer_core::assessment::EnforcingAuthority;
 
 pub mod api;
+pub mod client;
 pub mod intake;
 
 /// `cqc`, `hiw`, `his` or `rqia`.

@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use irmer_core::assessment::EnforcingAuthority;
+use irmer_store::Store;
+use irmer_store::accounts::AccountStore;
 use irmer_store::authority::AuthorityStore;
 use irmer_store::mail::MailStore;
+use irmer_store::register::Register;
+use irmer_store::sends::SendStore;
 
 /// How often the mail worker looks for mail due.
 const MAIL_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -38,6 +42,31 @@ pub enum AuthorityCommand {
     /// Organisations' tokens for the notifications API.
     #[command(subcommand)]
     Token(OrganisationTokenCommand),
+    /// As an employer: connect to an authority's irmer, so that `irmer
+    /// incident send REF` (and the server's worker) can send notifications.
+    Connect {
+        /// cqc, hiw, his or rqia.
+        #[arg(long, value_parser = irmer_authority::parse_authority)]
+        authority: EnforcingAuthority,
+        /// The authority's irmer, e.g. https://irmer.cqc.example.org
+        #[arg(long)]
+        url: String,
+        /// The organisation's token the authority issued.
+        #[arg(long, env = "IRMER_AUTHORITY_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Where the authority's acknowledgement and questions go.
+        #[arg(long)]
+        contact_email: String,
+        #[arg(long)]
+        contact_name: Option<String>,
+        /// The organisation's ODS code.
+        #[arg(long)]
+        code: Option<String>,
+        /// The organisation's name, as the authority knows it (also on
+        /// every investigation report; the settings page sets it too).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,12 +84,57 @@ pub enum OrganisationTokenCommand {
     },
 }
 
-pub async fn run<S: AuthorityStore + MailStore>(
+pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
     store: S,
     command: AuthorityCommand,
     database: &str,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        AuthorityCommand::Connect {
+            authority,
+            url,
+            token,
+            contact_email,
+            contact_name,
+            code,
+            organisation,
+        } => {
+            let url = url.trim().trim_end_matches('/').to_owned();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                eprintln!("irmer: --url: expected http:// or https:// and the authority's address");
+                return Ok(ExitCode::from(2));
+            }
+            if !irmer_authority::intake::is_email(contact_email.trim()) {
+                eprintln!("irmer: --contact-email: {contact_email:?} is not an e-mail address");
+                return Ok(ExitCode::from(2));
+            }
+            use irmer_authority::client as c;
+            store.set_setting(&c::url_setting(authority), &url).await?;
+            store
+                .set_setting(&c::token_setting(authority), token.trim())
+                .await?;
+            store
+                .set_setting(c::CONTACT_EMAIL_SETTING, contact_email.trim())
+                .await?;
+            store
+                .set_setting(
+                    c::CONTACT_NAME_SETTING,
+                    contact_name.as_deref().unwrap_or_default().trim(),
+                )
+                .await?;
+            if let Some(code) = code {
+                store
+                    .set_setting(c::ORGANISATION_CODE_SETTING, code.trim())
+                    .await?;
+            }
+            if let Some(name) = organisation {
+                store
+                    .set_setting(irmer_store::accounts::ORGANISATION_SETTING, name.trim())
+                    .await?;
+            }
+            eprintln!("irmer: connected to {} at {url}", authority.name());
+            Ok(ExitCode::SUCCESS)
+        }
         AuthorityCommand::Token(OrganisationTokenCommand::Create { organisation, code }) => {
             let organisation = organisation.trim();
             if organisation.is_empty()
@@ -139,5 +213,56 @@ pub async fn run<S: AuthorityStore + MailStore>(
             irmer_web::serve(listener, irmer_authority::api::router(app), limits).await?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `irmer incident send REF`: queue the notification and post it now.
+pub async fn send<S: Store + AccountStore + SendStore>(
+    register: &Register<S>,
+    reference: &str,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    use irmer_authority::client::{self, SendError};
+    match client::queue_notification(register, reference, actor).await {
+        Ok(_) => {}
+        Err(SendError::Register(e)) => return Ok(crate::register::report_error(&e)),
+        Err(e @ SendError::AlreadySent) => {
+            eprintln!("irmer: {reference}: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => {
+            eprintln!("irmer: {reference}: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let http = client::http().map_err(anyhow::Error::msg)?;
+    if let Err(e) = client::deliver_sends(register, &http, register.now(), actor).await {
+        return Ok(crate::register::report_error(&e));
+    }
+    let sent = register.store().sends_of(reference).await?;
+    match sent
+        .iter()
+        .find(|s| s.kind == irmer_store::sends::SendKind::Notification)
+    {
+        Some(s) if s.authority_reference.is_some() => {
+            println!(
+                "sent {reference}: the authority's reference is {}",
+                s.authority_reference.as_deref().unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(s) => {
+            eprintln!(
+                "irmer: {reference}: not sent ({}): {}",
+                if s.status == irmer_store::mail::MailStatus::Failed {
+                    "refused"
+                } else {
+                    "queued; the server retries it"
+                },
+                s.last_error.as_deref().unwrap_or("no answer")
+            );
+            Ok(ExitCode::from(1))
+        }
+        None => Ok(ExitCode::from(1)),
     }
 }

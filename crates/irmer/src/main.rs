@@ -315,7 +315,9 @@ async fn run_register(
     })
 }
 
-async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
+async fn serve<
+    S: irmer_store::Store + irmer_store::accounts::AccountStore + irmer_store::sends::SendStore,
+>(
     app: irmer_web::App<S>,
     bind: &str,
     database: &str,
@@ -343,6 +345,11 @@ async fn serve<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
         );
     }
     let _ = out.flush();
+    // Notifications queued for the enforcing authority: posted, retried.
+    tokio::spawn(irmer_authority::client::worker(
+        app.register.clone(),
+        std::time::Duration::from_secs(30),
+    ));
     irmer_web::serve(listener, irmer_web::router(app), limits).await?;
     Ok(ExitCode::SUCCESS)
 }

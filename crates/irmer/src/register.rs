@@ -15,6 +15,7 @@ use irmer_core::parse::InputError;
 use irmer_store::accounts::AccountStore;
 use irmer_store::export::CsvExport;
 use irmer_store::register::{Register, RegisterError, summary_view};
+use irmer_store::sends::SendStore;
 use irmer_store::{Filter, Sort, Store, StoreError};
 
 use crate::text;
@@ -61,6 +62,13 @@ pub enum IncidentCommand {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Send a notifiable incident to its enforcing authority's irmer (once;
+    /// `irmer authority connect` first): every text checked for
+    /// identifiers, posted with a fixed Idempotency-Key, the authority's
+    /// reference recorded with the record-notification step. Exit status 1
+    /// when it is refused or not yet delivered (it stays queued and `irmer
+    /// serve` retries it).
+    Send { reference: String },
     /// Take a step in the incident's life.
     Step {
         reference: String,
@@ -257,7 +265,7 @@ fn located(error: &InputError) -> String {
     }
 }
 
-pub async fn incident<S: Store>(
+pub async fn incident<S: Store + AccountStore + SendStore>(
     register: &Register<S>,
     command: IncidentCommand,
     actor: &str,
@@ -265,6 +273,9 @@ pub async fn incident<S: Store>(
     let today = register.today();
     let mut out = io::stdout().lock();
     match command {
+        IncidentCommand::Send { reference } => {
+            crate::authority::send(register, &reference, actor).await
+        }
         IncidentCommand::Add { file } => {
             let text = read_input(file.as_deref())?;
             match register.report_text(&text, actor).await {

@@ -245,3 +245,170 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         assert!(text.contains(&e), "{e} in {text}");
     }
 }
+
+/// The employer's irmer sends to the authority's: a real `irmer authority
+/// serve`, the employer's register on its own file, `irmer authority
+/// connect` and `irmer incident send` over HTTP on loopback; the
+/// authority's reference recorded on the incident with its step, and its
+/// acknowledgement received by the SMTP sink.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
+    let sink = Sink::start().await.expect("sink");
+    let dir = std::env::temp_dir().join(format!("irmer-send-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let authority_db = dir.join("cqc.db").to_string_lossy().into_owned();
+    let employer_db = dir.join("trust.db").to_string_lossy().into_owned();
+    let out = irmer(
+        &authority_db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+            "--code",
+            "RXX",
+        ],
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("text")
+        .trim()
+        .to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            &authority_db,
+            "authority",
+            "serve",
+            "--authority",
+            "cqc",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--smtp",
+            &sink.url(),
+            "--mail-from",
+            "irmer@cqc.example.org",
+        ])
+        .env_remove("IRMER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the authority starts");
+    let addr = common::listening(&mut child);
+    let running = Running(child);
+
+    // The employer's register: a notifiable CT incident and a near miss.
+    let incidents = dir.join("incidents.jsonl");
+    std::fs::write(
+        &incidents,
+        concat!(
+            r#"{"reference":"NS-1","nation":"england","discovered":"2026-11-20","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"dose":{"unit":"mSv","intended":0.5,"received":6},"title":"CT head repeated with the wrong protocol","description":"The protocol for a different examination was selected."}"#,
+            "\n",
+            r#"{"reference":"NS-2","nation":"england","discovered":"2026-11-21","modality":"dental","exposure":"none","errors":["human"]}"#,
+            "\n",
+            r#"{"reference":"NS-3","nation":"england","discovered":"2026-11-22","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"dose":{"unit":"mSv","intended":0.5,"received":7}}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let out = irmer(&employer_db, &["import", &incidents.to_string_lossy()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Not connected yet: refused, naming why.
+    let out = irmer(&employer_db, &["incident", "send", "NS-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not connected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("http://{addr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            &employer_db,
+            "authority",
+            "connect",
+            "--authority",
+            "cqc",
+            "--url",
+            &url,
+        ])
+        .args([
+            "--contact-email",
+            "rpa@northshire.example.org",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+            "--code",
+            "RXX",
+        ])
+        .env("IRMER_AUTHORITY_TOKEN", &token)
+        .env_remove("IRMER_DATABASE_URL")
+        .output()
+        .expect("irmer runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Sent: the authority's reference, recorded with the step.
+    let out = irmer(&employer_db, &["incident", "send", "NS-1"]);
+    let year = time::OffsetDateTime::now_utc().year();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!(
+            "the authority's reference is CQC-IRMER-{year}-00001"
+        )),
+        "{said}"
+    );
+    let shown = irmer(&employer_db, &["incident", "show", "NS-1", "--json"]);
+    let record: Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(record["status"], "notified", "{record}");
+    assert_eq!(
+        record["milestones"]["authority_reference"],
+        format!("CQC-IRMER-{year}-00001")
+    );
+    // Once only.
+    let out = irmer(&employer_db, &["incident", "send", "NS-1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sent (or queued) already"));
+    // A near miss is not notifiable: refused, nothing sent.
+    let out = irmer(&employer_db, &["incident", "send", "NS-2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outcome:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The authority acknowledged the one it received.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.received().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, ["rpa@northshire.example.org"]);
+    assert!(got[0].text().contains(&format!("CQC-IRMER-{year}-00001")));
+
+    // The authority gone: kept, queued for the server to retry.
+    drop(running);
+    let out = irmer(&employer_db, &["incident", "send", "NS-3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("queued; the server retries it") && err.contains("could not reach"),
+        "{err}"
+    );
+}

@@ -1,0 +1,429 @@
+//! The employer's side: sending a notifiable incident to its enforcing
+//! authority's irmer. An administrator connects an authority (its URL and
+//! the organisation's token, with the contact the acknowledgement goes
+//! to); "send" builds the notification from the register, checks every
+//! text with the incident's identifier scanner (nothing leaves that names
+//! someone), and queues it once per incident; a worker posts it with the
+//! same Idempotency-Key on every attempt, retries what failed for now,
+//! keeps what was refused with the authority's reason, and records the
+//! reference it answers with the register's record-notification step.
+
+use irmer_core::Outcome;
+use irmer_core::assessment::EnforcingAuthority;
+use irmer_core::lifecycle::Transition;
+use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
+use irmer_store::register::{IncidentRecord, Register, RegisterError};
+use irmer_store::sends::{NewSend, SendAttempt, SendKind, SendStore, Sending};
+use irmer_store::{Store, StoreError};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+/// The settings of a connection, by authority id.
+pub fn url_setting(authority: EnforcingAuthority) -> String {
+    format!("authority_url.{}", authority.id())
+}
+pub fn token_setting(authority: EnforcingAuthority) -> String {
+    format!("authority_token.{}", authority.id())
+}
+/// Who the authority's acknowledgement and questions go to.
+pub const CONTACT_EMAIL_SETTING: &str = "notification_contact_email";
+pub const CONTACT_NAME_SETTING: &str = "notification_contact_name";
+/// The organisation's code (ODS), sent with each notification.
+pub const ORGANISATION_CODE_SETTING: &str = "organisation_code";
+
+/// How long one request to the authority may take.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Sends one pass posts at most.
+pub const BATCH: u32 = 20;
+
+/// Why a send cannot be queued.
+#[derive(Debug)]
+pub enum SendError {
+    /// Not possible for this incident or configuration; the message says why.
+    Refused {
+        field: String,
+        message: String,
+    },
+    /// Already queued or sent.
+    AlreadySent,
+    Register(RegisterError),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Refused { field, message } => write!(f, "{field}: {message}"),
+            SendError::AlreadySent => write!(
+                f,
+                "this incident's notification was sent (or queued) already"
+            ),
+            SendError::Register(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<RegisterError> for SendError {
+    fn from(e: RegisterError) -> Self {
+        SendError::Register(e)
+    }
+}
+
+impl From<StoreError> for SendError {
+    fn from(e: StoreError) -> Self {
+        SendError::Register(RegisterError::Store(e))
+    }
+}
+
+fn refused(field: &str, message: impl Into<String>) -> SendError {
+    SendError::Refused {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The connection to `authority`, as configured: (URL, token).
+pub async fn connection<S: AccountStore>(
+    store: &S,
+    authority: EnforcingAuthority,
+) -> Result<Option<(String, String)>, StoreError> {
+    let url = store.setting(&url_setting(authority)).await?;
+    let token = store.setting(&token_setting(authority)).await?;
+    Ok(url
+        .zip(token)
+        .filter(|(u, t)| !u.is_empty() && !t.is_empty()))
+}
+
+/// The notification's body, every text checked with the incident's
+/// scanner.
+async fn body<S: Store + AccountStore>(
+    register: &Register<S>,
+    rec: &IncidentRecord,
+) -> Result<String, SendError> {
+    let store = register.store();
+    let organisation = store
+        .setting(ORGANISATION_SETTING)
+        .await?
+        .filter(|o| !o.trim().is_empty())
+        .ok_or_else(|| {
+            refused(
+                "organisation_name",
+                "set the organisation's name in the settings first",
+            )
+        })?;
+    let email = store
+        .setting(CONTACT_EMAIL_SETTING)
+        .await?
+        .filter(|e| crate::intake::is_email(e))
+        .ok_or_else(|| {
+            refused(
+                "contact_email",
+                "set the e-mail address the authority answers to first",
+            )
+        })?;
+    let contact_name = store
+        .setting(CONTACT_NAME_SETTING)
+        .await?
+        .filter(|n| !n.trim().is_empty());
+    let code = store
+        .setting(ORGANISATION_CODE_SETTING)
+        .await?
+        .filter(|c| !c.trim().is_empty());
+    let summary = rec
+        .incident
+        .title
+        .clone()
+        .or_else(|| rec.incident.description.clone())
+        .unwrap_or_else(|| {
+            format!(
+                "{} incident discovered on {}",
+                rec.incident.modality.label(),
+                rec.incident.discovered
+            )
+        });
+    // Through the gate: what the incident's identity records, the
+    // hospital number masks, and every other kind the scanner knows.
+    let scanner = register.scanner_for(&rec.reference, &[]).await?;
+    let facts = serde_json::to_value(&rec.incident).unwrap_or(Value::Null);
+    let mut texts: Vec<(String, String)> = vec![("summary".into(), summary.clone())];
+    for key in ["title", "description", "immediate_action"] {
+        if let Some(t) = facts.get(key).and_then(Value::as_str) {
+            texts.push((key.to_owned(), t.to_owned()));
+        }
+    }
+    for (i, f) in rec.incident.contributing_factors.iter().enumerate() {
+        texts.push((format!("contributing_factors[{i}]"), f.clone()));
+    }
+    for (field, text) in &texts {
+        let found = scanner.scan(text);
+        if let Some(f) = found.first() {
+            return Err(refused(
+                field,
+                format!(
+                    "{} at line {}, column {}: take it out before sending (nothing that identifies a person leaves)",
+                    f.kind.describe(),
+                    f.line,
+                    f.column
+                ),
+            ));
+        }
+    }
+    let codes: Vec<String> = rec
+        .assessment
+        .codes
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(json!({
+        "organisation": {"name": organisation, "code": code},
+        "contact": {"name": contact_name, "email": email},
+        "incident": facts,
+        "summary": summary,
+        "codes": codes,
+    })
+    .to_string())
+}
+
+/// Queues the notification of a notifiable (or voluntary) incident to
+/// its authority; the send's id.
+pub async fn queue_notification<S: Store + AccountStore + SendStore>(
+    register: &Register<S>,
+    reference: &str,
+    actor: &str,
+) -> Result<i64, SendError> {
+    let rec = register.get(reference).await?;
+    if !matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary) {
+        return Err(refused(
+            "outcome",
+            format!(
+                "the incident is {}: only a notifiable incident (or a voluntary notification) is sent",
+                rec.outcome.label().to_lowercase()
+            ),
+        ));
+    }
+    if rec.milestones.notified_on.is_some() {
+        return Err(SendError::AlreadySent);
+    }
+    let authority = rec.assessment.authority.ok_or_else(|| {
+        refused(
+            "nation",
+            "the incident's nation gives no enforcing authority",
+        )
+    })?;
+    if connection(register.store(), authority).await?.is_none() {
+        return Err(refused(
+            "authority",
+            format!(
+                "{} is not connected: set its address and the organisation's token first",
+                authority.name()
+            ),
+        ));
+    }
+    let body = body(register, &rec).await?;
+    let new = NewSend {
+        reference: rec.reference.clone(),
+        kind: SendKind::Notification,
+        authority: authority.id().to_owned(),
+        idempotency_key: format!("{}-notification", rec.reference),
+        body,
+        actor: actor.to_owned(),
+        at: register.now(),
+    };
+    match register.store().queue_send(&new).await {
+        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
+        other => Ok(other?),
+    }
+}
+
+/// What one pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Posted {
+    pub sent: u32,
+    pub deferred: u32,
+    pub failed: u32,
+}
+
+/// An answer's reason, from its problem+json detail when it has one.
+fn reason(status: u16, body: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let detail = parsed
+        .as_ref()
+        .and_then(|v| v.get("detail"))
+        .and_then(Value::as_str);
+    let field = parsed
+        .as_ref()
+        .and_then(|v| v.get("field"))
+        .and_then(Value::as_str);
+    match (field, detail) {
+        (Some(f), Some(d)) => format!("{status}: {f}: {d}"),
+        (None, Some(d)) => format!("{status}: {d}"),
+        _ => format!("{status}: {}", body.chars().take(200).collect::<String>()),
+    }
+}
+
+/// Posts one send; the attempt to record.
+async fn post<S: AccountStore>(
+    store: &S,
+    http: &reqwest::Client,
+    send: &Sending,
+    clock: &(dyn Fn() -> OffsetDateTime + Sync),
+) -> Result<SendAttempt, StoreError> {
+    let retry = |error: String| SendAttempt::NotSent {
+        retry_at: irmer_mail::backoff(send.attempts + 1).map(|w| clock() + w),
+        error,
+    };
+    let Some(authority) = crate::parse_authority(&send.authority).ok() else {
+        return Ok(SendAttempt::NotSent {
+            error: format!("unknown authority {:?}", send.authority),
+            retry_at: None,
+        });
+    };
+    let Some((url, token)) = connection(store, authority).await? else {
+        return Ok(retry(format!(
+            "{} is no longer connected",
+            authority.name()
+        )));
+    };
+    let answer = http
+        .post(format!(
+            "{}/api/v1/notifications",
+            url.trim_end_matches('/')
+        ))
+        .bearer_auth(token)
+        .header("Idempotency-Key", &send.idempotency_key)
+        .header("Content-Type", "application/json")
+        .body(send.body.clone())
+        .timeout(TIMEOUT)
+        .send()
+        .await;
+    let response = match answer {
+        Err(e) => return Ok(retry(format!("could not reach {url}: {e}"))),
+        Ok(r) => r,
+    };
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    Ok(match status {
+        200 | 201 => {
+            let reference = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+                v.get("reference")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            match reference {
+                Some(authority_reference) => SendAttempt::Sent {
+                    at: clock(),
+                    authority_reference,
+                },
+                None => retry(format!("{status}: the answer had no reference")),
+            }
+        }
+        // Rate limited, timed out or the authority's own trouble: later.
+        408 | 429 | 500..=599 => retry(reason(status, &text)),
+        _ => SendAttempt::NotSent {
+            error: reason(status, &text),
+            retry_at: None,
+        },
+    })
+}
+
+/// Posts the sends due at `now`; on an answer, records the authority's
+/// reference on the incident with the record-notification step (first,
+/// so that a crash before the send is marked sent repeats the post, which
+/// the Idempotency-Key makes harmless, and finds the step already taken).
+pub async fn deliver_sends<S: Store + AccountStore + SendStore>(
+    register: &Register<S>,
+    http: &reqwest::Client,
+    now: OffsetDateTime,
+    actor: &str,
+) -> Result<Posted, RegisterError> {
+    let store = register.store();
+    let clock = || register.now();
+    let mut done = Posted::default();
+    for send in store.due_sends(now, BATCH).await? {
+        let attempt = post(store, http, &send, &clock).await?;
+        if let SendAttempt::Sent {
+            authority_reference,
+            ..
+        } = &attempt
+            && send.kind == SendKind::Notification
+        {
+            record_reference(register, &send.reference, authority_reference, actor).await?;
+        }
+        match &attempt {
+            SendAttempt::Sent { .. } => done.sent += 1,
+            SendAttempt::NotSent {
+                retry_at: Some(_), ..
+            } => done.deferred += 1,
+            SendAttempt::NotSent { retry_at: None, .. } => done.failed += 1,
+        }
+        store.record_send(send.id, &attempt).await?;
+    }
+    Ok(done)
+}
+
+/// The record-notification step with the authority's reference, unless
+/// the incident has it already.
+async fn record_reference<S: Store>(
+    register: &Register<S>,
+    reference: &str,
+    authority_reference: &str,
+    actor: &str,
+) -> Result<(), RegisterError> {
+    let rec = register.get(reference).await?;
+    if rec.milestones.authority_reference.as_deref() == Some(authority_reference) {
+        return Ok(());
+    }
+    let step = Transition::RecordNotification {
+        date: register.today(),
+        authority_reference: authority_reference.to_owned(),
+    };
+    match register
+        .transition(
+            reference,
+            rec.version,
+            &step,
+            Some("Sent to the authority by irmer"),
+            actor,
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Recorded by hand meanwhile, or closed: the send still counts;
+        // the authority's reference is kept with it.
+        Err(RegisterError::Transition(e)) => {
+            eprintln!(
+                "irmer: {reference}: the authority's reference {authority_reference} was not recorded as a step: {e}"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The HTTP client the worker and the command line use.
+pub fn http() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .user_agent(concat!("irmer/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Runs [`deliver_sends`] every `every` (spawned by the employer's server).
+pub async fn worker<S: Store + AccountStore + SendStore>(
+    register: Register<S>,
+    every: std::time::Duration,
+) {
+    let http = match http() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("irmer: sends to the authority cannot start: {e}");
+            return;
+        }
+    };
+    loop {
+        if let Err(e) = deliver_sends(&register, &http, register.now(), "irmer").await {
+            eprintln!("irmer: sends to the authority: {e}");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
