@@ -14,7 +14,6 @@
 use irmer_core::assessment::EnforcingAuthority;
 
 pub mod api;
-pub mod client;
 pub mod intake;
 
 /// `cqc`, `hiw`, `his` or `rqia`.

@@ -115,6 +115,18 @@ impl EnforcingAuthority {
         }
     }
 
+    /// `cqc`, `hiw`, `his` or `rqia`.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            EnforcingAuthority::Cqc,
+            EnforcingAuthority::Hiw,
+            EnforcingAuthority::His,
+            EnforcingAuthority::Rqia,
+        ]
+        .into_iter()
+        .find(|a| a.id() == text)
+    }
+
     pub const fn id(self) -> &'static str {
         match self {
             EnforcingAuthority::Cqc => "cqc",

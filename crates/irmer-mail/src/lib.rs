@@ -130,6 +130,24 @@ fn mailbox(text: &str, what: &str) -> Result<Mailbox, String> {
     Ok(Mailbox::new(name, address))
 }
 
+/// Whether `text` is an e-mail address a mail can be sent to: one `@`, a
+/// local part, a domain with a dot, no spaces or angle brackets.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && text.len() <= 254
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
 /// The message as it goes over SMTP.
 pub fn message(mail: &Mail) -> Result<Message, String> {
     let from = mailbox(&mail.from, "sender")?;
@@ -224,6 +242,27 @@ mod tests {
         assert_eq!(backoff(5), Some(time::Duration::minutes(16)));
         assert_eq!(backoff(10), Some(time::Duration::minutes(360)));
         assert_eq!(backoff(MOST_ATTEMPTS), None);
+    }
+
+    #[test]
+    fn addresses() {
+        for good in ["rpa@trust.nhs.uk", "a.b-c@x.example.org", "x+y@d.co"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "rpa",
+            "rpa@",
+            "@trust.nhs.uk",
+            "rpa@trust",
+            "a@b@c.uk",
+            "a b@c.uk",
+            "<a@b.uk>",
+            "a@.uk",
+            "a@b..uk",
+            "a@b.uk.",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
     }
 
     #[test]

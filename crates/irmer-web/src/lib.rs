@@ -31,6 +31,7 @@ mod ics;
 pub mod openapi;
 pub mod pages;
 mod problem;
+pub mod send;
 pub mod server;
 mod shown_once;
 pub mod statistics;

@@ -104,11 +104,11 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
                 eprintln!("irmer: --url: expected http:// or https:// and the authority's address");
                 return Ok(ExitCode::from(2));
             }
-            if !irmer_authority::intake::is_email(contact_email.trim()) {
+            if !irmer_mail::is_email(contact_email.trim()) {
                 eprintln!("irmer: --contact-email: {contact_email:?} is not an e-mail address");
                 return Ok(ExitCode::from(2));
             }
-            use irmer_authority::client as c;
+            use irmer_web::send as c;
             store.set_setting(&c::url_setting(authority), &url).await?;
             store
                 .set_setting(&c::token_setting(authority), token.trim())
@@ -222,8 +222,8 @@ pub async fn send<S: Store + AccountStore + SendStore>(
     reference: &str,
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
-    use irmer_authority::client::{self, SendError};
-    match client::queue_notification(register, reference, actor).await {
+    use irmer_web::send::{self, SendError};
+    match send::queue_notification(register, reference, actor).await {
         Ok(_) => {}
         Err(SendError::Register(e)) => return Ok(crate::register::report_error(&e)),
         Err(e @ SendError::AlreadySent) => {
@@ -235,8 +235,8 @@ pub async fn send<S: Store + AccountStore + SendStore>(
             return Ok(ExitCode::from(2));
         }
     }
-    let http = client::http().map_err(anyhow::Error::msg)?;
-    if let Err(e) = client::deliver_sends(register, &http, register.now(), actor).await {
+    let http = send::http().map_err(anyhow::Error::msg)?;
+    if let Err(e) = send::deliver_sends(register, &http, register.now(), actor).await {
         return Ok(crate::register::report_error(&e));
     }
     let sent = register.store().sends_of(reference).await?;

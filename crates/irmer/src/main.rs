@@ -346,7 +346,7 @@ async fn serve<
     }
     let _ = out.flush();
     // Notifications queued for the enforcing authority: posted, retried.
-    tokio::spawn(irmer_authority::client::worker(
+    tokio::spawn(irmer_web::send::worker(
         app.register.clone(),
         std::time::Duration::from_secs(30),
     ));

@@ -74,6 +74,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
     )
     .for_page(&p)?;
     let themes = possible_themes(&app, &p, &open.items).await?;
+    let unsent = super::sending::troubled(&app, &p).await?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
     let places = Places::load(app.accounts.store()).await?;
     let changed = raw.as_deref() == Some("changed=password");
@@ -90,6 +91,20 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
             li { strong { (counts.overdue) } a href="/incidents?overdue=true" { "Overdue" } }
             @for (status, n) in &counts.by_status {
                 li { strong { (n) } a href={ "/incidents?status=" (status.as_str()) } { (status_words(*status)) } }
+            }
+        }
+        @if !unsent.is_empty() {
+            div class="notice warning" {
+                h2 { "Notifications not sent" }
+                ul {
+                    @for s in &unsent {
+                        li {
+                            a href={ "/incidents/" (enc(&s.reference)) } { (s.reference) } ": "
+                            @if s.status == irmer_store::mail::MailStatus::Failed { "refused by the authority: " } @else { "not sent yet, irmer tries again: " }
+                            (s.last_error.as_deref().unwrap_or_default())
+                        }
+                    }
+                }
             }
         }
         @if !themes.is_empty() {

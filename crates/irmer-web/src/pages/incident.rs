@@ -35,6 +35,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
     let history = app.register.history(&reference).await.for_page(&p)?;
     let places = Places::load(app.accounts.store()).await.for_page(&p)?;
     let themes = super::themes::suggested(&app, &p, &record).await?;
+    let sending = super::sending::state(&app, &p, &record).await?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
@@ -42,6 +43,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
         Some("identity=1") => Some("Who is involved: saved, apart from the facts."),
         Some("theme=confirmed") => Some("Theme confirmed: the incident was assessed again."),
         Some("theme=dismissed") => Some("Theme dismissed."),
+        Some("sent=1") => Some("Queued for the authority: irmer is sending it now."),
         _ => None,
     };
     Ok(show(
@@ -52,7 +54,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
             &app,
             &p,
             (&record, &places),
-            (&history, &themes),
+            (&history, &themes, sending.as_ref()),
             (notice, &Answers::default()),
             &[],
         ),
@@ -63,7 +65,11 @@ fn incident_body<S: Store>(
     app: &App<S>,
     p: &PageUser,
     (rec, places): (&IncidentRecord, &Places),
-    (history, themes): (&[HistoryEntry], &[Suggestion]),
+    (history, themes, sending): (
+        &[HistoryEntry],
+        &[Suggestion],
+        Option<&super::sending::SendState>,
+    ),
     (notice, typed): (Option<&str>, &Answers),
     errors: &[(String, String)],
 ) -> Markup {
@@ -87,6 +93,7 @@ fn incident_body<S: Store>(
         }
         p { (clocks(rec.deadline_status(today).as_ref())) }
         (super::themes::notice(rec, themes))
+        (super::sending::panel(p, rec, sending))
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/causes" } { "Code the causes" } }
@@ -444,7 +451,7 @@ fn confirm_close(
 
 /// The incident page again, with what was typed and a form's error (422)
 /// or none (back from a check, 200).
-async fn incident_again<S: Store + AccountStore>(
+pub(super) async fn incident_again<S: Store + AccountStore>(
     app: &App<S>,
     p: &PageUser,
     rec: &IncidentRecord,
@@ -454,6 +461,7 @@ async fn incident_again<S: Store + AccountStore>(
     let history = app.register.history(&rec.reference).await.for_page(p)?;
     let places = Places::load(app.accounts.store()).await.for_page(p)?;
     let themes = super::themes::suggested(app, p, rec).await?;
+    let sending = super::sending::state(app, p, rec).await?;
     let status = status_of(errors);
     Ok(show_as(
         p,
@@ -464,7 +472,7 @@ async fn incident_again<S: Store + AccountStore>(
             app,
             p,
             (rec, &places),
-            (&history, &themes),
+            (&history, &themes, sending.as_ref()),
             (None, typed),
             errors,
         ),

@@ -35,6 +35,7 @@ mod investigation_report;
 mod notification;
 mod register;
 mod reporting;
+mod sending;
 mod sign_in;
 mod statistics;
 mod themes;
@@ -60,6 +61,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/incidents/{reference}/identity",
     "/incidents/{reference}/causes",
     "/incidents/{reference}/theme",
+    "/incidents/{reference}/send",
     "/incidents/{reference}/report",
     "/incidents/{reference}/steps",
     "/incidents/{reference}/comments",
@@ -70,6 +72,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/settings",
     "/admin/hospital-numbers",
     "/admin/activity",
+    "/admin/authority",
 ];
 
 pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
@@ -141,6 +144,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             get(causes::causes_page::<S>).post(causes::save_causes::<S>),
         )
         .route(
+            "/incidents/{reference}/send",
+            post(sending::send_incident::<S>),
+        )
+        .route(
             "/incidents/{reference}/theme",
             get(themes::theme_page::<S>).post(themes::decide_theme::<S>),
         )
@@ -193,6 +200,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/admin/activity",
             get(admin::settings::activity_page::<S>).post(admin::settings::change_activity::<S>),
+        )
+        .route(
+            "/admin/authority",
+            get(admin::settings::authority_page::<S>).post(admin::settings::change_authority::<S>),
         )
         .route("/admin/tokens", get(admin::tokens_page::<S>))
         .route("/admin/audit", get(admin::audit_page::<S>))

@@ -14,6 +14,7 @@ mod investigation_report;
 mod register;
 mod reporting;
 mod roles;
+mod sending;
 mod sign_in;
 mod statistics;
 mod themes;

@@ -3,6 +3,7 @@
 
 use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
+use irmer_core::assessment::EnforcingAuthority;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
 use irmer_store::activity::{SILENT_RANGE, SILENT_SETTING};
@@ -16,6 +17,7 @@ use super::{admin_show, notice};
 use crate::app::{App, PageUser};
 use crate::form::{self, Answers};
 use crate::html::{csrf_field, field_id};
+use crate::send;
 
 const SAVED: &[(&str, &str)] = &[("saved", "Saved.")];
 
@@ -356,4 +358,186 @@ pub(in super::super) async fn change_activity<S: Store + AccountStore>(
             Ok(see_other("/admin/activity?done=saved"))
         }
     }
+}
+
+const AUTHORITIES: [EnforcingAuthority; 4] = [
+    EnforcingAuthority::Cqc,
+    EnforcingAuthority::Hiw,
+    EnforcingAuthority::His,
+    EnforcingAuthority::Rqia,
+];
+
+pub(in super::super) async fn authority_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Administrator(p): Administrator,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    authority_again(
+        &app,
+        &p,
+        notice(raw.as_deref(), SAVED),
+        &Answers::default(),
+        &[],
+    )
+    .await
+}
+
+/// The connections to the authorities' irmer: each one's address and the
+/// organisation's token (never shown again once saved: a blank field
+/// keeps it), and the contact the authority answers.
+async fn authority_again<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    done: Option<&str>,
+    typed: &Answers,
+    errors: &[(String, String)],
+) -> PageResult {
+    let store = app.accounts.store();
+    let current =
+        |key: String| async move { store.setting(&key).await.map(Option::unwrap_or_default) };
+    let value = |name: &str, stored: String| typed.get(name).map_or(stored, str::to_owned);
+    let email = value(
+        "contact_email",
+        current(send::CONTACT_EMAIL_SETTING.to_owned()).await?,
+    );
+    let name = value(
+        "contact_name",
+        current(send::CONTACT_NAME_SETTING.to_owned()).await?,
+    );
+    let code = value(
+        "organisation_code",
+        current(send::ORGANISATION_CODE_SETTING.to_owned()).await?,
+    );
+    let mut rows = Vec::new();
+    for a in AUTHORITIES {
+        let url = value(
+            &format!("url_{}", a.id()),
+            current(send::url_setting(a)).await?,
+        );
+        let has_token = !current(send::token_setting(a)).await?.is_empty();
+        rows.push((a, url, has_token));
+    }
+    let body = html! {
+        h1 { "Enforcing authorities" }
+        p { "Where irmer sends a notifiable incident when an investigator chooses \u{201c}Send\u{201d} on its page: the authority's irmer and the token it issued to your organisation. Leave an authority's address empty if it does not run irmer; notify it by its own form." }
+        form method="post" action="/admin/authority" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("contact_email")) { "E-mail address the authority answers to" }
+                span class="hint" id="contact-email-hint" { "A shared mailbox is best, for example the radiation protection adviser's." }
+                input type="email" id=(field_id("contact_email")) name="contact_email" value=(email) aria-describedby="contact-email-hint" autocomplete="email";
+            }
+            div class="field" {
+                label for=(field_id("contact_name")) { "Contact (a role or a name)" }
+                input type="text" id=(field_id("contact_name")) name="contact_name" value=(name);
+            }
+            div class="field" {
+                label for=(field_id("organisation_code")) { "Your organisation's code (ODS)" }
+                input class="short" type="text" id=(field_id("organisation_code")) name="organisation_code" value=(code);
+            }
+            @for (a, url, has_token) in &rows {
+                fieldset class="group" {
+                    legend { (a.name()) }
+                    div class="field" {
+                        label for=(field_id(&format!("url_{}", a.id()))) { "Address of its irmer" }
+                        input type="url" id=(field_id(&format!("url_{}", a.id()))) name=(format!("url_{}", a.id())) value=(url);
+                    }
+                    div class="field" {
+                        label for=(field_id(&format!("token_{}", a.id()))) { "Your organisation's token" }
+                        span class="hint" id=(format!("token-{}-hint", a.id())) { @if *has_token { "A token is saved; it is not shown. Leave this empty to keep it." } @else { "The token the authority gave you (irmer_org_…)." } }
+                        input type="password" autocomplete="off" id=(field_id(&format!("token_{}", a.id()))) name=(format!("token_{}", a.id())) aria-describedby=(format!("token-{}-hint", a.id()));
+                    }
+                }
+            }
+            button type="submit" { "Save" }
+        }
+    };
+    Ok(admin_show(
+        p,
+        status_of(errors),
+        "/admin/authority",
+        (done, errors),
+        body,
+    ))
+}
+
+pub(in super::super) async fn change_authority<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    AdminForm(p, a): AdminForm,
+) -> PageResult {
+    let mut errors = Vec::new();
+    let email = a.get("contact_email").unwrap_or_default().trim();
+    if !email.is_empty() && !irmer_mail::is_email(email) {
+        errors.push((
+            "contact_email".to_owned(),
+            format!("E-mail address: {email:?} is not an e-mail address"),
+        ));
+    }
+    let code = a.get("organisation_code").unwrap_or_default().trim();
+    if !code.chars().all(|c| c.is_ascii_alphanumeric()) || code.len() > 20 {
+        errors.push((
+            "organisation_code".to_owned(),
+            "Code: letters and digits, such as RXX".to_owned(),
+        ));
+    }
+    for auth in AUTHORITIES {
+        let url = a
+            .get(&format!("url_{}", auth.id()))
+            .unwrap_or_default()
+            .trim();
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if !(url.is_empty() || web) || url.len() > 500 {
+            errors.push((
+                format!("url_{}", auth.id()),
+                format!("{}: an address starting with https://", auth.name()),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return authority_again(&app, &p, None, &a, &errors).await;
+    }
+    let store = app.accounts.store();
+    store
+        .set_setting(send::CONTACT_EMAIL_SETTING, email)
+        .await?;
+    store
+        .set_setting(
+            send::CONTACT_NAME_SETTING,
+            a.get("contact_name").unwrap_or_default().trim(),
+        )
+        .await?;
+    store
+        .set_setting(send::ORGANISATION_CODE_SETTING, code)
+        .await?;
+    let mut changed = Vec::new();
+    for auth in AUTHORITIES {
+        let url = a
+            .get(&format!("url_{}", auth.id()))
+            .unwrap_or_default()
+            .trim();
+        store
+            .set_setting(&send::url_setting(auth), url.trim_end_matches('/'))
+            .await?;
+        let token = a
+            .get(&format!("token_{}", auth.id()))
+            .unwrap_or_default()
+            .trim();
+        if !token.is_empty() {
+            store.set_setting(&send::token_setting(auth), token).await?;
+            changed.push(format!("{} token replaced", auth.id()));
+        }
+        changed.push(format!("{}={url}", auth.id()));
+    }
+    app.accounts
+        .audit(
+            app.register.now(),
+            &p.user.username,
+            "change-authority-connections",
+            &format!(
+                "contact_email={email}, organisation_code={code}, {}",
+                changed.join(", ")
+            ),
+        )
+        .await?;
+    Ok(see_other("/admin/authority?done=saved"))
 }

@@ -113,7 +113,7 @@ async fn body<S: Store + AccountStore>(
     let email = store
         .setting(CONTACT_EMAIL_SETTING)
         .await?
-        .filter(|e| crate::intake::is_email(e))
+        .filter(|e| irmer_mail::is_email(e))
         .ok_or_else(|| {
             refused(
                 "contact_email",
@@ -271,7 +271,7 @@ async fn post<S: AccountStore>(
         retry_at: irmer_mail::backoff(send.attempts + 1).map(|w| clock() + w),
         error,
     };
-    let Some(authority) = crate::parse_authority(&send.authority).ok() else {
+    let Some(authority) = EnforcingAuthority::parse(&send.authority) else {
         return Ok(SendAttempt::NotSent {
             error: format!("unknown authority {:?}", send.authority),
             retry_at: None,

@@ -1,0 +1,106 @@
+//! "Send to CQC" on a notifiable incident's page: not connected; connected
+//! by an administrator (the token never shown again); queued once and
+//! posted at once; an authority that cannot be reached leaves it queued,
+//! on the page and on the dashboard with the reason.
+
+use crate::helpers::*;
+
+crate::on_both_backends!(a_notification_is_sent_once_and_a_failure_is_shown);
+
+fn a_notification_is_sent_once_and_a_failure_is_shown(server: &Server) {
+    let mut inv = signed_in(server, "inv");
+    let reference = report(&mut inv);
+    let at = format!("/incidents/{reference}");
+    let page = inv.get(&at).body;
+    assert!(
+        page.contains("<h2 id=\"send-heading\">Notification to CQC</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("is not connected to CQC"), "{page}");
+    // A reporter has no such panel.
+    let mut rep = signed_in(server, "rep");
+    assert!(!rep.get(&at).body.contains("send-heading"));
+
+    // An address where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let mut admin = signed_in(server, "admin");
+    let r = admin.post(
+        "/admin/authority",
+        &[("contact_email", "not an address"), ("url_cqc", &url)],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-contact-email\""), "{}", r.body);
+    let r = admin.post(
+        "/admin/authority",
+        &[
+            ("contact_email", "rpa@trust.example.org"),
+            ("organisation_code", "RXX"),
+            ("url_cqc", &url),
+            ("token_cqc", "irmer_org_0123"),
+        ],
+    );
+    let (_, page) = follow(&mut admin, &r);
+    assert!(page.body.contains("Saved."), "{}", page.body);
+    assert!(
+        page.body.contains("A token is saved; it is not shown."),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("irmer_org_0123"),
+        "the token is never shown"
+    );
+
+    let page = inv.get(&at).body;
+    assert!(page.contains(">Send to CQC</button>"), "{page}");
+    // Without the organisation's name: refused, naming what is missing.
+    let r = inv.post(&format!("{at}/send"), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("<a href=\"#f-send\">Not sent: organisation_name: set the organisation's name in the settings first</a>"),
+        "{}",
+        r.body
+    );
+    let r = admin.post(
+        "/admin/settings",
+        &[
+            ("organisation_name", "Northshire Hospitals NHS Trust"),
+            ("child_age_under", "18"),
+            ("default_nation", "england"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = inv.post(&format!("{at}/send"), &[]);
+    let (_, page) = follow(&mut inv, &r);
+    assert!(
+        page.body.contains("Queued for the authority"),
+        "{}",
+        page.body
+    );
+    // Posted at once; nothing answers: kept, with the reason.
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = inv.get(&at).body;
+        if shown.contains("Not sent yet") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        shown.contains("Not sent yet (1 attempt): could not reach"),
+        "{shown}"
+    );
+    let dash = inv.get("/").body;
+    assert!(dash.contains("<h2>Notifications not sent</h2>"), "{dash}");
+    assert!(
+        dash.contains("not sent yet, irmer tries again: could not reach"),
+        "{dash}"
+    );
+    // Once only: the form is gone; a second post is refused, naming why.
+    assert!(!shown.contains(">Send to CQC</button>"));
+    let r = inv.post(&format!("{at}/send"), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("sent (or queued) already"), "{}", r.body);
+}
