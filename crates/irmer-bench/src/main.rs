@@ -11,8 +11,8 @@
 //!   incident exactly as `irmer assess` does, without assessing or printing;
 //!   prints the time and the rate.
 //! - `irmer-bench assess FILE`: the same, plus assessing (no printing).
-//! - `irmer-bench load [-H 'NAME: VALUE']… ADDR RATE SECONDS PATH…`: an
-//!   open-loop load on a server at ADDR (loopback only): RATE GET requests
+//! - `irmer-bench load [-H 'NAME: VALUE']… [-d BODY_FILE] ADDR RATE SECONDS PATH…`: an
+//!   open-loop load on a server at ADDR (loopback only): RATE GET requests (POSTs of BODY_FILE with -d)
 //!   a second for SECONDS, cycling through the PATHs (`{n}` in a path
 //!   becomes a random incident number below 100000), each with the given
 //!   headers (a session cookie, an API token). Latency is measured from
@@ -352,19 +352,32 @@ fn time(file: &str, with_assessment: bool) -> Result<(), String> {
 /// PATH….
 fn load_args(args: &[&str]) -> Result<(), String> {
     let mut headers = Vec::new();
+    let mut body = None;
     let mut rest = args;
-    while let ["-H", header, tail @ ..] = rest {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| format!("-H wants 'NAME: VALUE', found {header:?}"))?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        rest = tail;
+    loop {
+        match rest {
+            ["-H", header, tail @ ..] => {
+                let (name, value) = header
+                    .split_once(':')
+                    .ok_or_else(|| format!("-H wants 'NAME: VALUE', found {header:?}"))?;
+                headers.push((name.trim().to_owned(), value.trim().to_owned()));
+                rest = tail;
+            }
+            ["-d", file, tail @ ..] => {
+                body = Some(std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?);
+                rest = tail;
+            }
+            _ => break,
+        }
     }
     match rest {
         [addr, rate, seconds, paths @ ..] if !paths.is_empty() => {
-            load(addr, rate, seconds, paths, headers)
+            load(addr, rate, seconds, paths, headers, body)
         }
-        _ => Err("usage: irmer-bench load [-H 'NAME: VALUE']... ADDR RATE SECONDS PATH...".into()),
+        _ => Err(
+            "usage: irmer-bench load [-H 'NAME: VALUE']... [-d BODY_FILE] ADDR RATE SECONDS PATH..."
+                .into(),
+        ),
     }
 }
 
@@ -446,7 +459,7 @@ fn sign_ins(
         })
         .collect();
     let start = Instant::now();
-    let result = load(addr, "20", seconds, &["/healthz"], Vec::new());
+    let result = load(addr, "20", seconds, &["/healthz"], Vec::new(), None);
     stop.store(true, Ordering::Relaxed);
     for t in threads {
         let _ = t.join();
@@ -470,8 +483,10 @@ fn load(
     seconds: &str,
     paths: &[&str],
     headers: Vec<(String, String)>,
+    body: Option<String>,
 ) -> Result<(), String> {
     let headers = std::sync::Arc::new(headers);
+    let body = std::sync::Arc::new(body);
     use std::net::SocketAddr;
     use std::sync::mpsc;
     use std::time::Duration;
@@ -498,6 +513,7 @@ fn load(
         let rx = std::sync::Arc::clone(&rx);
         let done = done_tx.clone();
         let headers = std::sync::Arc::clone(&headers);
+        let body = std::sync::Arc::clone(&body);
         handles.push(std::thread::spawn(move || {
             let headers: Vec<(&str, &str)> = headers
                 .iter()
@@ -513,12 +529,18 @@ fn load(
                 if scheduled > now {
                     std::thread::sleep(scheduled - now);
                 }
-                let result = match irmer_web::testclient::request(addr, "GET", &path, &headers, "")
-                {
-                    Ok(r) if r.status == 200 => Ok(scheduled.elapsed()),
-                    Ok(r) => Err(format!("{} {}", r.status, path)),
-                    Err(e) => Err(e.to_string()),
+                let (method, sent) = match body.as_deref() {
+                    Some(b) => ("POST", b),
+                    None => ("GET", ""),
                 };
+                let result =
+                    match irmer_web::testclient::request(addr, method, &path, &headers, sent) {
+                        Ok(r) if r.status == 200 || (method == "POST" && r.status == 201) => {
+                            Ok(scheduled.elapsed())
+                        }
+                        Ok(r) => Err(format!("{} {}", r.status, path)),
+                        Err(e) => Err(e.to_string()),
+                    };
                 let _ = done.send(result);
             }
         }));

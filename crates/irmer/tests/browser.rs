@@ -907,6 +907,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     at(
+        "admin/authority",
+        "Address of its irmer",
+        "administration: enforcing authorities",
+        &mut seen,
+    );
+    at(
         "admin/users",
         "Add a user",
         "administration: users",
