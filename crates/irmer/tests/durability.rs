@@ -200,3 +200,150 @@ fn a_killed_server_loses_no_acknowledged_write() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The authority too: a stream of notifications, SIGKILL in the middle;
+/// every acknowledged notification is in its register with its
+/// acknowledgement in the outbox (no SMTP here: queued), and the numbers
+/// run without a gap.
+#[test]
+fn a_killed_authority_loses_no_acknowledged_notification_or_mail() {
+    use irmer_store::authority::AuthorityStore;
+    use irmer_store::mail::MailStore;
+
+    let dir =
+        std::env::temp_dir().join(format!("irmer-durability-authority-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("cqc.db").to_string_lossy().into_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            &db,
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire",
+        ])
+        .env_remove("IRMER_DATABASE_URL")
+        .output()
+        .expect("irmer runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bearer = format!("Bearer {}", String::from_utf8_lossy(&out.stdout).trim());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args([
+            "--database",
+            &db,
+            "authority",
+            "serve",
+            "--authority",
+            "cqc",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env_remove("IRMER_DATABASE_URL")
+        .env_remove("IRMER_SMTP_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the authority starts");
+    let addr = common::listening(&mut server);
+    let body = json!({
+        "organisation": {"name": "Northshire"},
+        "contact": {"email": "rpa@northshire.example.org"},
+        "incident": {"nation": "england", "discovered": "2026-02-20", "modality": "ct", "exposure": "unintended",
+            "patient": {"age_group": "adult"}, "errors": ["human"], "dose": {"unit": "mSv", "intended": 0.5, "received": 6}},
+        "summary": "CT head repeated with the wrong protocol."
+    })
+    .to_string();
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (acked, stop, bearer, body) = (
+                Arc::clone(&acked),
+                Arc::clone(&stop),
+                bearer.clone(),
+                body.clone(),
+            );
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+                    match request(
+                        addr,
+                        "POST",
+                        "/api/v1/notifications",
+                        &[("Authorization", bearer.as_str())],
+                        &body,
+                    ) {
+                        Ok(r) if r.status == 201 => {
+                            let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+                            acked
+                                .lock()
+                                .expect("lock")
+                                .push(v["reference"].as_str().expect("reference").to_owned());
+                        }
+                        Ok(r) => panic!("unexpected answer {}: {}", r.status, r.body),
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while acked.lock().expect("lock").len() < 150 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill().expect("SIGKILL");
+    let _ = server.wait();
+    stop.store(true, Ordering::SeqCst);
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert!(acked.len() >= 150, "only {} acknowledged", acked.len());
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let store = irmer_store_sqlite::SqliteStore::open(std::path::Path::new(&db))
+            .await
+            .expect("reopened");
+        let kept = store.notifications(10_000, 0).await.expect("notifications");
+        let outbox = store.outbox(10_000, 0).await.expect("outbox");
+        for reference in &acked {
+            assert!(
+                kept.iter().any(|n| &n.reference == reference),
+                "{reference} lost"
+            );
+            assert!(
+                outbox
+                    .iter()
+                    .any(|q| q.mail.subject.contains(reference.as_str())),
+                "the acknowledgement of {reference} lost"
+            );
+        }
+        // One mail a notification, and the numbers without a gap.
+        assert_eq!(outbox.len(), kept.len());
+        let mut numbers: Vec<u32> = kept
+            .iter()
+            .map(|n| {
+                n.reference
+                    .rsplit('-')
+                    .next()
+                    .and_then(|d| d.parse().ok())
+                    .expect("number")
+            })
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(
+            numbers,
+            (1..=u32::try_from(kept.len()).expect("count")).collect::<Vec<_>>()
+        );
+    });
+}
