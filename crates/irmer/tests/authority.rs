@@ -30,6 +30,28 @@ fn irmer(db: &str, args: &[&str]) -> std::process::Output {
         .expect("irmer runs")
 }
 
+/// `irmer authority serve` for CQC on `db`, mailing through the sink:
+/// the running server (killed when dropped) and its address.
+fn serve_authority(db: &str, sink: &Sink, from: &str) -> (Running, std::net::SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
+        .args(["--database", db, "authority", "serve", "--authority", "cqc"])
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--smtp",
+            &sink.url(),
+            "--mail-from",
+            from,
+        ])
+        .env_remove("IRMER_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the authority starts");
+    let addr = common::listening(&mut child);
+    (Running(child), addr)
+}
+
 fn body(summary: &str, email: &str) -> String {
     json!({
         "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
@@ -89,30 +111,7 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
     );
     assert_eq!(bad.status.code(), Some(2));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
-        .args([
-            "--database",
-            &db,
-            "authority",
-            "serve",
-            "--authority",
-            "cqc",
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--smtp",
-            &sink.url(),
-            "--mail-from",
-            "CQC IR(ME)R <irmer@cqc.example.org>",
-        ])
-        .env_remove("IRMER_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the authority starts");
-    let addr = common::listening(&mut child);
-    let _running = Running(child);
+    let (_running, addr) = serve_authority(&db, &sink, "CQC IR(ME)R <irmer@cqc.example.org>");
     let bearer = format!("Bearer {token}");
     let post = |body: &str, key: Option<&str>| {
         let mut headers = vec![
@@ -274,30 +273,7 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
         .expect("text")
         .trim()
         .to_owned();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
-        .args([
-            "--database",
-            &authority_db,
-            "authority",
-            "serve",
-            "--authority",
-            "cqc",
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--smtp",
-            &sink.url(),
-            "--mail-from",
-            "irmer@cqc.example.org",
-        ])
-        .env_remove("IRMER_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the authority starts");
-    let addr = common::listening(&mut child);
-    let running = Running(child);
+    let (running, addr) = serve_authority(&authority_db, &sink, "irmer@cqc.example.org");
 
     // The employer's register: a notifiable CT incident and a near miss.
     let incidents = dir.join("incidents.jsonl");
