@@ -1216,7 +1216,7 @@ fn actor_name(actor: &str) -> Result<&str, RegisterError> {
     Ok(actor)
 }
 
-fn reason_text(reason: &str) -> Result<&str, RegisterError> {
+pub(crate) fn reason_text(reason: &str) -> Result<&str, RegisterError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(invalid(

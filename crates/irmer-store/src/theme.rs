@@ -334,17 +334,7 @@ impl<S: Store> Register<S> {
         actor: &str,
         within: Within,
     ) -> Result<IncidentRecord, RegisterError> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(invalid(
-                "reason",
-                "expected why the theme is dismissed (it is kept in the history)",
-            ));
-        }
-        if reason.chars().count() > 2_000 {
-            return Err(invalid("reason", "at most 2,000 characters"));
-        }
-        crate::register::check_free_text("reason", reason)?;
+        let reason = crate::register::reason_text(reason)?;
         let (_, suggestion) = self.suggestion_for(reference, cause, within).await?;
         let aside = Aside {
             reason: Some(reason.to_owned()),
