@@ -61,6 +61,7 @@ pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
+        .layer(axum::middleware::map_response(irmer_web::security_headers))
 }
 
 fn unauthenticated(detail: &str) -> Problem {

@@ -40,6 +40,7 @@ pub mod testclient;
 
 pub use app::App;
 use app::{ApiUser, allow};
+pub use html::security_headers;
 pub use problem::Problem;
 
 /// Every route the server answers, as (method, path): the router and the

@@ -134,6 +134,9 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         Some("NS-2026-114"),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+    // The same security headers as the employer's server.
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     let answer: Value = serde_json::from_str(&r.body).expect("json");
     let year = time::OffsetDateTime::now_utc().year();
     assert_eq!(answer["reference"], format!("CQC-IRMER-{year}-00001"));
