@@ -50,6 +50,10 @@ impl<S> AuthorityApp<S> {
 pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
     Router::new()
         .route("/api/v1/notifications", post(notify::<S>))
+        .route(
+            "/api/v1/notifications/{reference}/report",
+            post(report::<S>),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async {
             Problem::new(
@@ -83,11 +87,11 @@ fn internal(e: impl std::fmt::Display) -> Problem {
     )
 }
 
-async fn notify<S: AuthorityStore + MailStore>(
-    State(app): State<AuthorityApp<S>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, Problem> {
+/// The organisation whose token the request carries.
+async fn organisation<S: AuthorityStore>(
+    store: &S,
+    headers: &HeaderMap,
+) -> Result<irmer_store::authority::OrganisationToken, Problem> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -95,12 +99,93 @@ async fn notify<S: AuthorityStore + MailStore>(
         .ok_or_else(|| {
             unauthenticated("send the organisation's token: Authorization: Bearer irmer_org_…")
         })?;
-    let found = app
-        .store
+    store
         .organisation_token(&crate::digest(token.trim()))
         .await
         .map_err(internal)?
-        .ok_or_else(|| unauthenticated("the token is not known or has been revoked"))?;
+        .ok_or_else(|| unauthenticated("the token is not known or has been revoked"))
+}
+
+/// `POST /api/v1/notifications/{reference}/report`: the provider's
+/// anonymised investigation report, as text, for a notification it sent
+/// with the same token. Checked for identifiers (refused with their kinds
+/// and places, never echoed); kept as a new version; 201 with the
+/// version. A reference not sent with this token is a 404, whether or not
+/// it exists.
+async fn report<S: AuthorityStore + MailStore>(
+    State(app): State<AuthorityApp<S>>,
+    axum::extract::Path(reference): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let found = organisation(&app.store, &headers).await?;
+    let not_found = || {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such notification",
+            format!("no notification {reference:?} was sent with this organisation's token"),
+        )
+    };
+    let sender = app.store.sender(&reference).await.map_err(internal)?;
+    if sender.and_then(|s| s.token_id) != Some(found.id) {
+        return Err(not_found());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if content_type != "text/plain" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the report as text",
+            format!(
+                "Content-Type {content_type:?}: the report is accepted as text/plain (UTF-8), which irmer checks for identifiers; a PDF cannot be checked here yet"
+            ),
+        )
+        .field("Content-Type"));
+    }
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-text",
+            "The report is not UTF-8 text",
+            format!("byte {}: not UTF-8", e.valid_up_to()),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(Problem::invalid("report", "the report is empty"));
+    }
+    irmer_store::register::check_free_text("report", text).map_err(Problem::from)?;
+    let version = app
+        .store
+        .add_report(&reference, "text/plain", text, (app.clock)())
+        .await
+        .map_err(|e| match e {
+            irmer_store::StoreError::NotFound(_) => not_found(),
+            other => internal(other),
+        })?;
+    let answer = json!({"reference": reference, "version": version});
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.to_string(),
+    )
+        .into_response())
+}
+
+async fn notify<S: AuthorityStore + MailStore>(
+    State(app): State<AuthorityApp<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let found = organisation(&app.store, &headers).await?;
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {

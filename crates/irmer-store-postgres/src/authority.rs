@@ -5,7 +5,8 @@
 
 use irmer_store::StoreError;
 use irmer_store::authority::{
-    AuthorityStore, NewNotification, Notification, OrganisationToken, Received, reference,
+    AuthorityStore, NewNotification, Notification, OrganisationToken, Received, ReceivedReport,
+    Sender, reference,
 };
 use irmer_store::columns::{self, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS};
 use irmer_store::mail::Mail;
@@ -132,6 +133,77 @@ impl AuthorityStore for PgStore {
         .map_err(backend)?;
         rows.iter()
             .map(|r| columns::notification(&Columns(r)))
+            .collect()
+    }
+
+    async fn sender(&self, reference: &str) -> Result<Option<Sender>, StoreError> {
+        let row: Option<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT token_id, organisation_name FROM notifications WHERE reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(row.map(|(token_id, organisation_name)| Sender {
+            token_id,
+            organisation_name,
+        }))
+    }
+
+    async fn add_report(
+        &self,
+        reference: &str,
+        content_type: &str,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let updated =
+            sqlx::query("UPDATE notifications SET status = 'report-received' WHERE reference = $1")
+                .bind(reference)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound(reference.to_owned()));
+        }
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO notification_reports (reference, version, content_type, body, received_at)
+             SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM notification_reports WHERE reference = $1
+             RETURNING version",
+        )
+        .bind(reference)
+        .bind(content_type)
+        .bind(body)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(version)
+    }
+
+    async fn reports_of(&self, reference: &str) -> Result<Vec<ReceivedReport>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, version, content_type, body, received_at FROM notification_reports
+             WHERE reference = $1 ORDER BY version",
+        )
+        .bind(reference)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let c = Columns(r);
+                use irmer_store::columns::Columns as _;
+                Ok(ReceivedReport {
+                    reference: c.text("reference")?,
+                    version: c.int("version")?,
+                    content_type: c.text("content_type")?,
+                    body: c.text("body")?,
+                    received_at: c.time("received_at")?,
+                })
+            })
             .collect()
     }
 

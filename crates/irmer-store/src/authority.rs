@@ -130,6 +130,25 @@ pub struct OrganisationToken {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+/// A report as the authority received it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReceivedReport {
+    pub reference: String,
+    /// 1 for the first report sent for the notification.
+    pub version: i64,
+    pub content_type: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// Who a notification belongs to, for the API's scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sender {
+    pub token_id: Option<i64>,
+    pub organisation_name: String,
+}
+
 /// A backend's authority register. Each method is one transaction.
 pub trait AuthorityStore: Clone + Send + Sync + 'static {
     /// Receives a notification: the next number of its series for the
@@ -154,6 +173,29 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
         limit: u32,
         offset: u64,
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
+
+    /// Who sent a notification (`None`: no such reference).
+    fn sender(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Sender>, StoreError>> + Send;
+
+    /// Keeps a report for a notification, numbered after the last, and
+    /// marks the notification `report-received`; its version. `NotFound`
+    /// naming the reference when there is no such notification.
+    fn add_report(
+        &self,
+        reference: &str,
+        content_type: &str,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The reports received for a notification, oldest first.
+    fn reports_of(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Vec<ReceivedReport>, StoreError>> + Send;
 
     /// Keeps a new organisation token's digest; its id.
     fn add_organisation_token(

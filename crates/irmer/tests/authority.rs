@@ -222,6 +222,72 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         third.body
     );
 
+    // The report, as text, for a notification sent with this token.
+    let first_ref = format!("CQC-IRMER-{year}-00001");
+    let upload = |reference: &str, content_type: &str, text: &str, bearer: &str| {
+        request(
+            addr,
+            "POST",
+            &format!("/api/v1/notifications/{reference}/report"),
+            &[("Authorization", bearer), ("Content-Type", content_type)],
+            text,
+        )
+        .expect("answered")
+    };
+    let r = upload(
+        &first_ref,
+        "text/plain; charset=utf-8",
+        "The protocols were renamed.",
+        &bearer,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.contains("\"version\":1"), "{}", r.body);
+    let r = upload(
+        &first_ref,
+        "text/plain",
+        "Corrected: renamed and locked.",
+        &bearer,
+    );
+    assert!(r.body.contains("\"version\":2"), "{}", r.body);
+    let r = upload(
+        &first_ref,
+        "text/plain",
+        "NHS 943 476 5919 was told.",
+        &bearer,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("\"field\":\"report\"") && !r.body.contains("5919"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        upload(&first_ref, "application/pdf", "%PDF-1.7", &bearer).status,
+        415
+    );
+    let r = upload(
+        &format!("CQC-IRMER-{year}-09999"),
+        "text/plain",
+        "x",
+        &bearer,
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("09999"), "{}", r.body);
+    // Another organisation's token is not told the notification exists.
+    let other = irmer(
+        &db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Southshire",
+        ],
+    );
+    let other = format!("Bearer {}", String::from_utf8_lossy(&other.stdout).trim());
+    let r = upload(&first_ref, "text/plain", "Not theirs.", &other);
+    assert_eq!(r.status, 404, "{}", r.body);
+
     // The acknowledgements arrive: three, each with its reference.
     let deadline = Instant::now() + Duration::from_secs(30);
     while sink.received().len() < 3 && Instant::now() < deadline {

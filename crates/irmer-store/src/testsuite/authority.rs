@@ -108,6 +108,48 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
             .expect("read")
             .is_none()
     );
+    // Reports: numbered per notification, the notification marked.
+    let t1 = at + time::Duration::days(80);
+    let add = |body: &'static str| store.add_report("CQC-IRMER-2026-00002", "text/plain", body, t1);
+    assert_eq!(add("The report.").await.expect("kept"), 1);
+    assert_eq!(add("Corrected.").await.expect("kept"), 2);
+    assert!(matches!(
+        store.add_report("CQC-IRMER-2026-00099", "text/plain", "x", t1).await,
+        Err(crate::StoreError::NotFound(r)) if r == "CQC-IRMER-2026-00099"
+    ));
+    let reports = store
+        .reports_of("CQC-IRMER-2026-00002")
+        .await
+        .expect("reports");
+    assert_eq!(
+        reports.iter().map(|r| r.version).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(
+        (reports[1].body.as_str(), reports[1].received_at),
+        ("Corrected.", t1)
+    );
+    let marked = store
+        .notification("CQC-IRMER-2026-00002")
+        .await
+        .expect("read");
+    assert_eq!(marked.expect("there").status, "report-received");
+    let sender = store
+        .sender("CQC-IRMER-2026-00002")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (sender.token_id, sender.organisation_name.as_str()),
+        (None, "Northshire Hospitals NHS Trust")
+    );
+    assert!(
+        store
+            .sender("CQC-IRMER-2026-00099")
+            .await
+            .expect("read")
+            .is_none()
+    );
     let queue = store.notifications(10, 0).await.expect("queue");
     assert_eq!(queue.len(), 5);
     assert_eq!(queue[0].reference, "CQC-IRMER-2026-00001");
