@@ -234,6 +234,98 @@ pub async fn queue_notification<S: Store + AccountStore + SendStore>(
     }
 }
 
+/// Queues the incident's final investigation report for the authority it
+/// was notified to: the report as text through the identifier gate (an
+/// identifier refuses it, naming the section; nothing is redacted on the
+/// way: the employer takes it out first); the send's id.
+pub async fn queue_report<S: Store + AccountStore + SendStore>(
+    register: &Register<S>,
+    reference: &str,
+    actor: &str,
+) -> Result<i64, SendError> {
+    let rec = register.get(reference).await?;
+    let theirs = rec.milestones.authority_reference.clone().ok_or_else(|| {
+        refused(
+            "authority_reference",
+            "the authority's reference for the notification is not recorded: send the notification first",
+        )
+    })?;
+    let authority = rec.assessment.authority.ok_or_else(|| {
+        refused(
+            "nation",
+            "the incident's nation gives no enforcing authority",
+        )
+    })?;
+    if connection(register.store(), authority).await?.is_none() {
+        return Err(refused(
+            "authority",
+            format!("{} is not connected", authority.name()),
+        ));
+    }
+    let version = register
+        .reports(reference)
+        .await?
+        .into_iter()
+        .last()
+        .filter(|v| v.is_final)
+        .ok_or_else(|| {
+            refused(
+                "report",
+                "save a final version of the investigation report first",
+            )
+        })?;
+    let similar: Vec<irmer_report::SimilarRow> = register
+        .similar_rows(
+            &version.document,
+            irmer_store::accounts::Scope::Organisation,
+        )
+        .await?
+        .iter()
+        .map(irmer_report::SimilarRow::of)
+        .collect();
+    let (organisation, place) =
+        irmer_store::accounts::report_origin(register.store(), rec.owner.department).await?;
+    let origin = irmer_report::Origin {
+        organisation,
+        place,
+    };
+    let content = irmer_report::content(&rec, &version, &similar, &origin);
+    let scanner = register.scanner_for(reference, &[]).await?;
+    let cleared = irmer_report::gate(content, &scanner, false).map_err(|found| {
+        let more = if found.len() > 1 {
+            format!(" (and {} more)", found.len() - 1)
+        } else {
+            String::new()
+        };
+        match found.first() {
+            Some(f) => refused(
+                "report",
+                format!(
+                    "{} in {}, line {}, column {}{more}: take it out of the report before sending",
+                    f.kind.describe(),
+                    f.place,
+                    f.line,
+                    f.column
+                ),
+            ),
+            None => refused("report", "the report could not be checked"),
+        }
+    })?;
+    let new = NewSend {
+        reference: rec.reference.clone(),
+        kind: SendKind::Report,
+        authority: authority.id().to_owned(),
+        idempotency_key: format!("{}-report-{theirs}", rec.reference),
+        body: irmer_report::text(&cleared, register.now()),
+        actor: actor.to_owned(),
+        at: register.now(),
+    };
+    match register.store().queue_send(&new).await {
+        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
+        other => Ok(other?),
+    }
+}
+
 /// What one pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Posted {
@@ -260,6 +352,15 @@ fn reason(status: u16, body: &str) -> String {
     }
 }
 
+/// The authority's reference a report send is for (kept in its
+/// Idempotency-Key: `REF-report-THEIRS`).
+fn report_for(send: &Sending) -> Option<&str> {
+    send.idempotency_key
+        .split_once("-report-")
+        .map(|(_, theirs)| theirs)
+        .filter(|t| !t.is_empty())
+}
+
 /// Posts one send; the attempt to record.
 async fn post<S: AccountStore>(
     store: &S,
@@ -283,14 +384,25 @@ async fn post<S: AccountStore>(
             authority.name()
         )));
     };
-    let answer = http
-        .post(format!(
-            "{}/api/v1/notifications",
-            url.trim_end_matches('/')
-        ))
+    let base = url.trim_end_matches('/');
+    let request = match send.kind {
+        SendKind::Notification => http
+            .post(format!("{base}/api/v1/notifications"))
+            .header("Content-Type", "application/json"),
+        SendKind::Report => {
+            let Some(theirs) = report_for(send) else {
+                return Ok(SendAttempt::NotSent {
+                    error: "the authority's reference is not known".into(),
+                    retry_at: None,
+                });
+            };
+            http.post(format!("{base}/api/v1/notifications/{theirs}/report"))
+                .header("Content-Type", "text/plain; charset=utf-8")
+        }
+    };
+    let answer = request
         .bearer_auth(token)
         .header("Idempotency-Key", &send.idempotency_key)
-        .header("Content-Type", "application/json")
         .body(send.body.clone())
         .timeout(TIMEOUT)
         .send()
@@ -344,9 +456,13 @@ pub async fn deliver_sends<S: Store + AccountStore + SendStore>(
             authority_reference,
             ..
         } = &attempt
-            && send.kind == SendKind::Notification
         {
-            record_reference(register, &send.reference, authority_reference, actor).await?;
+            match send.kind {
+                SendKind::Notification => {
+                    record_reference(register, &send.reference, authority_reference, actor).await?;
+                }
+                SendKind::Report => record_report_sent(register, &send.reference, actor).await?,
+            }
         }
         match &attempt {
             SendAttempt::Sent { .. } => done.sent += 1,
@@ -393,6 +509,38 @@ async fn record_reference<S: Store>(
             eprintln!(
                 "irmer: {reference}: the authority's reference {authority_reference} was not recorded as a step: {e}"
             );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The record-report-sent step, unless the incident has it already.
+async fn record_report_sent<S: Store>(
+    register: &Register<S>,
+    reference: &str,
+    actor: &str,
+) -> Result<(), RegisterError> {
+    let rec = register.get(reference).await?;
+    if rec.milestones.report_sent_on.is_some() {
+        return Ok(());
+    }
+    let step = Transition::RecordReportSent {
+        date: register.today(),
+    };
+    match register
+        .transition(
+            reference,
+            rec.version,
+            &step,
+            Some("Sent to the authority by irmer"),
+            actor,
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(RegisterError::Transition(e)) => {
+            eprintln!("irmer: {reference}: the report was sent but not recorded as a step: {e}");
             Ok(())
         }
         Err(e) => Err(e),

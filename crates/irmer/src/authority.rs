@@ -220,10 +220,21 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
 pub async fn send<S: Store + AccountStore + SendStore>(
     register: &Register<S>,
     reference: &str,
+    report: bool,
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
+    let kind = if report {
+        irmer_store::sends::SendKind::Report
+    } else {
+        irmer_store::sends::SendKind::Notification
+    };
     use irmer_web::send::{self, SendError};
-    match send::queue_notification(register, reference, actor).await {
+    let queued = if report {
+        send::queue_report(register, reference, actor).await
+    } else {
+        send::queue_notification(register, reference, actor).await
+    };
+    match queued {
         Ok(_) => {}
         Err(SendError::Register(e)) => return Ok(crate::register::report_error(&e)),
         Err(e @ SendError::AlreadySent) => {
@@ -240,10 +251,7 @@ pub async fn send<S: Store + AccountStore + SendStore>(
         return Ok(crate::register::report_error(&e));
     }
     let sent = register.store().sends_of(reference).await?;
-    match sent
-        .iter()
-        .find(|s| s.kind == irmer_store::sends::SendKind::Notification)
-    {
+    match sent.iter().find(|s| s.kind == kind) {
         Some(s) if s.authority_reference.is_some() => {
             println!(
                 "sent {reference}: the authority's reference is {}",

@@ -68,7 +68,14 @@ pub enum IncidentCommand {
     /// reference recorded with the record-notification step. Exit status 1
     /// when it is refused or not yet delivered (it stays queued and `irmer
     /// serve` retries it).
-    Send { reference: String },
+    Send {
+        reference: String,
+        /// Send the final investigation report (after the notification)
+        /// instead: as text, through the identifier gate; its step
+        /// (record-report-sent) recorded.
+        #[arg(long)]
+        report: bool,
+    },
     /// Take a step in the incident's life.
     Step {
         reference: String,
@@ -273,8 +280,8 @@ pub async fn incident<S: Store + AccountStore + SendStore>(
     let today = register.today();
     let mut out = io::stdout().lock();
     match command {
-        IncidentCommand::Send { reference } => {
-            crate::authority::send(register, &reference, actor).await
+        IncidentCommand::Send { reference, report } => {
+            crate::authority::send(register, &reference, report, actor).await
         }
         IncidentCommand::Add { file } => {
             let text = read_input(file.as_deref())?;

@@ -437,6 +437,49 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // The report: refused until a final version is saved; then sent as
+    // text, kept by the authority, and the step recorded.
+    let out = irmer(&employer_db, &["incident", "send", "NS-1", "--report"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("save a final version"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = dir.join("report.json");
+    std::fs::write(
+        &report,
+        r#"{"sections": {"what_happened": "The wrong protocol was chosen.", "doses": "0.5 mSv intended, 6 mSv received.",
+            "causes": "Similar protocol names.", "previous_incidents": "None in the last year.",
+            "csaue_procedure": "Not clinically significant.", "learning": "Protocols renamed; shared at the team meeting."}}"#,
+    )
+    .expect("write");
+    let out = irmer(
+        &employer_db,
+        &[
+            "report",
+            "NS-1",
+            "--save",
+            &report.to_string_lossy(),
+            "--final",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = irmer(&employer_db, &["incident", "send", "NS-1", "--report"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = irmer(&employer_db, &["incident", "show", "NS-1", "--json"]);
+    let record: Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(record["status"], "report-sent", "{record}");
+
     // The authority acknowledged the one it received.
     let deadline = Instant::now() + Duration::from_secs(30);
     while sink.received().is_empty() && Instant::now() < deadline {
@@ -455,5 +498,28 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
     assert!(
         err.contains("queued; the server retries it") && err.contains("could not reach"),
         "{err}"
+    );
+    // The authority kept the report, as text, under its reference.
+    let rt = tokio::runtime::Handle::current();
+    let kept = rt
+        .spawn(async move {
+            use irmer_store::authority::AuthorityStore;
+            let store = irmer_store_sqlite::SqliteStore::open(std::path::Path::new(&authority_db))
+                .await
+                .expect("the authority's register");
+            store
+                .reports_of(&format!("CQC-IRMER-{year}-00001"))
+                .await
+                .expect("reports")
+        })
+        .await
+        .expect("task");
+    assert_eq!(kept.len(), 1);
+    assert!(
+        kept[0]
+            .body
+            .contains("Protocols renamed; shared at the team meeting."),
+        "{}",
+        kept[0].body
     );
 }

@@ -62,6 +62,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/incidents/{reference}/causes",
     "/incidents/{reference}/theme",
     "/incidents/{reference}/send",
+    "/incidents/{reference}/send-report",
     "/incidents/{reference}/report",
     "/incidents/{reference}/steps",
     "/incidents/{reference}/comments",
@@ -146,6 +147,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/send",
             post(sending::send_incident::<S>),
+        )
+        .route(
+            "/incidents/{reference}/send-report",
+            post(sending::send_report::<S>),
         )
         .route(
             "/incidents/{reference}/theme",

@@ -23,6 +23,9 @@ pub(super) struct SendState {
     pub authority: EnforcingAuthority,
     pub connected: bool,
     pub notification: Option<Sending>,
+    pub report: Option<Sending>,
+    /// Whether a final version of the investigation report is saved.
+    pub final_report: bool,
 }
 
 /// The state for a notifiable incident (none for anyone who may not send,
@@ -45,16 +48,21 @@ pub(super) async fn state<S: Store + AccountStore>(
         .await
         .for_page(p)?
         .is_some();
-    let notification = store
-        .sends_of(&rec.reference)
+    let sends = store.sends_of(&rec.reference).await.for_page(p)?;
+    let of = |kind| sends.iter().find(|s| s.kind == kind).cloned();
+    let final_report = app
+        .register
+        .reports(&rec.reference)
         .await
         .for_page(p)?
-        .into_iter()
-        .find(|s| s.kind == SendKind::Notification);
+        .last()
+        .is_some_and(|v| v.is_final);
     Ok(Some(SendState {
         authority,
         connected,
-        notification,
+        notification: of(SendKind::Notification),
+        report: of(SendKind::Report),
+        final_report,
     }))
 }
 
@@ -102,6 +110,34 @@ pub(super) fn panel(p: &PageUser, rec: &IncidentRecord, s: Option<&SendState>) -
                     }
                 }
             }
+            @if s.connected && rec.milestones.authority_reference.is_some() {
+                h3 { "The investigation report" }
+                @match &s.report {
+                    Some(r) if r.status == MailStatus::Sent => {
+                        p { "Sent by irmer on " (crate::dates::moment(r.sent_at.unwrap_or(r.created_at))) "." }
+                    }
+                    Some(r) if r.status == MailStatus::Failed => {
+                        div class="notice warning" { p { (who) " refused it: " (r.last_error.as_deref().unwrap_or_default()) } }
+                    }
+                    Some(r) => {
+                        p { "Queued; irmer is sending it." }
+                        @if let Some(e) = &r.last_error { div class="notice warning" { p { "Not sent yet: " (e) ". irmer tries again." } } }
+                    }
+                    None if rec.milestones.report_sent_on.is_some() => {
+                        p { "The report's sending was recorded by hand." }
+                    }
+                    None if s.final_report => {
+                        form method="post" action={ "/incidents/" (enc(&rec.reference)) "/send-report" } {
+                            (csrf_field(&p.csrf))
+                            p { "irmer sends the final version as text, after checking it for anything that identifies a person." }
+                            button type="submit" { "Send the report to " (who) }
+                        }
+                    }
+                    None => {
+                        p { "Save a final version of the investigation report to send it from here." }
+                    }
+                }
+            }
         }
     }
 }
@@ -111,8 +147,30 @@ pub(super) async fn send_incident<S: Store + AccountStore>(
     Path(reference): Path<String>,
     SignedForm(p, _a): SignedForm,
 ) -> PageResult {
+    queue_and_send(app, p, reference, false).await
+}
+
+pub(super) async fn send_report<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Path(reference): Path<String>,
+    SignedForm(p, _a): SignedForm,
+) -> PageResult {
+    queue_and_send(app, p, reference, true).await
+}
+
+async fn queue_and_send<S: Store + AccountStore>(
+    app: App<S>,
+    p: PageUser,
+    reference: String,
+    report: bool,
+) -> PageResult {
     let rec = incident_for(&app, &p, &reference, Action::Investigate).await?;
-    match send::queue_notification(&app.register, &rec.reference, &p.user.username).await {
+    let queued = if report {
+        send::queue_report(&app.register, &rec.reference, &p.user.username).await
+    } else {
+        send::queue_notification(&app.register, &rec.reference, &p.user.username).await
+    };
+    match queued {
         Ok(_) => {
             // Posted now rather than at the worker's next pass.
             let register = app.register.clone();

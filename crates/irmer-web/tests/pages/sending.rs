@@ -103,4 +103,27 @@ fn a_notification_is_sent_once_and_a_failure_is_shown(server: &Server) {
     let r = inv.post(&format!("{at}/send"), &[]);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("sent (or queued) already"), "{}", r.body);
+    // Recorded by hand meanwhile: the report's part appears, asking for a
+    // final version first.
+    let step = r#"{"version": 1, "action": "record-notification", "date": "2026-02-27", "authority_reference": "CQC/123"}"#;
+    let r = server.api(
+        "inv",
+        "POST",
+        &format!("/api/v1/incidents/{reference}/steps"),
+        step,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = inv.get(&at).body;
+    assert!(page.contains("<h3>The investigation report</h3>"), "{page}");
+    assert!(
+        page.contains("Save a final version of the investigation report to send it from here."),
+        "{page}"
+    );
+    let r = inv.post(&format!("{at}/send-report"), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Not sent: report: save a final version"),
+        "{}",
+        r.body
+    );
 }
