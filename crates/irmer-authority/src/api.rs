@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use irmer_core::assessment::EnforcingAuthority;
-use irmer_store::authority::AuthorityStore;
+use irmer_store::authority::{AuthorityStore, NewReport};
 use irmer_store::mail::MailStore;
 use irmer_web::Problem;
 use serde_json::json;
@@ -87,6 +87,25 @@ fn internal(e: impl std::fmt::Display) -> Problem {
     )
 }
 
+/// The request's Idempotency-Key, if it gave one: 1 to [`KEY_MAX`]
+/// visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let text = v.to_str().unwrap_or_default().trim();
+    if text.is_empty() || text.len() > KEY_MAX || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-header",
+            "Invalid header",
+            format!("Idempotency-Key: 1 to {KEY_MAX} visible ASCII characters"),
+        )
+        .field("Idempotency-Key"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// The organisation whose token the request carries.
 async fn organisation<S: AuthorityStore>(
     store: &S,
@@ -110,8 +129,9 @@ async fn organisation<S: AuthorityStore>(
 /// anonymised investigation report, as text, for a notification it sent
 /// with the same token. Checked for identifiers (refused with their kinds
 /// and places, never echoed); kept as a new version; 201 with the
-/// version. A reference not sent with this token is a 404, whether or not
-/// it exists.
+/// version (with an Idempotency-Key used before: the version it made,
+/// 200). A reference not sent with this token is a 404, whether or not it
+/// exists.
 async fn report<S: AuthorityStore + MailStore>(
     State(app): State<AuthorityApp<S>>,
     axum::extract::Path(reference): axum::extract::Path<String>,
@@ -163,17 +183,28 @@ async fn report<S: AuthorityStore + MailStore>(
         return Err(Problem::invalid("report", "the report is empty"));
     }
     irmer_store::register::check_free_text("report", text).map_err(Problem::from)?;
-    let version = app
-        .store
-        .add_report(&reference, "text/plain", text, (app.clock)())
-        .await
-        .map_err(|e| match e {
-            irmer_store::StoreError::NotFound(_) => not_found(),
-            other => internal(other),
-        })?;
+    let key = idempotency_key(&headers)?;
+    let report = NewReport {
+        content_type: "text/plain",
+        body: text,
+        key: key.as_deref(),
+        at: (app.clock)(),
+    };
+    let (version, created) =
+        app.store
+            .add_report(&reference, &report)
+            .await
+            .map_err(|e| match e {
+                irmer_store::StoreError::NotFound(_) => not_found(),
+                other => internal(other),
+            })?;
     let answer = json!({"reference": reference, "version": version});
     Ok((
-        StatusCode::CREATED,
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
         [(header::CONTENT_TYPE, "application/json")],
         answer.to_string(),
     )
@@ -186,25 +217,7 @@ async fn notify<S: AuthorityStore + MailStore>(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let found = organisation(&app.store, &headers).await?;
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let text = v.to_str().unwrap_or_default().trim();
-            if text.is_empty()
-                || text.len() > KEY_MAX
-                || !text.bytes().all(|b| b.is_ascii_graphic())
-            {
-                return Err(Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid-header",
-                    "Invalid header",
-                    format!("Idempotency-Key: 1 to {KEY_MAX} visible ASCII characters"),
-                )
-                .field("Idempotency-Key"));
-            }
-            Some(text.to_owned())
-        }
-    };
+    let key = idempotency_key(&headers)?;
     let submission = intake::read(&body).map_err(|e| Problem::input(&e))?;
     if let (Some(theirs), Some(given)) = (&found.organisation_code, &submission.organisation_code)
         && !theirs.eq_ignore_ascii_case(given)

@@ -4,8 +4,8 @@
 
 use irmer_store::StoreError;
 use irmer_store::authority::{
-    AuthorityStore, NewNotification, Notification, OrganisationToken, Received, ReceivedReport,
-    Sender, reference,
+    AuthorityStore, NewNotification, NewReport, Notification, OrganisationToken, Received,
+    ReceivedReport, Sender, reference,
 };
 use irmer_store::columns::{self, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS};
 use irmer_store::mail::Mail;
@@ -130,10 +130,8 @@ impl AuthorityStore for SqliteStore {
     async fn add_report(
         &self,
         reference: &str,
-        content_type: &str,
-        body: &str,
-        at: OffsetDateTime,
-    ) -> Result<i64, StoreError> {
+        report: &NewReport<'_>,
+    ) -> Result<(i64, bool), StoreError> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
         let updated =
             sqlx::query("UPDATE notifications SET status = 'report-received' WHERE reference = $1")
@@ -144,20 +142,35 @@ impl AuthorityStore for SqliteStore {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound(reference.to_owned()));
         }
+        if let Some(key) = report.key {
+            let first: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM notification_reports WHERE reference = $1 AND idempotency_key = $2",
+            )
+            .bind(reference)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(version) = first {
+                // Nothing changes: the status update is rolled back.
+                return Ok((version, false));
+            }
+        }
         let version: i64 = sqlx::query_scalar(
-            "INSERT INTO notification_reports (reference, version, content_type, body, received_at)
-             SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM notification_reports WHERE reference = $1
+            "INSERT INTO notification_reports (reference, version, content_type, body, idempotency_key, received_at)
+             SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM notification_reports WHERE reference = $1
              RETURNING version",
         )
         .bind(reference)
-        .bind(content_type)
-        .bind(body)
-        .bind(timestamp(at))
+        .bind(report.content_type)
+        .bind(report.body)
+        .bind(report.key)
+        .bind(timestamp(report.at))
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(version)
+        Ok((version, true))
     }
 
     async fn reports_of(&self, reference: &str) -> Result<Vec<ReceivedReport>, StoreError> {

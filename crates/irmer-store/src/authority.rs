@@ -142,6 +142,16 @@ pub struct ReceivedReport {
     pub received_at: OffsetDateTime,
 }
 
+/// A report to keep.
+#[derive(Clone, Copy, Debug)]
+pub struct NewReport<'a> {
+    pub content_type: &'a str,
+    pub body: &'a str,
+    /// The sender's Idempotency-Key, if it gave one.
+    pub key: Option<&'a str>,
+    pub at: OffsetDateTime,
+}
+
 /// Who a notification belongs to, for the API's scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sender {
@@ -181,15 +191,15 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Sender>, StoreError>> + Send;
 
     /// Keeps a report for a notification, numbered after the last, and
-    /// marks the notification `report-received`; its version. `NotFound`
-    /// naming the reference when there is no such notification.
+    /// marks the notification `report-received`; its version, and whether
+    /// it is new (`false`: the same `key` was sent before, and its version
+    /// is answered). `NotFound` naming the reference when there is no such
+    /// notification.
     fn add_report(
         &self,
         reference: &str,
-        content_type: &str,
-        body: &str,
-        at: OffsetDateTime,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+        report: &NewReport<'_>,
+    ) -> impl Future<Output = Result<(i64, bool), StoreError>> + Send;
 
     /// The reports received for a notification, oldest first.
     fn reports_of(

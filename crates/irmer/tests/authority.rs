@@ -249,6 +249,34 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         &bearer,
     );
     assert!(r.body.contains("\"version\":2"), "{}", r.body);
+    // With an Idempotency-Key, sent twice: one version.
+    let keyed = || {
+        request(
+            addr,
+            "POST",
+            &format!("/api/v1/notifications/{first_ref}/report"),
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "text/plain"),
+                ("Idempotency-Key", "NS-2026-114-report"),
+            ],
+            "Final: renamed, locked and audited.",
+        )
+        .expect("answered")
+    };
+    let (once, twice) = (keyed(), keyed());
+    assert_eq!(
+        (once.status, twice.status),
+        (201, 200),
+        "{} {}",
+        once.body,
+        twice.body
+    );
+    assert!(
+        once.body.contains("\"version\":3") && twice.body.contains("\"version\":3"),
+        "{}",
+        twice.body
+    );
     let r = upload(
         &first_ref,
         "text/plain",

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use time::macros::datetime;
 
-use crate::authority::{AuthorityStore, NewNotification, Series};
+use crate::authority::{AuthorityStore, NewNotification, NewReport, Series};
 use crate::mail::{Mail, MailStore};
 
 fn new(at: time::OffsetDateTime) -> NewNotification {
@@ -110,11 +110,21 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     );
     // Reports: numbered per notification, the notification marked.
     let t1 = at + time::Duration::days(80);
-    let add = |body: &'static str| store.add_report("CQC-IRMER-2026-00002", "text/plain", body, t1);
-    assert_eq!(add("The report.").await.expect("kept"), 1);
-    assert_eq!(add("Corrected.").await.expect("kept"), 2);
+    let report = |body: &'static str, key: Option<&'static str>| NewReport {
+        content_type: "text/plain",
+        body,
+        key,
+        at: t1,
+    };
+    let r = "CQC-IRMER-2026-00002";
+    let first = report("The report.", Some("k1"));
+    assert_eq!(store.add_report(r, &first).await.expect("kept"), (1, true));
+    // The same key again: the first version, nothing added.
+    assert_eq!(store.add_report(r, &first).await.expect("kept"), (1, false));
+    let second = report("Corrected.", None);
+    assert_eq!(store.add_report(r, &second).await.expect("kept"), (2, true));
     assert!(matches!(
-        store.add_report("CQC-IRMER-2026-00099", "text/plain", "x", t1).await,
+        store.add_report("CQC-IRMER-2026-00099", &report("x", None)).await,
         Err(crate::StoreError::NotFound(r)) if r == "CQC-IRMER-2026-00099"
     ));
     let reports = store
