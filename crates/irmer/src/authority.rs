@@ -42,6 +42,17 @@ pub enum AuthorityCommand {
     /// Organisations' tokens for the notifications API.
     #[command(subcommand)]
     Token(OrganisationTokenCommand),
+    /// The notifications received, oldest first: reference, status,
+    /// organisation, modality, the provider's codes and the authority's
+    /// reading (marked where they differ), the report's due date.
+    List {
+        /// One notification as JSON per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One notification: what was sent, the authority's assessment and the
+    /// reports received.
+    Show { reference: String },
     /// As an employer: connect to an authority's irmer, so that `irmer
     /// incident send REF` (and the server's worker) can send notifications.
     Connect {
@@ -90,6 +101,108 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
     database: &str,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        AuthorityCommand::List { json } => {
+            let mut out = std::io::stdout().lock();
+            let mut offset = 0;
+            loop {
+                let page = store.notifications(500, offset).await?;
+                for n in &page {
+                    if json {
+                        serde_json::to_writer(&mut out, n)?;
+                        writeln!(out)?;
+                    } else {
+                        let differs = !n.provider_codes.is_empty() && n.provider_codes != n.codes;
+                        writeln!(
+                            out,
+                            "{}  {:<15}  report due {}  {:<12}  codes {}{}  {}",
+                            n.reference,
+                            n.status,
+                            n.report_due,
+                            n.modality,
+                            if n.codes.is_empty() { "none" } else { &n.codes },
+                            if differs {
+                                format!(" (provider: {})", n.provider_codes)
+                            } else {
+                                String::new()
+                            },
+                            n.organisation_name
+                        )?;
+                    }
+                }
+                if page.len() < 500 {
+                    break;
+                }
+                offset += 500;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuthorityCommand::Show { reference } => {
+            let Some(n) = store.notification(&reference).await? else {
+                eprintln!("irmer: no notification {reference:?}");
+                return Ok(ExitCode::from(1));
+            };
+            let reports = store.reports_of(&reference).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}  ({}, received {})",
+                n.reference,
+                n.status,
+                n.received_at.date()
+            )?;
+            writeln!(
+                out,
+                "Organisation: {}{}",
+                n.organisation_name,
+                n.organisation_code
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default()
+            )?;
+            writeln!(
+                out,
+                "Contact: {}{}",
+                n.contact_name
+                    .as_deref()
+                    .map(|c| format!("{c}, "))
+                    .unwrap_or_default(),
+                n.contact_email
+            )?;
+            writeln!(
+                out,
+                "Discovered {}; report due {}",
+                n.discovered, n.report_due
+            )?;
+            writeln!(
+                out,
+                "Codes: {} (provider: {})",
+                if n.codes.is_empty() { "none" } else { &n.codes },
+                if n.provider_codes.is_empty() {
+                    "none given"
+                } else {
+                    &n.provider_codes
+                }
+            )?;
+            writeln!(out, "\nSummary:\n{}", n.summary)?;
+            match irmer_core::parse::parse_incident(&n.facts) {
+                Ok(incident) => {
+                    let assessment = irmer_authority::intake::assess(&incident);
+                    writeln!(out)?;
+                    crate::text::write_assessment(&mut out, &incident, &assessment, None)?;
+                }
+                Err(e) => writeln!(out, "\nThe facts cannot be read: {e}")?,
+            }
+            for r in &reports {
+                writeln!(
+                    out,
+                    "\nReport, version {} (received {}):\n{}",
+                    r.version,
+                    r.received_at.date(),
+                    r.body
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AuthorityCommand::Connect {
             authority,
             url,

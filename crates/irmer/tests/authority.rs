@@ -301,6 +301,33 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
     );
     assert_eq!(r.status, 404);
     assert!(r.body.contains("09999"), "{}", r.body);
+    // The inspector's view from the command line.
+    let listed = String::from_utf8(irmer(&db, &["authority", "list"]).stdout).expect("text");
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let first_line = listed.lines().next().expect("a line");
+    assert!(
+        first_line.starts_with(&first_ref)
+            && first_line.contains("report-received")
+            && first_line.contains("codes 2.2 (provider: 2.1)"),
+        "{listed}"
+    );
+    let shown =
+        String::from_utf8(irmer(&db, &["authority", "show", &first_ref]).stdout).expect("text");
+    assert!(
+        shown.contains("Organisation: Northshire Hospitals NHS Trust (RXX)"),
+        "{shown}"
+    );
+    assert!(shown.contains("Report, version 3"), "{shown}");
+    assert!(
+        shown.contains("Final: renamed, locked and audited."),
+        "{shown}"
+    );
+    assert_eq!(
+        irmer(&db, &["authority", "show", "CQC-IRMER-1999-00001"])
+            .status
+            .code(),
+        Some(1)
+    );
     // Another organisation's token is not told the notification exists.
     let other = irmer(
         &db,
