@@ -13,6 +13,7 @@
 
 use irmer_core::assessment::EnforcingAuthority;
 
+pub mod annual;
 pub mod api;
 pub mod intake;
 

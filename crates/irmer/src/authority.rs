@@ -53,6 +53,21 @@ pub enum AuthorityCommand {
     /// One notification: what was sent, the authority's assessment and the
     /// reports received.
     Show { reference: String },
+    /// The year's figures as the authorities publish them: notifications
+    /// received in a financial year (by default the current one) by
+    /// modality, sub-modality and code, as CSV or a page of HTML.
+    Annual {
+        #[command(flatten)]
+        period: crate::stats::PeriodArgs,
+        /// cqc, hiw, his or rqia (named on the page).
+        #[arg(long, env = "IRMER_AUTHORITY", value_parser = irmer_authority::parse_authority)]
+        authority: EnforcingAuthority,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: AnnualFormat,
+        /// The file to write; standard output without one.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
     /// As an employer: connect to an authority's irmer, so that `irmer
     /// incident send REF` (and the server's worker) can send notifications.
     Connect {
@@ -78,6 +93,12 @@ pub enum AuthorityCommand {
         #[arg(long)]
         organisation: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnnualFormat {
+    Csv,
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -133,6 +154,42 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
                     break;
                 }
                 offset += 500;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuthorityCommand::Annual {
+            period,
+            authority,
+            format,
+            output,
+        } => {
+            let today = irmer_core::lifecycle::uk_date(time::OffsetDateTime::now_utc());
+            let (from, to) = match crate::stats::resolve(
+                &period,
+                today,
+                irmer_stats::tally::current_financial_year(today),
+            ) {
+                Ok(p) => p,
+                Err(code) => return Ok(code),
+            };
+            let mut all = Vec::new();
+            loop {
+                let page = store.notifications(1000, all.len() as u64).await?;
+                let done = page.len() < 1000;
+                all.extend(page);
+                if done {
+                    break;
+                }
+            }
+            let year = irmer_authority::annual::annual(&all, from, to);
+            let text = match format {
+                AnnualFormat::Csv => irmer_authority::annual::csv(&year),
+                AnnualFormat::Html => irmer_authority::annual::html(&year, authority),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
         }

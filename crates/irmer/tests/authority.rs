@@ -328,6 +328,19 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
             .code(),
         Some(1)
     );
+    // The year's figures (this financial year: all three).
+    let csv = String::from_utf8(irmer(&db, &["authority", "annual", "--authority", "cqc"]).stdout)
+        .expect("text");
+    assert!(
+        csv.contains("total,all,3\n")
+            && csv.contains("modality,\"CT\",3\n")
+            && csv.contains("code,\"2.2\",3\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("codes-differ,provider and authority,3\n"),
+        "{csv}"
+    );
     // Another organisation's token is not told the notification exists.
     let other = irmer(
         &db,

@@ -1,0 +1,240 @@
+//! The authority's annual figures, as the authorities publish them: the
+//! notifications received in a financial year (1 April to 31 March, by
+//! the day in the UK),
+//! counted by modality, sub-modality and notification code (a
+//! notification with several codes counts once under each), and how often
+//! the provider's reading of the codes differed from the authority's.
+//! As CSV and as a self-contained HTML page with its charts and tables.
+
+use irmer_core::assessment::EnforcingAuthority;
+use irmer_core::incident::{CivilDate, Modality};
+use irmer_report::charts::{self, Bar};
+use irmer_stats::taxonomy::SubModality;
+use irmer_store::authority::Notification;
+use maud::{DOCTYPE, PreEscaped, html};
+use std::collections::BTreeMap;
+
+/// A year's counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Annual {
+    pub from: CivilDate,
+    pub to: CivilDate,
+    pub total: u64,
+    /// (label, count), largest first.
+    pub by_modality: Vec<(String, u64)>,
+    pub by_sub_modality: Vec<(String, u64)>,
+    pub by_code: Vec<(String, u64)>,
+    /// Notifications whose provider gave codes that differ from the
+    /// authority's reading.
+    pub codes_differ: u64,
+}
+
+fn sorted(map: BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// Counts the notifications received from `from` to `to` (both included).
+pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) -> Annual {
+    let (mut modality, mut sub, mut code) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    let (mut total, mut differ) = (0, 0);
+    for n in notifications {
+        // The day it was received in the UK (the year ends at midnight
+        // on 31 March, British Summer Time).
+        let received = irmer_core::lifecycle::uk_date(n.received_at);
+        if received < from || received > to {
+            continue;
+        }
+        total += 1;
+        let m = Modality::parse(&n.modality);
+        let label = m.map_or_else(|| n.modality.clone(), |m| m.label().to_owned());
+        *modality.entry(label).or_insert(0) += 1;
+        if let Some(m) = m {
+            *sub.entry(SubModality::of(m).label().to_owned())
+                .or_insert(0) += 1;
+        }
+        if n.codes.is_empty() {
+            *code.entry("No code".to_owned()).or_insert(0) += 1;
+        }
+        for c in n.codes.split_whitespace() {
+            *code.entry(c.to_owned()).or_insert(0) += 1;
+        }
+        if !n.provider_codes.is_empty() && n.provider_codes != n.codes {
+            differ += 1;
+        }
+    }
+    Annual {
+        from,
+        to,
+        total,
+        by_modality: sorted(modality),
+        by_sub_modality: sorted(sub),
+        by_code: sorted(code),
+        codes_differ: differ,
+    }
+}
+
+/// `group,value,notifications`, one line a count (formula characters
+/// cannot start a field: every value is a label irmer wrote).
+pub fn csv(a: &Annual) -> String {
+    let mut out = String::from("group,value,notifications\n");
+    out.push_str(&format!("total,all,{}\n", a.total));
+    for (group, rows) in [
+        ("modality", &a.by_modality),
+        ("sub-modality", &a.by_sub_modality),
+        ("code", &a.by_code),
+    ] {
+        for (value, n) in rows {
+            out.push_str(&format!("{group},\"{}\",{n}\n", value.replace('"', "\"\"")));
+        }
+    }
+    out.push_str(&format!(
+        "codes-differ,provider and authority,{}\n",
+        a.codes_differ
+    ));
+    out
+}
+
+fn long(d: CivilDate) -> String {
+    let d = d.date();
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// The year as a page of its own (styles inline, charts drawn in it).
+pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
+    let section = |id: &str, heading: &str, rows: &[(String, u64)]| {
+        let bars: Vec<Bar<'_>> = rows
+            .iter()
+            .map(|(label, n)| Bar {
+                label,
+                value: *n,
+                part: 0,
+            })
+            .collect();
+        let description = rows
+            .iter()
+            .map(|(l, n)| format!("{l}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        html! {
+            h2 { (heading) }
+            @if rows.is_empty() {
+                p { "None." }
+            } @else {
+                figure { (charts::bars(id, &format!("Notifications by {}", heading.to_lowercase()), &description, &bars)) }
+                table {
+                    thead { tr { th scope="col" { (heading) } th scope="col" class="n" { "Notifications" } } }
+                    tbody { @for (l, n) in rows { tr { th scope="row" { (l) } td class="n" { (n) } } } }
+                }
+            }
+        }
+    };
+    let title = format!(
+        "IR(ME)R notifications received from {} to {}",
+        long(a.from),
+        long(a.to)
+    );
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) (PreEscaped(charts::STYLE)) }
+            }
+            body {
+                main {
+                    p class="caption" { (authority.name()) }
+                    h1 { (title) }
+                    p { strong { (a.total) } " notifications received. The provider's codes differed from our reading of the facts in " strong { (a.codes_differ) } "." }
+                    (section("by-modality", "Modality", &a.by_modality))
+                    (section("by-sub-modality", "Sub-modality", &a.by_sub_modality))
+                    (section("by-code", "Notification code", &a.by_code))
+                    p class="caption" { "A notification with several codes counts once under each. Counted by irmer from the notifications as received." }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;color:#0b0c0c;line-height:1.45;margin:0}\
+main{max-width:50rem;margin:0 auto;padding:1.5rem}.caption{color:#505a5f}\
+table{border-collapse:collapse;width:100%;margin:0 0 1rem}\
+th,td{border-bottom:1px solid #b1b4b6;padding:.4rem .5rem;text-align:left}td.n,th.n{text-align:right}\
+figure{margin:0 0 1rem}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use irmer_store::authority::Series;
+    use time::macros::datetime;
+
+    fn n(
+        reference: &str,
+        modality: &str,
+        codes: &str,
+        provider: &str,
+        at: time::OffsetDateTime,
+    ) -> Notification {
+        Notification {
+            reference: reference.into(),
+            authority: "cqc".into(),
+            series: Series::Irmer,
+            organisation_name: "Northshire".into(),
+            organisation_code: None,
+            contact_name: None,
+            contact_email: "rpa@x.example.org".into(),
+            facts: "{}".into(),
+            summary: "x".into(),
+            provider_codes: provider.into(),
+            assessment: "{}".into(),
+            codes: codes.into(),
+            modality: modality.into(),
+            discovered: CivilDate::parse("2025-05-01").expect("date"),
+            report_due: CivilDate::parse("2025-07-24").expect("date"),
+            status: "received".into(),
+            received_at: at,
+        }
+    }
+
+    #[test]
+    fn a_year_is_counted_by_modality_and_code() {
+        let (from, to) = irmer_stats::tally::financial_year(2025).expect("year");
+        let all = [
+            n("A", "ct", "2.2", "2.2", datetime!(2025-04-01 00:30 UTC)),
+            n(
+                "B",
+                "ct",
+                "2.2 M2.2",
+                "2.1",
+                datetime!(2025-09-01 12:00 UTC),
+            ),
+            n("C", "dental", "", "", datetime!(2026-03-31 22:30 UTC)),
+            // Outside the year on either side: 31 March 2025 at 23:59 UK
+            // time, and 1 April 2026 at 00:00 BST (23:00 UTC on 31 March).
+            n("D", "ct", "2.2", "", datetime!(2025-03-31 22:59 UTC)),
+            n("E", "ct", "2.2", "", datetime!(2026-03-31 23:00 UTC)),
+        ];
+        let a = annual(&all, from, to);
+        assert_eq!(a.total, 3);
+        assert_eq!(
+            a.by_modality,
+            [("CT".to_owned(), 2), ("Dental".to_owned(), 1)]
+        );
+        assert_eq!(a.by_code[0], ("2.2".to_owned(), 2));
+        assert!(a.by_code.contains(&("M2.2".to_owned(), 1)));
+        assert!(a.by_code.contains(&("No code".to_owned(), 1)));
+        assert_eq!(a.codes_differ, 1);
+        let csv = csv(&a);
+        assert!(
+            csv.starts_with("group,value,notifications\ntotal,all,3\nmodality,\"CT\",2\n"),
+            "{csv}"
+        );
+        let page = html(&a, EnforcingAuthority::Cqc);
+        assert!(page.contains("IR(ME)R notifications received from 1 April 2025 to 31 March 2026"));
+        assert!(page.contains("<svg class=\"chart\""));
+    }
+}
