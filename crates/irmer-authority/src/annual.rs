@@ -96,11 +96,6 @@ pub fn csv(a: &Annual) -> String {
     out
 }
 
-fn long(d: CivilDate) -> String {
-    let d = d.date();
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
 /// The year as a page of its own (styles inline, charts drawn in it).
 pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
     let section = |id: &str, heading: &str, rows: &[(String, u64)]| {
@@ -132,8 +127,8 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
     };
     let title = format!(
         "IR(ME)R notifications received from {} to {}",
-        long(a.from),
-        long(a.to)
+        a.from.words(),
+        a.to.words()
     );
     html! {
         (DOCTYPE)

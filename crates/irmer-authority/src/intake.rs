@@ -267,15 +267,6 @@ pub fn new_notification(
     }
 }
 
-/// `2027-02-12` as `12 February 2027`.
-fn long(d: CivilDate) -> String {
-    long_date(d.date())
-}
-
-fn long_date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
 /// The acknowledgement: the reference, what happens next and when the
 /// report is due (no patient detail: the notification holds none).
 pub fn acknowledgement(
@@ -301,7 +292,7 @@ pub fn acknowledgement(
     let at = new.received_at.to_offset(time::UtcOffset::UTC);
     let received = format!(
         "{} at {:02}:{:02} UTC",
-        long_date(at.date()),
+        irmer_core::lifecycle::long_date(at.date()),
         at.hour(),
         at.minute()
     );
@@ -317,8 +308,8 @@ pub fn acknowledgement(
          \n\
          Do not include anything that identifies a patient in any reply.\n",
         name = authority.name(),
-        due = long(new.report_due),
-        discovered = long(new.discovered),
+        due = new.report_due.words(),
+        discovered = new.discovered.words(),
         organisation = new.organisation_name,
         received = received,
     );

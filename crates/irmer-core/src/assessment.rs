@@ -115,16 +115,16 @@ impl EnforcingAuthority {
         }
     }
 
+    pub const ALL: [EnforcingAuthority; 4] = [
+        EnforcingAuthority::Cqc,
+        EnforcingAuthority::Hiw,
+        EnforcingAuthority::His,
+        EnforcingAuthority::Rqia,
+    ];
+
     /// `cqc`, `hiw`, `his` or `rqia`.
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            EnforcingAuthority::Cqc,
-            EnforcingAuthority::Hiw,
-            EnforcingAuthority::His,
-            EnforcingAuthority::Rqia,
-        ]
-        .into_iter()
-        .find(|a| a.id() == text)
+        Self::ALL.into_iter().find(|a| a.id() == text)
     }
 
     pub const fn id(self) -> &'static str {

@@ -325,6 +325,11 @@ impl CivilDate {
     pub fn date(self) -> time::Date {
         self.0
     }
+
+    /// As GOV.UK writes it: `28 November 2026`.
+    pub fn words(self) -> String {
+        crate::lifecycle::long_date(self.0)
+    }
 }
 
 impl fmt::Display for CivilDate {

@@ -736,6 +736,11 @@ pub fn uk_time(now: time::OffsetDateTime) -> time::OffsetDateTime {
     utc.to_offset(offset)
 }
 
+/// A date as GOV.UK writes it: `28 November 2026`.
+pub fn long_date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
 /// The civil date in the United Kingdom at an instant ([`uk_time`]).
 pub fn uk_date(now: time::OffsetDateTime) -> CivilDate {
     CivilDate(uk_time(now).date())

@@ -2,8 +2,9 @@
 //! as its HTML, the charts the same SVG (each with its style inside),
 //! read by typst as images; every figure also in a table.
 
+use irmer_core::lifecycle::long_date;
 use irmer_report::charts;
-use irmer_report::committee::{Committee, MOST_LEARNING, long_day};
+use irmer_report::committee::{Committee, MOST_LEARNING};
 use irmer_stats::tally::{self, Counts};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -102,13 +103,11 @@ pub fn committee_pdf(c: &Committee, generated: OffsetDateTime) -> Result<Vec<u8>
         "caption": "IR(ME)R 2017, regulation 8(3): accidental and unintended exposures reviewed for themes and trends",
         "heading": "Radiation protection committee report",
         "intro": format!(
-            "{}, {}. {}Made by irmer on {} {} {}.",
+            "{}, {}. {}Made by irmer on {}.",
             c.title(),
             c.covering,
             c.organisation.as_deref().map(|o| format!("{o}. ")).unwrap_or_default(),
-            generated.day(),
-            generated.month(),
-            generated.year()
+            long_date(generated.date())
         ),
         "total": figures(&c.total),
         "others": format!(
@@ -141,7 +140,7 @@ pub fn committee_pdf(c: &Committee, generated: OffsetDateTime) -> Result<Vec<u8>
             "none": "No incident of the period is part of a confirmed theme (code M).",
             "rows": c.themes.iter().map(|t| [
                 t.reference.clone(),
-                format!("{} {} {}", t.decided_on.day(), t.decided_on.month(), t.decided_on.year()),
+                long_date(t.decided_on),
                 t.cause.clone(),
                 t.shared_with.join(", "),
                 t.reason.clone(),
@@ -156,7 +155,7 @@ pub fn committee_pdf(c: &Committee, generated: OffsetDateTime) -> Result<Vec<u8>
                     l.reference,
                     l.modality,
                     l.codes,
-                    l.closed_on.map(|d| format!(", closed {}", long_day(d))).unwrap_or_default()
+                    l.closed_on.map(|d| format!(", closed {}", d.words())).unwrap_or_default()
                 ),
                 "paragraphs": l.text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),

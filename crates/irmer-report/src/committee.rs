@@ -14,6 +14,7 @@
 
 use irmer_core::incident::CivilDate;
 use irmer_core::lifecycle::IncidentStatus;
+use irmer_core::lifecycle::long_date;
 use irmer_scan::Scanner;
 use irmer_stats::tally::{self, Counts, Field, Statistics, Trend};
 use irmer_stats::taxonomy::Taxonomy;
@@ -343,7 +344,7 @@ fn signal_rows(t: &Trend, taxonomy: &Taxonomy) -> Vec<SignalRow> {
 impl Committee {
     /// "1 April 2025 to 31 March 2026".
     pub fn period_words(&self) -> String {
-        format!("{} to {}", long_day(self.from), long_day(self.to))
+        format!("{} to {}", self.from.words(), self.to.words())
     }
 
     pub fn title(&self) -> String {
@@ -416,7 +417,7 @@ impl Committee {
         let r = &self.reporting;
         let rate =
             |t: Option<u64>| t.map_or_else(|| "\u{2014}".to_owned(), irmer_stats::activity::tenths);
-        let since = r.silent_since.map(long_day).unwrap_or_default();
+        let since = r.silent_since.map(CivilDate::words).unwrap_or_default();
         let mut out = Vec::new();
         for m in &r.well_below {
             let own = r
@@ -454,15 +455,6 @@ impl Committee {
             }
         )
     }
-}
-
-/// `2026-03-31` as `31 March 2026`.
-pub fn long_day(d: CivilDate) -> String {
-    long_date(d.date())
-}
-
-fn long_date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;color:#0b0c0c;line-height:1.45;margin:0;background:#fff}\
@@ -590,7 +582,7 @@ pub fn html(c: &Committee, generated: OffsetDateTime) -> String {
                         p { "No incident of the period was closed with learning recorded." }
                     }
                     @for l in &c.learning {
-                        h3 { (l.reference) " (" (l.modality) ", codes " (l.codes) @if let Some(d) = l.closed_on { ", closed " (long_day(d)) } ")" }
+                        h3 { (l.reference) " (" (l.modality) ", codes " (l.codes) @if let Some(d) = l.closed_on { ", closed " (d.words()) } ")" }
                         @for para in crate::paragraphs(&l.text) { p { (para) } }
                     }
                     @if c.learning_more { p { "Only the " (MOST_LEARNING) " most recently discovered are shown." } }

@@ -114,11 +114,17 @@ fn invalid(field: &str, message: impl Into<String>) -> RegisterError {
 /// The latest confirmed decision in a history, with its event.
 pub fn confirmed_in(history: &[HistoryEntry]) -> Option<(&HistoryEntry, Decided)> {
     history.iter().rev().find_map(|e| {
-        let d: Decided = (e.kind == EventKind::Theme)
-            .then(|| serde_json::from_value(e.data.clone()).ok())
-            .flatten()?;
-        (d.decision == Decision::Confirmed).then_some((e, d))
+        decision_of(e)
+            .filter(|d| d.decision == Decision::Confirmed)
+            .map(|d| (e, d))
     })
+}
+
+/// The decision an event records (none for any other kind of event).
+fn decision_of(e: &HistoryEntry) -> Option<Decided> {
+    (e.kind == EventKind::Theme)
+        .then(|| serde_json::from_value(e.data.clone()).ok())
+        .flatten()
 }
 
 /// The incident a suggestion is for.
@@ -157,9 +163,8 @@ impl<S: Store> Register<S> {
         Ok(self
             .history(reference)
             .await?
-            .into_iter()
-            .filter(|e| e.kind == EventKind::Theme)
-            .filter_map(|e| serde_json::from_value(e.data).ok())
+            .iter()
+            .filter_map(decision_of)
             .collect())
     }
 

@@ -2,15 +2,11 @@
 //! and times in UK local time (GMT, or BST in summer) as "9:30am".
 
 use irmer_core::incident::CivilDate;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// `28 November 2026`.
 pub fn day(date: CivilDate) -> String {
-    long(date.date())
-}
-
-fn long(d: Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
+    date.words()
 }
 
 /// `5 December 2026 at 9:30am` in UK local time.
@@ -22,7 +18,11 @@ pub fn moment(t: OffsetDateTime) -> String {
         12 => (12, "pm"),
         h => (h - 12, "pm"),
     };
-    format!("{} at {hour}:{:02}{half}", long(t.date()), t.minute())
+    format!(
+        "{} at {hour}:{:02}{half}",
+        irmer_core::lifecycle::long_date(t.date()),
+        t.minute()
+    )
 }
 
 #[cfg(test)]

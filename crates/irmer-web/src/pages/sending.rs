@@ -66,13 +66,9 @@ pub(super) async fn state<S: Store + AccountStore>(
     }))
 }
 
-fn short(a: EnforcingAuthority) -> &'static str {
-    match a {
-        EnforcingAuthority::Cqc => "CQC",
-        EnforcingAuthority::Hiw => "HIW",
-        EnforcingAuthority::His => "HIS",
-        EnforcingAuthority::Rqia => "RQIA",
-    }
+/// CQC, HIW, HIS or RQIA.
+fn short(a: EnforcingAuthority) -> String {
+    a.id().to_ascii_uppercase()
 }
 
 /// The panel on the incident page.
@@ -80,7 +76,7 @@ pub(super) fn panel(p: &PageUser, rec: &IncidentRecord, s: Option<&SendState>) -
     let Some(s) = s else {
         return html! {};
     };
-    let who = short(s.authority);
+    let who = &short(s.authority);
     html! {
         section class="panel" id=(field_id("send")) tabindex="-1" aria-labelledby="send-heading" {
             h2 id="send-heading" { "Notification to " (who) }

@@ -179,6 +179,17 @@ fn rates_per_activity_and_low_reporting(server: &Server) {
         r.body.contains("xray 2025-04 5</textarea>"),
         "what was typed is kept"
     );
+    // A note naming someone is refused, by its line.
+    let r = admin.post(
+        "/admin/activity",
+        &[("activity", "# Counted by Mrs Patel\nct 2025 1000")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("Line 1: this text would identify a person"),
+        "{}",
+        r.body
+    );
     let r = admin.post(
         "/admin/activity",
         &[(

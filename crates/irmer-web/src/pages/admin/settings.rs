@@ -328,6 +328,20 @@ pub(in super::super) async fn change_activity<S: Store + AccountStore>(
     AdminForm(p, a): AdminForm,
 ) -> PageResult {
     let text = a.get("activity").unwrap_or_default();
+    // A note (a line starting with #) is free text: nothing that
+    // identifies a person (the figures themselves are only numbers).
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#')
+            && let Err(irmer_store::register::RegisterError::Invalid(e)) =
+                irmer_store::register::check_free_text("activity", line)
+        {
+            let error = [(
+                "activity".to_owned(),
+                format!("Line {}: {}", n + 1, e.message),
+            )];
+            return activity_again(&p, None, text, &error);
+        }
+    }
     match irmer_stats::activity::Activity::parse(text) {
         Err(errors) => {
             let shown: Vec<(String, String)> = errors
@@ -360,12 +374,7 @@ pub(in super::super) async fn change_activity<S: Store + AccountStore>(
     }
 }
 
-const AUTHORITIES: [EnforcingAuthority; 4] = [
-    EnforcingAuthority::Cqc,
-    EnforcingAuthority::Hiw,
-    EnforcingAuthority::His,
-    EnforcingAuthority::Rqia,
-];
+const AUTHORITIES: [EnforcingAuthority; 4] = EnforcingAuthority::ALL;
 
 pub(in super::super) async fn authority_page<S: Store + AccountStore>(
     State(app): State<App<S>>,
