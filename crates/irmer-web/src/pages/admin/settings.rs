@@ -137,43 +137,20 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     if nation.is_none() {
         errors.push(("default_nation".to_owned(), "Choose a nation".to_owned()));
     }
-    // Left out of the form: kept as it is.
-    let window = match a.get("theme_window_months") {
-        None => Some(app.register.theme_window().await?),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|v| WINDOW_RANGE.contains(v)),
-    };
-    if window.is_none() {
-        errors.push((
-            "theme_window_months".to_owned(),
-            format!(
-                "Window for possible themes: enter a whole number of months from {} to {}",
-                WINDOW_RANGE.start(),
-                WINDOW_RANGE.end()
-            ),
-        ));
-    }
-    let silent = match a.get("low_reporting_months") {
-        None => Some(app.register.silent_months().await?),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|v| SILENT_RANGE.contains(v)),
-    };
-    if silent.is_none() {
-        errors.push((
-            "low_reporting_months".to_owned(),
-            format!(
-                "Months without an incident: enter a whole number from {} to {}",
-                SILENT_RANGE.start(),
-                SILENT_RANGE.end()
-            ),
-        ));
-    }
+    let window = months(
+        &a,
+        ("theme_window_months", "Window for possible themes"),
+        app.register.theme_window().await?,
+        &WINDOW_RANGE,
+        &mut errors,
+    );
+    let silent = months(
+        &a,
+        ("low_reporting_months", "Months without an incident"),
+        app.register.silent_months().await?,
+        &SILENT_RANGE,
+        &mut errors,
+    );
     let organisation = a.get("organisation_name").unwrap_or_default();
     if organisation.chars().count() > ORGANISATION_MAX {
         errors.push((
@@ -214,6 +191,32 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
         )
         .await?;
     Ok(see_other("/admin/settings?done=saved"))
+}
+
+/// A whole number of months in `range` from the form (left out: `current`,
+/// kept as it is); otherwise the error, naming the field.
+fn months(
+    a: &Answers,
+    (name, label): (&str, &str),
+    current: u32,
+    range: &std::ops::RangeInclusive<u32>,
+    errors: &mut Vec<(String, String)>,
+) -> Option<u32> {
+    let value = match a.get(name) {
+        None => Some(current),
+        Some(v) => v.trim().parse::<u32>().ok().filter(|v| range.contains(v)),
+    };
+    if value.is_none() {
+        errors.push((
+            name.to_owned(),
+            format!(
+                "{label}: enter a whole number of months from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    value
 }
 
 pub(in super::super) async fn masks_page<S: Store + AccountStore>(
