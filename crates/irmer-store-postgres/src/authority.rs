@@ -8,7 +8,10 @@ use irmer_store::authority::{
     AuthorityStore, NewNotification, NewReport, Notification, OrganisationToken, Received,
     ReceivedReport, Sender, reference,
 };
-use irmer_store::columns::{self, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS};
+use irmer_store::case::{CaseChange, CaseEvent, CaseFilter, NewCaseEvent, Risk, Stage};
+use irmer_store::columns::{
+    self, CASE_EVENT_COLUMNS, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS,
+};
 use irmer_store::mail::Mail;
 use time::OffsetDateTime;
 
@@ -99,6 +102,25 @@ impl AuthorityStore for PgStore {
             };
         }
         inserted.map_err(backend)?;
+        let details = serde_json::json!({
+            "by": if new.token_id.is_some() { "api" } else { "form" },
+            "provider_codes": new.provider_codes,
+            "codes": new.codes,
+        })
+        .to_string();
+        insert_event(
+            &mut tx,
+            &reference,
+            &NewCaseEvent {
+                kind: "received",
+                at: new.received_at,
+                actor_id: None,
+                actor: "the provider",
+                details: &details,
+                once: None,
+            },
+        )
+        .await?;
         insert_mail(&mut tx, &ack(&reference), new.received_at).await?;
         tx.commit().await.map_err(backend)?;
         Ok(Received {
@@ -120,17 +142,25 @@ impl AuthorityStore for PgStore {
 
     async fn notifications(
         &self,
+        filter: &CaseFilter,
         limit: u32,
         offset: u64,
     ) -> Result<Vec<Notification>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notifications ORDER BY received_at, id LIMIT $1 OFFSET $2"
-        ))
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let (conditions, texts, inspector) = filter.sql(3);
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE {conditions}
+             ORDER BY received_at, id LIMIT $1 OFFSET $2"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(i64::from(limit))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        for t in texts {
+            query = query.bind(t);
+        }
+        if let Some(i) = inspector {
+            query = query.bind(i);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()
             .map(|r| columns::notification(&Columns(r)))
             .collect()
@@ -157,8 +187,9 @@ impl AuthorityStore for PgStore {
     ) -> Result<(i64, bool), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let updated =
-            sqlx::query("UPDATE notifications SET status = 'report-received' WHERE reference = $1")
+            sqlx::query("UPDATE notifications SET report_received_at = $2 WHERE reference = $1")
                 .bind(reference)
+                .bind(report.at)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
@@ -175,7 +206,7 @@ impl AuthorityStore for PgStore {
             .await
             .map_err(backend)?;
             if let Some(version) = first {
-                // Nothing changes: the status update is rolled back.
+                // Nothing changes: the update is rolled back.
                 return Ok((version, false));
             }
         }
@@ -192,6 +223,22 @@ impl AuthorityStore for PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
+        let details =
+            serde_json::json!({ "version": version, "content_type": report.content_type })
+                .to_string();
+        insert_event(
+            &mut tx,
+            reference,
+            &NewCaseEvent {
+                kind: "report-received",
+                at: report.at,
+                actor_id: None,
+                actor: "the provider",
+                details: &details,
+                once: None,
+            },
+        )
+        .await?;
         tx.commit().await.map_err(backend)?;
         Ok((version, true))
     }
@@ -217,6 +264,69 @@ impl AuthorityStore for PgStore {
                     received_at: c.time("received_at")?,
                 })
             })
+            .collect()
+    }
+
+    async fn record_case(
+        &self,
+        reference: &str,
+        event: &NewCaseEvent<'_>,
+        change: &CaseChange<'_>,
+        mail: Option<&Mail>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM notifications WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(reference.to_owned()));
+        }
+        let Some(id) = insert_event(&mut tx, reference, event).await? else {
+            return Ok(None);
+        };
+        let (inspector_set, inspector) = match change.inspector {
+            Some(i) => (true, i),
+            None => (false, None),
+        };
+        sqlx::query(
+            "UPDATE notifications SET
+                status = coalesce($2, status),
+                risk = coalesce($3, risk),
+                inspector_id = CASE WHEN $4 THEN $5 ELSE inspector_id END,
+                sub_modality = coalesce($6, sub_modality),
+                causes = coalesce($7, causes)
+             WHERE reference = $1",
+        )
+        .bind(reference)
+        .bind(change.stage.map(Stage::as_str))
+        .bind(change.risk.map(Risk::as_str))
+        .bind(inspector_set)
+        .bind(inspector)
+        .bind(change.category.map(|c| c.0))
+        .bind(change.category.map(|c| c.1))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if let Some(m) = mail {
+            insert_mail(&mut tx, m, event.at).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(id))
+    }
+
+    async fn case_events(&self, reference: &str) -> Result<Vec<CaseEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CASE_EVENT_COLUMNS} FROM notification_events WHERE reference = $1 ORDER BY id"
+        ))
+        .bind(reference)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| columns::case_event(&Columns(r)))
             .collect()
     }
 
@@ -254,4 +364,28 @@ impl AuthorityStore for PgStore {
         row.map(|r| columns::organisation_token(&Columns(&r)))
             .transpose()
     }
+}
+
+/// Appends an event to a case's history; its id, or `None` when its
+/// `once` key is already there.
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    reference: &str,
+    event: &NewCaseEvent<'_>,
+) -> Result<Option<i64>, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO notification_events (reference, kind, at, actor_id, actor, details, once)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (reference, once) DO NOTHING RETURNING id",
+    )
+    .bind(reference)
+    .bind(event.kind)
+    .bind(event.at)
+    .bind(event.actor_id)
+    .bind(event.actor)
+    .bind(event.details)
+    .bind(event.once)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::StoreError;
+use crate::case::{CaseChange, CaseEvent, CaseFilter, NewCaseEvent, Risk, Stage};
 use crate::mail::Mail;
 
 /// Which series a reference belongs to.
@@ -112,9 +113,28 @@ pub struct Notification {
     pub modality: String,
     pub discovered: irmer_core::incident::CivilDate,
     pub report_due: irmer_core::incident::CivilDate,
+    /// The case's stage (`received`, `triaged`, …: [`Stage`]).
     pub status: String,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
+    /// The triage's risk level, once triaged.
+    pub risk: Option<Risk>,
+    /// The inspector assigned (a user of the authority's register).
+    pub inspector_id: Option<i64>,
+    /// The category for internal reporting: the sub-modality and the
+    /// tier-3 cause codes (space-separated; empty until categorised).
+    pub sub_modality: Option<String>,
+    pub causes: String,
+    /// When the latest report came (`None`: none yet).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub report_received_at: Option<OffsetDateTime>,
+}
+
+impl Notification {
+    /// The case's stage (a row the store wrote is always one).
+    pub fn stage(&self) -> Stage {
+        Stage::parse(&self.status).unwrap_or(Stage::Received)
+    }
 }
 
 /// An organisation's token for the notifications API (only its SHA-256
@@ -177,9 +197,11 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
         reference: &str,
     ) -> impl Future<Output = Result<Option<Notification>, StoreError>> + Send;
 
-    /// Notifications received, oldest first (the queue).
+    /// The notifications the filter holds, oldest first (the queue:
+    /// [`CaseFilter::queue`]).
     fn notifications(
         &self,
+        filter: &CaseFilter,
         limit: u32,
         offset: u64,
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
@@ -190,8 +212,9 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
         reference: &str,
     ) -> impl Future<Output = Result<Option<Sender>, StoreError>> + Send;
 
-    /// Keeps a report for a notification, numbered after the last, and
-    /// marks the notification `report-received`; its version, and whether
+    /// Keeps a report for a notification, numbered after the last, notes
+    /// when it came and appends `report-received` to the case's history;
+    /// its version, and whether
     /// it is new (`false`: the same `key` was sent before, and its version
     /// is answered). `NotFound` naming the reference when there is no such
     /// notification.
@@ -206,6 +229,25 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Vec<ReceivedReport>, StoreError>> + Send;
+
+    /// Appends an event to a case's history, applies its change and
+    /// queues its e-mail, in one transaction; the event's id. `None` when
+    /// the event's `once` key is already in the history (nothing written,
+    /// changed or queued). `NotFound` naming the reference when there is
+    /// no such notification.
+    fn record_case(
+        &self,
+        reference: &str,
+        event: &NewCaseEvent<'_>,
+        change: &CaseChange<'_>,
+        mail: Option<&Mail>,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// A case's history, oldest first.
+    fn case_events(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Vec<CaseEvent>, StoreError>> + Send;
 
     /// Keeps a new organisation token's digest; its id.
     fn add_organisation_token(

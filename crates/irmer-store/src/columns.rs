@@ -85,7 +85,10 @@ pub fn send(row: &impl Columns) -> Result<crate::sends::Sending, StoreError> {
 }
 
 /// A notification's columns (the authority's register).
-pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at";
+pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at, risk, inspector_id, sub_modality, causes, report_received_at";
+
+/// A case event's columns.
+pub const CASE_EVENT_COLUMNS: &str = "id, reference, kind, at, actor_id, actor, details";
 
 /// A row of the authority's notifications.
 pub fn notification(row: &impl Columns) -> Result<crate::authority::Notification, StoreError> {
@@ -109,6 +112,27 @@ pub fn notification(row: &impl Columns) -> Result<crate::authority::Notification
         report_due: row.date("report_due")?,
         status: row.text("status")?,
         received_at: row.time("received_at")?,
+        risk: row
+            .opt_text("risk")?
+            .map(|r| crate::case::Risk::parse(&r).ok_or_else(|| corrupt("risk", &r)))
+            .transpose()?,
+        inspector_id: row.opt_int("inspector_id")?,
+        sub_modality: row.opt_text("sub_modality")?,
+        causes: row.text("causes")?,
+        report_received_at: row.opt_time("report_received_at")?,
+    })
+}
+
+/// A row of a case's history.
+pub fn case_event(row: &impl Columns) -> Result<crate::case::CaseEvent, StoreError> {
+    Ok(crate::case::CaseEvent {
+        id: row.int("id")?,
+        reference: row.text("reference")?,
+        kind: row.text("kind")?,
+        at: row.time("at")?,
+        actor_id: row.opt_int("actor_id")?,
+        actor: row.text("actor")?,
+        details: row.text("details")?,
     })
 }
 

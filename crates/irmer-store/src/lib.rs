@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 pub mod accounts;
 pub mod activity;
 pub mod authority;
+pub mod case;
 pub mod columns;
 pub mod counts;
 pub mod export;

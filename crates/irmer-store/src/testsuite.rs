@@ -20,11 +20,13 @@ use crate::register::{Register, RegisterError, replay};
 use crate::{EventKind, Filter, Owner, Sort, Store, StoreError};
 
 mod authority;
+mod cases;
 mod mail;
 mod sends;
 mod statistics;
 mod themes;
 pub use authority::notifications_are_numbered_without_gaps_and_acknowledged;
+pub use cases::cases_keep_their_history_and_chase_once;
 pub use mail::mail_is_queued_retried_and_kept;
 pub use sends::sends_are_once_per_incident_and_retried;
 pub use statistics::statistics_agree_with_an_independent_count;
@@ -2175,6 +2177,7 @@ macro_rules! backend_tests {
             themes_are_suggested_confirmed_and_dismissed,
             mail_is_queued_retried_and_kept,
             notifications_are_numbered_without_gaps_and_acknowledged,
+            cases_keep_their_history_and_chase_once,
             sends_are_once_per_incident_and_retried);
     };
     (@tests $make:expr; $($name:ident),+) => {

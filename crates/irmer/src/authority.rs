@@ -126,7 +126,9 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
             let mut out = std::io::stdout().lock();
             let mut offset = 0;
             loop {
-                let page = store.notifications(500, offset).await?;
+                let page = store
+                    .notifications(&irmer_store::case::CaseFilter::default(), 500, offset)
+                    .await?;
                 for n in &page {
                     if json {
                         serde_json::to_writer(&mut out, n)?;
@@ -174,7 +176,13 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
             };
             let mut all = Vec::new();
             loop {
-                let page = store.notifications(1000, all.len() as u64).await?;
+                let page = store
+                    .notifications(
+                        &irmer_store::case::CaseFilter::default(),
+                        1000,
+                        all.len() as u64,
+                    )
+                    .await?;
                 let done = page.len() < 1000;
                 all.extend(page);
                 if done {

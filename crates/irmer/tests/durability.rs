@@ -314,7 +314,10 @@ fn a_killed_authority_loses_no_acknowledged_notification_or_mail() {
         let store = irmer_store_sqlite::SqliteStore::open(std::path::Path::new(&db))
             .await
             .expect("reopened");
-        let kept = store.notifications(10_000, 0).await.expect("notifications");
+        let kept = store
+            .notifications(&irmer_store::case::CaseFilter::default(), 10_000, 0)
+            .await
+            .expect("notifications");
         let outbox = store.outbox(10_000, 0).await.expect("outbox");
         for reference in &acked {
             assert!(

@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use time::macros::datetime;
 
 use crate::authority::{AuthorityStore, NewNotification, NewReport, Series};
+use crate::case::CaseFilter;
 use crate::mail::{Mail, MailStore};
 
-fn new(at: time::OffsetDateTime) -> NewNotification {
+pub(super) fn new(at: time::OffsetDateTime) -> NewNotification {
     NewNotification {
         authority: "cqc".into(),
         series: Series::Irmer,
@@ -32,7 +33,7 @@ fn new(at: time::OffsetDateTime) -> NewNotification {
     }
 }
 
-fn ack(reference: &str) -> Mail {
+pub(super) fn ack(reference: &str) -> Mail {
     Mail {
         message_id: format!("<ack-{reference}@cqc.example.org>"),
         from: "notifications@cqc.example.org".into(),
@@ -142,8 +143,19 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     let marked = store
         .notification("CQC-IRMER-2026-00002")
         .await
-        .expect("read");
-    assert_eq!(marked.expect("there").status, "report-received");
+        .expect("read")
+        .expect("there");
+    // The report's arrival is noted; the case's stage is the inspector's.
+    assert_eq!(
+        (marked.status.as_str(), marked.report_received_at),
+        ("received", Some(t1))
+    );
+    let history = store.case_events(r).await.expect("history");
+    assert_eq!(
+        history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["received", "report-received", "report-received"],
+        "the same key added no event"
+    );
     let sender = store
         .sender("CQC-IRMER-2026-00002")
         .await
@@ -160,7 +172,10 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
             .expect("read")
             .is_none()
     );
-    let queue = store.notifications(10, 0).await.expect("queue");
+    let queue = store
+        .notifications(&CaseFilter::queue(), 10, 0)
+        .await
+        .expect("queue");
     assert_eq!(queue.len(), 5);
     assert_eq!(queue[0].reference, "CQC-IRMER-2026-00001");
 
@@ -251,7 +266,11 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     // 1-3 and the keyed one (4) before; then 33 more, 5 to 37, no gap.
     assert_eq!(numbers, (5..=37).collect::<BTreeSet<u32>>());
     assert_eq!(
-        store.notifications(100, 0).await.expect("queue").len(),
+        store
+            .notifications(&CaseFilter::default(), 100, 0)
+            .await
+            .expect("queue")
+            .len(),
         5 + 1 + 33
     );
 }
