@@ -192,6 +192,11 @@ mod tests {
             report_due: CivilDate::parse("2025-07-24").expect("date"),
             status: "received".into(),
             received_at: at,
+            risk: None,
+            inspector_id: None,
+            sub_modality: None,
+            causes: String::new(),
+            report_received_at: None,
         }
     }
 
