@@ -15,7 +15,35 @@ use irmer_core::assessment::EnforcingAuthority;
 
 pub mod annual;
 pub mod api;
+pub mod case;
 pub mod intake;
+pub mod pages;
+
+/// The authority's whole server: the notifications API (with its own
+/// state), the staff pages on the employer's accounts and sessions, and
+/// the security headers on everything. The API's clock becomes the
+/// register's.
+pub fn router<S>(
+    mut api: api::AuthorityApp<S>,
+    web: irmer_web::App<S>,
+    config: pages::CaseConfig,
+) -> axum::Router
+where
+    S: irmer_store::Store
+        + irmer_store::accounts::AccountStore
+        + irmer_store::authority::AuthorityStore
+        + irmer_store::mail::MailStore,
+{
+    // One clock for the server: the register's.
+    let register = web.register.clone();
+    api.clock = std::sync::Arc::new(move || register.now());
+    let pages = irmer_web::pages::account_routes::<S>()
+        .merge(pages::routes::<S>())
+        .layer(axum::Extension(config))
+        .with_state(web)
+        .layer(axum::middleware::map_response(irmer_web::security_headers));
+    api::router(api).merge(pages)
+}
 
 /// `cqc`, `hiw`, `his` or `rqia`.
 pub fn parse_authority(text: &str) -> Result<EnforcingAuthority, String> {

@@ -94,6 +94,21 @@ impl Role {
         }
     }
 
+    /// The roles an enforcing authority's register gives its staff.
+    pub const AT_AUTHORITY: [Role; 3] = [Role::Investigator, Role::Administrator, Role::Auditor];
+
+    /// The role's name at an enforcing authority: an inspector handles
+    /// cases, an authority administrator also manages staff accounts, an
+    /// analyst reads.
+    pub const fn label_at_authority(self) -> &'static str {
+        match self {
+            Role::Investigator => "Inspector",
+            Role::Administrator => "Authority administrator",
+            Role::Auditor => "Analyst (read-only)",
+            Role::Reporter | Role::Adviser => "No role at an authority",
+        }
+    }
+
     /// Whether this role may do `action` (on an incident in its scope).
     pub const fn may(self, action: Action) -> bool {
         use Action::*;

@@ -25,6 +25,9 @@ pub struct App<S> {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Secrets waiting to be shown once after a redirect.
     pub shown_once: crate::shown_once::ShownOnce,
+    /// `Some` when this is an enforcing authority's register (`irmer
+    /// authority serve`): its menu, its names for the roles.
+    pub authority: Option<irmer_core::assessment::EnforcingAuthority>,
 }
 
 impl<S: Store + AccountStore> App<S> {
@@ -36,6 +39,7 @@ impl<S: Store + AccountStore> App<S> {
             secure_cookies: true,
             trusted_proxies: Vec::new(),
             shown_once: crate::shown_once::ShownOnce::default(),
+            authority: None,
         }
     }
 
@@ -256,6 +260,18 @@ pub struct PageUser {
     pub user: User,
     pub session_id: String,
     pub csrf: String,
+    /// The register's enforcing authority, when it is one's.
+    pub authority: Option<irmer_core::assessment::EnforcingAuthority>,
+}
+
+impl PageUser {
+    pub fn who(&self) -> crate::html::Who<'_> {
+        crate::html::Who {
+            user: &self.user,
+            csrf: &self.csrf,
+            authority: self.authority,
+        }
+    }
 }
 
 impl<S: Store + AccountStore> FromRequestParts<App<S>> for PageUser {
@@ -281,6 +297,7 @@ impl<S: Store + AccountStore> FromRequestParts<App<S>> for PageUser {
                     user,
                     session_id: id.to_owned(),
                     csrf: session.csrf,
+                    authority: app.authority,
                 })
             }
             Ok(None) => Err(to_sign_in()),

@@ -556,7 +556,7 @@ impl Answers {
             .filter(|v| !v.is_empty())
     }
 
-    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+    pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)

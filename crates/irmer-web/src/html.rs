@@ -6,7 +6,7 @@ use crate::dates::day;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use irmer_core::Outcome;
-use irmer_core::assessment::{Assessment, Status};
+use irmer_core::assessment::{Assessment, EnforcingAuthority, Status};
 use irmer_core::lifecycle::{ClockState, DeadlineStatus};
 use irmer_store::accounts::{Action, User};
 use maud::{DOCTYPE, Markup, html};
@@ -34,8 +34,18 @@ pub enum Section {
     None,
 }
 
+/// Who a page is for: the signed-in user, their session's CSRF token,
+/// and the enforcing authority when the register is one (its own menu and
+/// names for the roles).
+#[derive(Clone, Copy)]
+pub struct Who<'a> {
+    pub user: &'a User,
+    pub csrf: &'a str,
+    pub authority: Option<EnforcingAuthority>,
+}
+
 /// A whole page for a signed-in user (or `None` on the sign-in page).
-pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Markup) -> Markup {
+pub fn page(title: &str, section: Section, who: Option<Who<'_>>, body: Markup) -> Markup {
     let link = |href: &str, text: &str, s: Section| {
         html! {
             li { a href=(href) aria-current=[(section == s).then_some("page")] { (text) } }
@@ -55,7 +65,24 @@ pub fn page(title: &str, section: Section, who: Option<(&User, &str)>, body: Mar
                 header class="site" {
                     div class="width" {
                         a class="logo" href="/" { "irmer" }
-                        @if let Some((user, csrf)) = who {
+                        @if let Some(Who { user, csrf, authority: Some(a) }) = who {
+                            nav aria-label="Main" {
+                                ul {
+                                    (link("/", "Queue", Section::Dashboard))
+                                    (link("/cases", "Notifications", Section::Register))
+                                    (link("/annual", "Annual figures", Section::Statistics))
+                                    @if user.may(Action::Administer) {
+                                        (link("/admin", "Administration", Section::Admin))
+                                    }
+                                    (link("/account/password", "Your account", Section::Account))
+                                }
+                            }
+                            form method="post" action="/sign-out" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                span class="who" { (user.display_name) " (" (user.role.label_at_authority()) ", " (a.id().to_ascii_uppercase()) ") " }
+                                button class="link" type="submit" { "Sign out" }
+                            }
+                        } @else if let Some(Who { user, csrf, .. }) = who {
                             nav aria-label="Main" {
                                 ul {
                                     (link("/", "Dashboard", Section::Dashboard))

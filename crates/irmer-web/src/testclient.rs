@@ -258,6 +258,21 @@ impl Server {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: std::future::Future<Output = Option<S>>,
     {
+        Self::start_routed(make, configure, crate::router)
+    }
+
+    /// Starts a server whose router `route` makes from the application
+    /// (another crate's server on the same accounts: the authority's).
+    pub fn start_routed<S, F, Fut>(
+        make: F,
+        configure: impl FnOnce(&mut crate::App<S>) + Send + 'static,
+        route: impl FnOnce(crate::App<S>) -> axum::Router + Send + 'static,
+    ) -> Option<Server>
+    where
+        S: irmer_store::Store + irmer_store::accounts::AccountStore,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Option<S>>,
+    {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -280,7 +295,7 @@ impl Server {
                 let _ = tx.send(Some(Server { addr, tokens }));
                 crate::server::serve(
                     listener,
-                    crate::router(app),
+                    route(app),
                     crate::server::Limits::for_this_process(),
                     std::future::pending(),
                 )

@@ -38,6 +38,10 @@ pub enum AuthorityCommand {
         /// The acknowledgements' sender, e.g. "CQC IR(ME)R <irmer@cqc.org.uk>".
         #[arg(long, env = "IRMER_MAIL_FROM")]
         mail_from: Option<String>,
+        /// Session cookies without `Secure`: only for plain HTTP on a name
+        /// other than localhost (put TLS in front instead where you can).
+        #[arg(long)]
+        insecure_cookies: bool,
     },
     /// Organisations' tokens for the notifications API.
     #[command(subcommand)]
@@ -116,11 +120,12 @@ pub enum OrganisationTokenCommand {
     },
 }
 
-pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
-    store: S,
+pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
+    register: Register<S>,
     command: AuthorityCommand,
     database: &str,
 ) -> anyhow::Result<ExitCode> {
+    let store = register.store().clone();
     match command {
         AuthorityCommand::List { json } => {
             let mut out = std::io::stdout().lock();
@@ -137,10 +142,13 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
                         let differs = !n.provider_codes.is_empty() && n.provider_codes != n.codes;
                         writeln!(
                             out,
-                            "{}  {:<15}  report due {}  {:<12}  codes {}{}  {}",
+                            "{}  {:<20}  {}  {:<12}  codes {}{}  {}",
                             n.reference,
                             n.status,
-                            n.report_due,
+                            match n.report_received_at {
+                                Some(_) => format!("report received ({})", n.report_due),
+                                None => format!("report due {}", n.report_due),
+                            },
                             n.modality,
                             if n.codes.is_empty() { "none" } else { &n.codes },
                             if differs {
@@ -353,6 +361,7 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
             bind,
             smtp,
             mail_from,
+            insecure_cookies,
         } => {
             let mail_from =
                 mail_from.unwrap_or_else(|| format!("irmer@{}.invalid", authority.id()));
@@ -377,7 +386,20 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
                         .shown
                         .as_str())
             );
+            let mut web = irmer_web::App::new(register);
+            web.secure_cookies = !insecure_cookies;
+            web.authority = Some(authority);
+            if let Some((name, password)) =
+                web.accounts.first_administrator(web.register.now()).await?
+            {
+                let _ = writeln!(
+                    out,
+                    "irmer: first start: sign in as {name} with the one-time password {password} (shown only now; you then choose your own)"
+                );
+            }
             let _ = out.flush();
+            // Reports due soon or overdue: chased once each, by e-mail.
+            tokio::spawn(chaser(store.clone(), authority, mail_from.clone()));
             if let Some(smtp) = smtp {
                 tokio::spawn(irmer_mail::worker(
                     store.clone(),
@@ -386,10 +408,36 @@ pub async fn run<S: AuthorityStore + MailStore + AccountStore>(
                     time::OffsetDateTime::now_utc,
                 ));
             }
+            let config = irmer_authority::pages::CaseConfig {
+                authority,
+                mail_from: mail_from.clone(),
+            };
             let app = irmer_authority::api::AuthorityApp::new(store, authority, mail_from);
             let limits = irmer_web::server::Limits::for_this_process();
-            irmer_web::serve(listener, irmer_authority::api::router(app), limits).await?;
+            irmer_web::serve(listener, irmer_authority::router(app, web, config), limits).await?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// How often the chasers are looked for.
+const CHASE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Queues the chasers that are due, every [`CHASE_EVERY`]; a failure is
+/// logged and tried again next time.
+async fn chaser<S: AuthorityStore>(store: S, authority: EnforcingAuthority, mail_from: String) {
+    let mut tick = tokio::time::interval(CHASE_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = irmer_authority::case::chase(
+            &store,
+            authority,
+            &mail_from,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        {
+            eprintln!("irmer: chasers: {e}");
         }
     }
 }

@@ -307,7 +307,7 @@ async fn run_register(
         }
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
-        Command::Authority(c) => authority::run(register.store().clone(), c, database).await,
+        Command::Authority(c) => authority::run(register, c, database).await,
         Command::Assess { .. }
         | Command::Explain { .. }
         | Command::Scan { .. }

@@ -307,7 +307,8 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
     let first_line = listed.lines().next().expect("a line");
     assert!(
         first_line.starts_with(&first_ref)
-            && first_line.contains("report-received")
+            && first_line.contains("received  ")
+            && first_line.contains("report received (2027-02-12)")
             && first_line.contains("codes 2.2 (provider: 2.1)"),
         "{listed}"
     );

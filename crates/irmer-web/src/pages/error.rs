@@ -12,20 +12,21 @@ use maud::html;
 use super::capital;
 use crate::Problem;
 use crate::app::{PageUser, Refused, action_words};
-use crate::html::{Section, page, respond};
+use crate::html::{Section, Who, page, respond};
+use irmer_core::assessment::EnforcingAuthority;
 
 /// A page that could not be shown: its status and what to tell the person.
 pub struct PageError {
     status: StatusCode,
     title: &'static str,
     message: String,
-    who: Option<Box<(User, String)>>,
+    who: Option<Box<(User, String, Option<EnforcingAuthority>)>>,
 }
 
-pub(super) type PageResult = Result<Response, PageError>;
+pub type PageResult = Result<Response, PageError>;
 
 impl PageError {
-    pub(super) fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
         PageError {
             status,
             title,
@@ -34,11 +35,11 @@ impl PageError {
         }
     }
 
-    pub(super) fn not_found(message: impl Into<String>) -> Self {
+    pub fn not_found(message: impl Into<String>) -> Self {
         PageError::new(StatusCode::NOT_FOUND, "Page not found", message)
     }
 
-    pub(super) fn forbidden(action: Action) -> Self {
+    pub fn forbidden(action: Action) -> Self {
         PageError::new(
             StatusCode::FORBIDDEN,
             "Not allowed",
@@ -56,8 +57,8 @@ impl PageError {
     }
 
     /// Shown with the signed-in user's header and menu.
-    pub(super) fn for_user(mut self, p: &PageUser) -> Self {
-        self.who = Some(Box::new((p.user.clone(), p.csrf.clone())));
+    pub fn for_user(mut self, p: &PageUser) -> Self {
+        self.who = Some(Box::new((p.user.clone(), p.csrf.clone(), p.authority)));
         self
     }
 }
@@ -124,7 +125,11 @@ impl From<Refused> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let who = self.who.as_deref().map(|(u, c)| (u, c.as_str()));
+        let who = self.who.as_deref().map(|(user, csrf, authority)| Who {
+            user,
+            csrf,
+            authority: *authority,
+        });
         respond(
             self.status,
             page(
@@ -142,7 +147,7 @@ impl IntoResponse for PageError {
 }
 
 /// A failure, as a page for the signed-in user.
-pub(super) trait ForPage<T> {
+pub trait ForPage<T> {
     fn for_page(self, p: &PageUser) -> Result<T, PageError>;
 }
 

@@ -18,7 +18,7 @@ use crate::form::Answers;
 /// answers. Extracting it signs the user in (or redirects to the sign-in
 /// page), reads the body within the server's limit, and refuses a missing
 /// or wrong CSRF token with 403 before the handler runs.
-pub(super) struct SignedForm(pub PageUser, pub Answers);
+pub struct SignedForm(pub PageUser, pub Answers);
 
 impl<S: Store + AccountStore> FromRequest<App<S>> for SignedForm {
     type Rejection = Response;
@@ -40,7 +40,7 @@ impl<S: Store + AccountStore> FromRequest<App<S>> for SignedForm {
 /// A signed-in administrator: anyone else is refused with 403 before the
 /// handler runs. Every administration page takes one (or an
 /// [`AdminForm`]), so that none can forget the check.
-pub(super) struct Administrator(pub PageUser);
+pub struct Administrator(pub PageUser);
 
 impl<S: Store + AccountStore> FromRequestParts<App<S>> for Administrator {
     type Rejection = Response;
@@ -57,7 +57,7 @@ impl<S: Store + AccountStore> FromRequestParts<App<S>> for Administrator {
 
 /// A [`SignedForm`] from an administrator: the CSRF token checked first,
 /// then the role, both before the handler runs.
-pub(super) struct AdminForm(pub PageUser, pub Answers);
+pub struct AdminForm(pub PageUser, pub Answers);
 
 impl<S: Store + AccountStore> FromRequest<App<S>> for AdminForm {
     type Rejection = Response;
@@ -70,7 +70,7 @@ impl<S: Store + AccountStore> FromRequest<App<S>> for AdminForm {
 }
 
 /// Refuses what the user's role does not allow.
-pub(super) fn allow(p: &PageUser, action: Action) -> Result<(), PageError> {
+pub fn allow(p: &PageUser, action: Action) -> Result<(), PageError> {
     if p.user.may(action) {
         Ok(())
     } else {

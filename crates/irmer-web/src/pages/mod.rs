@@ -24,7 +24,7 @@ use maud::Markup;
 use crate::app::{App, PageUser};
 use crate::html::{Section, page, respond};
 
-mod admin;
+pub(crate) mod admin;
 mod causes;
 mod dashboard;
 mod error;
@@ -42,6 +42,19 @@ mod themes;
 mod tokens;
 
 pub use error::PageError;
+
+/// What another crate's pages are built from (the enforcing authority's,
+/// in `irmer_authority`): the same checks, layout and errors as these.
+pub mod kit {
+    pub use super::admin::{admin_show, notice};
+    pub use super::error::{ForPage, PageError, PageResult};
+    pub use super::guard::{AdminForm, Administrator, SignedForm, allow};
+    pub use super::{capital, enc, see_other, show, show_as, status_of};
+    pub use crate::app::PageUser;
+    pub use crate::dates::{day, moment};
+    pub use crate::form::Answers;
+    pub use crate::html::{DOCUMENT_CSP, Section, csrf_field, error_summary, field_id};
+}
 use error::{ForPage, PageResult};
 use guard::{AdminForm, Administrator, SignedForm, allow, incident_for};
 
@@ -76,7 +89,10 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/authority",
 ];
 
-pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
+/// The pages an enforcing authority's register shares with an employer's:
+/// the assets, signing in and out, the password, the staff accounts and
+/// the audit log.
+pub fn account_routes<S: Store + AccountStore>() -> Router<App<S>> {
     Router::new()
         .route(
             "/static/irmer.css",
@@ -95,6 +111,21 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             "/account/password",
             get(sign_in::password_page::<S>).post(sign_in::change_password::<S>),
         )
+        .route(
+            "/admin/users",
+            get(admin::users::users_page::<S>).post(admin::users::add_user::<S>),
+        )
+        .route("/admin/users/{id}", post(admin::users::change_user::<S>))
+        .route(
+            "/admin/users/{id}/one-time-password",
+            get(admin::users::one_time_password_page::<S>),
+        )
+        .route("/admin/audit", get(admin::audit_page::<S>))
+}
+
+/// Every page of an employer's register.
+pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
+    account_routes::<S>()
         .route(
             "/account/tokens",
             get(tokens::tokens_page::<S>).post(tokens::make_token::<S>),
@@ -179,15 +210,6 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             get(notification::notification::<S>),
         )
         .route("/admin", get(admin::admin_page::<S>))
-        .route(
-            "/admin/users",
-            get(admin::users::users_page::<S>).post(admin::users::add_user::<S>),
-        )
-        .route("/admin/users/{id}", post(admin::users::change_user::<S>))
-        .route(
-            "/admin/users/{id}/one-time-password",
-            get(admin::users::one_time_password_page::<S>),
-        )
         .route("/admin/places", get(admin::places::places_page::<S>))
         .route("/admin/sites", post(admin::places::add_site::<S>))
         .route(
@@ -211,7 +233,6 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
             get(admin::settings::authority_page::<S>).post(admin::settings::change_authority::<S>),
         )
         .route("/admin/tokens", get(admin::tokens_page::<S>))
-        .route("/admin/audit", get(admin::audit_page::<S>))
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -225,32 +246,32 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     r
 }
 
-fn show(p: &PageUser, title: &str, section: Section, body: Markup) -> Response {
+pub fn show(p: &PageUser, title: &str, section: Section, body: Markup) -> Response {
     show_as(p, StatusCode::OK, title, section, body)
 }
 
 /// A page for the signed-in user with another status (422 with errors).
-fn show_as(
+pub fn show_as(
     p: &PageUser,
     status: StatusCode,
     title: &str,
     section: Section,
     body: Markup,
 ) -> Response {
-    respond(status, page(title, section, Some((&p.user, &p.csrf)), body))
+    respond(status, page(title, section, Some(p.who()), body))
 }
 
-fn see_other(to: &str) -> Response {
+pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// A path segment, percent-encoded.
-fn enc(segment: &str) -> String {
+pub fn enc(segment: &str) -> String {
     form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
 /// The text with its first letter a capital.
-fn capital(text: &str) -> String {
+pub fn capital(text: &str) -> String {
     let mut c = text.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
@@ -273,7 +294,7 @@ fn status_words(s: IncidentStatus) -> &'static str {
 pub(super) use irmer_store::accounts::Places;
 
 /// 200, or 422 when a form comes back with errors.
-fn status_of(errors: &[(String, String)]) -> StatusCode {
+pub fn status_of(errors: &[(String, String)]) -> StatusCode {
     if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -70,24 +70,56 @@ const PAGES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// An enforcing authority's administration pages (the organisations'
+/// tokens and the outbox are `irmer_authority`'s).
+const AUTHORITY_PAGES: &[(&str, &str, &str)] = &[
+    (
+        "/admin/users",
+        "Staff",
+        "Inspectors, authority administrators and analysts; one-time passwords and locks.",
+    ),
+    (
+        "/admin/organisations",
+        "Organisations' tokens",
+        "The tokens employers' systems send notifications with.",
+    ),
+    (
+        "/admin/outbox",
+        "Outbox",
+        "Every e-mail: acknowledgements, requests, chasers and closures, and whether each was sent.",
+    ),
+    (
+        "/admin/audit",
+        "Audit log",
+        "Administration and sign-in events.",
+    ),
+];
+
 /// An administration page: the sub-navigation, the error summary and a
 /// notice, then the page's own body.
-fn admin_show(
+pub fn admin_show(
     p: &PageUser,
     status: StatusCode,
     here: &str,
     (notice, errors): (Option<&str>, &[(String, String)]),
     body: Markup,
 ) -> Response {
-    let title = PAGES
+    let pages = if p.authority.is_some() {
+        AUTHORITY_PAGES
+    } else {
+        PAGES
+    };
+    let title = pages
         .iter()
         .find(|(path, ..)| *path == here)
         .map_or("Administration", |(_, t, _)| t);
     let body = html! {
         nav class="sub-nav" aria-label="Administration" {
             ul {
-                li { a href="/admin" aria-current=[(here == "/admin").then_some("page")] { "Overview" } }
-                @for (path, t, _) in PAGES {
+                @if p.authority.is_none() {
+                    li { a href="/admin" aria-current=[(here == "/admin").then_some("page")] { "Overview" } }
+                }
+                @for (path, t, _) in pages {
                     li { a href=(path) aria-current=[(*path == here).then_some("page")] { (t) } }
                 }
             }
@@ -107,7 +139,7 @@ fn admin_show(
 
 /// The notice a redirect's query names (`?done=…`), from the page's own
 /// list: nothing typed into an address is ever shown.
-fn notice<'a>(raw: Option<&str>, notices: &[(&str, &'a str)]) -> Option<&'a str> {
+pub fn notice<'a>(raw: Option<&str>, notices: &[(&str, &'a str)]) -> Option<&'a str> {
     let done = raw?.strip_prefix("done=")?;
     notices.iter().find(|(k, _)| *k == done).map(|(_, n)| *n)
 }

@@ -60,7 +60,7 @@ async fn users_again<S: Store + AccountStore>(
     let typed_role = typed
         .get("role")
         .and_then(Role::parse)
-        .unwrap_or(Role::Reporter);
+        .unwrap_or(roles(p)[0]);
     let typed_department = typed.get("department").and_then(|d| d.parse().ok());
     let body = html! {
         h1 { "Users" }
@@ -73,7 +73,7 @@ async fn users_again<S: Store + AccountStore>(
                         tr {
                             td data-label="Username" { (u.username) }
                             td data-label="Name" { (u.display_name) }
-                            td data-label="Role and scope" { (u.role.label()) br; (places.department(u.department_id)) }
+                            td data-label="Role and scope" { (role_label(p, u.role)) br; (places.department(u.department_id)) }
                             td data-label="State" {
                                 @if u.disabled { "Disabled" }
                                 @else if locked(u) { "Locked" }
@@ -84,7 +84,7 @@ async fn users_again<S: Store + AccountStore>(
                                 form method="post" action={ "/admin/users/" (u.id) } {
                                     (csrf_field(&p.csrf))
                                     label for={ "role-" (u.id) } class="visually-hidden" { "Role of " (u.username) }
-                                    (role_select(&format!("role-{}", u.id), u.role))
+                                    (role_select(p, &format!("role-{}", u.id), u.role))
                                     label for={ "dept-" (u.id) } class="visually-hidden" { "Department of " (u.username) }
                                     (department_select(&places, &format!("dept-{}", u.id), u.department_id))
                                     button class="secondary" type="submit" name="action" value="save" { "Save" }
@@ -116,7 +116,7 @@ async fn users_again<S: Store + AccountStore>(
                 label for=(field_id("display_name")) { "Full name" }
                 input type="text" id=(field_id("display_name")) name="display_name" value=(typed.get("display_name").unwrap_or_default()) autocomplete="off";
             }
-            div class="field" { label for=(field_id("role")) { "Role" } (role_select(&field_id("role"), typed_role)) }
+            div class="field" { label for=(field_id("role")) { "Role" } (role_select(p, &field_id("role"), typed_role)) }
             div class="field" { label for=(field_id("department")) { "Department" } (department_select(&places, &field_id("department"), typed_department)) }
             button type="submit" { "Add user" }
         }
@@ -130,12 +130,36 @@ async fn users_again<S: Store + AccountStore>(
     ))
 }
 
-fn role_select(id: &str, current: Role) -> Markup {
+fn role_select(p: &PageUser, id: &str, current: Role) -> Markup {
     html! {
         select id=(id) name="role" {
-            @for r in Role::ALL { option value=(r.as_str()) selected[current == r] { (r.label()) } }
+            @for r in roles(p) { option value=(r.as_str()) selected[current == *r] { (role_label(p, *r)) } }
         }
     }
+}
+
+/// The roles this register gives (an authority's staff have three).
+fn roles(p: &PageUser) -> &'static [Role] {
+    if p.authority.is_some() {
+        &Role::AT_AUTHORITY
+    } else {
+        &Role::ALL
+    }
+}
+
+fn role_label(p: &PageUser, r: Role) -> &'static str {
+    if p.authority.is_some() {
+        r.label_at_authority()
+    } else {
+        r.label()
+    }
+}
+
+/// The role the form chose, if this register gives it.
+fn chosen_role(p: &PageUser, a: &Answers) -> Option<Role> {
+    a.get("role")
+        .and_then(Role::parse)
+        .filter(|r| roles(p).contains(r))
 }
 
 fn department_select(places: &Places, id: &str, current: Option<i64>) -> Markup {
@@ -196,7 +220,7 @@ pub(in super::super) async fn add_user<S: Store + AccountStore>(
     State(app): State<App<S>>,
     AdminForm(p, a): AdminForm,
 ) -> PageResult {
-    let Some(role) = a.get("role").and_then(Role::parse) else {
+    let Some(role) = chosen_role(&p, &a) else {
         return refuse(&app, &p, &a, ("role", "Choose a role")).await;
     };
     let department = match department_of(&a) {
@@ -310,7 +334,7 @@ pub(in super::super) async fn change_user<S: Store + AccountStore>(
             return Ok(see_other("/admin/users?done=unlocked"));
         }
         _ => {
-            let Some(role) = a.get("role").and_then(Role::parse) else {
+            let Some(role) = chosen_role(&p, &a) else {
                 return refuse(&app, &p, &none, ("role", "Choose a role")).await;
             };
             if user.id == p.user.id && role != Role::Administrator {

@@ -1,0 +1,512 @@
+//! The authority's staff pages over real HTTP, on each backend: a
+//! notification posted with an organisation's token, then triaged,
+//! questioned, reviewed and closed by an inspector through the forms, each
+//! step in the case's history and its e-mail in the outbox; refusals named
+//! by field with nothing written; an analyst reads and cannot act; a form
+//! without its CSRF token is refused; the chasers sent once each.
+
+use irmer_core::assessment::EnforcingAuthority;
+use irmer_store::Store;
+use irmer_store::accounts::AccountStore;
+use irmer_store::authority::AuthorityStore;
+use irmer_store::mail::MailStore;
+use irmer_web::App;
+use irmer_web::testclient::{Browser, Server, request};
+use serde_json::json;
+
+const TOKEN: &str = "irmer_org_abababababababababababababababababababababababababababababababab";
+const FROM: &str = "CQC IR(ME)R <irmer@cqc.example.org>";
+
+fn route<S: Store + AccountStore + AuthorityStore + MailStore>(app: App<S>) -> axum::Router {
+    let api = irmer_authority::api::AuthorityApp::new(
+        app.register.store().clone(),
+        EnforcingAuthority::Cqc,
+        FROM.into(),
+    );
+    let config = irmer_authority::pages::CaseConfig {
+        authority: EnforcingAuthority::Cqc,
+        mail_from: FROM.into(),
+    };
+    irmer_authority::router(api, app, config)
+}
+
+async fn with_token<S: AuthorityStore>(store: S) -> Option<S> {
+    store
+        .add_organisation_token(
+            "Northshire Hospitals NHS Trust",
+            Some("RXX"),
+            &irmer_authority::digest(TOKEN),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("token");
+    Some(store)
+}
+
+fn sqlite() -> Server {
+    Server::start_routed(
+        || async {
+            with_token(
+                irmer_store_sqlite::SqliteStore::in_memory()
+                    .await
+                    .expect("SQLite"),
+            )
+            .await
+        },
+        |app| app.authority = Some(EnforcingAuthority::Cqc),
+        route,
+    )
+    .expect("server")
+}
+
+fn postgres(test: &str) -> Option<Server> {
+    let Ok(url) = std::env::var("IRMER_TEST_POSTGRES_URL") else {
+        let message =
+            format!("IRMER_TEST_POSTGRES_URL is not set: the test {test} on PostgreSQL cannot run");
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+        return None;
+    };
+    let schema = format!("t_{test}_{}", std::process::id());
+    Some(
+        Server::start_routed(
+            move || async move {
+                with_token(
+                    irmer_store_postgres::PgStore::connect_in_schema(&url, Some(&schema))
+                        .await
+                        .expect("PostgreSQL"),
+                )
+                .await
+            },
+            |app| app.authority = Some(EnforcingAuthority::Cqc),
+            route,
+        )
+        .expect("server"),
+    )
+}
+
+/// Posts a notification with the organisation's token: its reference.
+fn notify(server: &Server) -> String {
+    let body = json!({
+        "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
+        "contact": {"name": "Radiation protection adviser", "email": "rpa@northshire.example.org"},
+        "incident": {"nation": "england", "discovered": "2026-03-01", "modality": "ct",
+            "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
+            "dose": {"unit": "mSv", "intended": 0.5, "received": 6},
+            "description": "CT head repeated: the wrong protocol was selected."},
+        "summary": "A CT head was repeated with the wrong protocol.",
+        "codes": ["2.1"]
+    });
+    let auth = format!("Bearer {TOKEN}");
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/v1/notifications",
+        &[("Authorization", &auth)],
+        &body.to_string(),
+    )
+    .expect("request");
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
+}
+
+fn sign_in(server: &Server, user: &str) -> Browser {
+    Browser::sign_in(server.addr, user, &format!("password-{user}")).expect("signed in")
+}
+
+fn a_case_from_triage_to_closure(server: &Server) {
+    let reference = notify(server);
+    let case = format!("/cases/{reference}");
+    let steps = format!("{case}/steps");
+    let mut inv = sign_in(server, "inv");
+
+    // The queue: the notification, oldest first, in the authority's menu.
+    let queue = inv.get("/");
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&reference), "{}", queue.body);
+    assert!(queue.body.contains(">Queue<") && queue.body.contains("Inspector, CQC"));
+    assert!(!queue.body.contains("Report an incident"));
+
+    // The case: what was sent, the codes compared, the forms.
+    let page = inv.get(&case);
+    assert_eq!(page.status, 200);
+    for text in [
+        "Awaiting triage",
+        "Northshire Hospitals NHS Trust",
+        "rpa@northshire.example.org",
+        "Differs from the provider",
+        "Notification received and acknowledged",
+        "Save the triage",
+    ] {
+        assert!(page.body.contains(text), "{text} missing: {}", page.body);
+    }
+    // A review needs the report and the triage: no form yet.
+    assert!(!page.body.contains("Save the review"));
+
+    // Triage refused by field, nothing written.
+    let r = inv.post(&steps, &[("step", "triage"), ("reason", "High dose")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Choose a risk level") && r.body.contains("href=\"#f-risk\""));
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "triage"),
+            ("risk", "high"),
+            ("reason", "Patient NHS number 943 476 5919"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("NHS number"), "{}", r.body);
+    // Shown back in its box to be mended; kept nowhere.
+    let after = inv.get(&case).body;
+    assert!(after.contains("Awaiting triage") && !after.contains("943 476 5919"));
+
+    // Triaged: high risk, a visit considered, assigned to the inspector.
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "triage"),
+            ("risk", "high"),
+            ("reason", "Dose over ten times the intended."),
+            ("visit_considered", "yes"),
+            ("inspector", ""),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("The triage is saved."));
+    assert!(r.body.contains(">Triaged<") && r.body.contains("High"));
+    assert!(r.body.contains("Site visit or inspection considered: yes"));
+
+    // Not reviewed before the report comes.
+    let r = inv.post(&steps, &[("step", "review"), ("note", "Read.")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("has not been received"));
+
+    // A request for details: e-mailed to the contact.
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "request"),
+            ("message", "Which protocol was selected, and why?"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("The request is queued"));
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "reply"),
+            ("received_on", "2999-01-01"),
+            ("reply", "The adult protocol."),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("The date is in the future"));
+
+    // The report comes by the API; then the review and the closure.
+    let auth = format!("Bearer {TOKEN}");
+    let rep = request(
+        server.addr,
+        "POST",
+        &format!("/api/v1/notifications/{reference}/report"),
+        &[("Authorization", &auth), ("Content-Type", "text/plain")],
+        "Investigation report: the wrong protocol was chosen from a list.",
+    )
+    .expect("request");
+    assert!(matches!(rep.status, 200 | 201), "{}", rep.body);
+    let r = inv.post(
+        &steps,
+        &[("step", "review"), ("note", "The report is complete.")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Under review"));
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "categorise"),
+            ("sub_modality", "ct"),
+            ("causes", "nonsense"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("is not a tier-3 cause"));
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "close"),
+            ("chief_executive", "not an address"),
+            ("note", "Closed."),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("chief executive"));
+    let r = inv.post(
+        &steps,
+        &[
+            ("step", "close"),
+            ("chief_executive", "ceo@northshire.example.org"),
+            (
+                "note",
+                "The actions taken are proportionate; no further action.",
+            ),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("The notification is closed"));
+    // Closed: no more steps.
+    assert!(!r.body.contains("Save the triage"));
+    let r = inv.post(&steps, &[("step", "review"), ("note", "Again.")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("The notification is closed"));
+
+    // The history, in order, with who.
+    let page = inv.get(&case).body;
+    let order = [
+        "Notification received and acknowledged",
+        "Triaged</strong> by Test inv",
+        "More details requested",
+        "Investigation report received",
+        "Report reviewed",
+        "Closed</strong> by Test inv",
+    ];
+    let mut at = 0;
+    for o in order {
+        let i = page[at..]
+            .find(o)
+            .unwrap_or_else(|| panic!("{o} not after the one before: {page}"));
+        at += i + o.len();
+    }
+
+    // The outbox: acknowledgement, request, closure to the chief executive.
+    let mut admin = sign_in(server, "admin");
+    let outbox = admin.get("/admin/outbox");
+    assert_eq!(outbox.status, 200);
+    for text in [
+        format!("IR(ME)R notification {reference} received"),
+        format!("IR(ME)R notification {reference}: a request for more details"),
+        format!("IR(ME)R notification {reference} is closed"),
+        "ceo@northshire.example.org".to_owned(),
+    ] {
+        assert!(outbox.body.contains(&text), "{text}: {}", outbox.body);
+    }
+    assert_eq!(inv.get("/admin/outbox").status, 403);
+
+    // The list by stage.
+    let closed = inv.get("/cases?stage=closed").body;
+    assert!(closed.contains(&reference));
+    assert!(!inv.get("/cases?stage=received").body.contains(&reference));
+}
+
+fn an_analyst_reads_and_nothing_else(server: &Server) {
+    let reference = notify(server);
+    let case = format!("/cases/{reference}");
+    let mut aud = sign_in(server, "aud");
+    let page = aud.get(&case);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Analyst (read-only)"));
+    assert!(
+        !page.body.contains("Save the triage"),
+        "no forms for an analyst"
+    );
+    let r = aud.post(
+        &format!("{case}/steps"),
+        &[("step", "triage"), ("risk", "low"), ("reason", "x")],
+    );
+    assert_eq!(r.status, 403);
+    // A form without the session's CSRF token, from an inspector: refused.
+    let mut inv = sign_in(server, "inv");
+    let r = inv.send(
+        "POST",
+        &format!("{case}/steps"),
+        &[("step", "triage"), ("risk", "low"), ("reason", "x")],
+    );
+    assert_eq!(r.status, 403);
+    assert!(inv.get(&case).body.contains("Awaiting triage"));
+    // Unknown: 404 by name; signed out: to the sign-in page.
+    let r = inv.get("/cases/CQC-IRMER-2026-99999");
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body
+            .contains("There is no notification CQC-IRMER-2026-99999")
+    );
+    let r = Browser::new(server.addr).get(&case);
+    assert_eq!(r.status, 303);
+    // The staff page names the authority's roles only.
+    let mut admin = sign_in(server, "admin");
+    let users = admin.get("/admin/users").body;
+    assert!(users.contains(">Inspector<") && users.contains(">Authority administrator<"));
+    assert!(!users.contains(">Reporter<"));
+    let r = admin.post(
+        "/admin/users",
+        &[
+            ("username", "newrep"),
+            ("display_name", "New"),
+            ("role", "reporter"),
+        ],
+    );
+    assert_eq!(r.status, 422, "a reporter is not an authority's role");
+    // The annual figures.
+    let annual = aud.get("/annual?year=2025");
+    assert_eq!(annual.status, 200);
+    let csv = aud.get("/annual/figures.csv?year=2025");
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(aud.get("/annual?year=twenty").status, 422);
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(&super::sqlite());
+                }
+
+                #[test]
+                fn postgres() {
+                    if let Some(server) = super::postgres(stringify!($name)) {
+                        super::$name(&server);
+                    }
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    a_case_from_triage_to_closure,
+    an_analyst_reads_and_nothing_else
+);
+
+/// The chasers on `store`: none until 14 days before the report date,
+/// then "due soon" once, then "overdue" once from the day after the date;
+/// none for a case whose report has come.
+async fn chasers_once_each<S: AuthorityStore + MailStore>(store: S) {
+    use irmer_store::authority::{NewNotification, NewReport, Series};
+    use time::macros::datetime;
+    let new = |received_at| NewNotification {
+        authority: "cqc".into(),
+        series: Series::Irmer,
+        organisation_name: "Northshire Hospitals NHS Trust".into(),
+        organisation_code: None,
+        contact_name: None,
+        contact_email: "rpa@northshire.example.org".into(),
+        facts: "{}".into(),
+        summary: "Summary.".into(),
+        provider_codes: String::new(),
+        assessment: "{}".into(),
+        codes: String::new(),
+        modality: "ct".into(),
+        discovered: irmer_core::incident::CivilDate::parse("2026-11-20").expect("date"),
+        report_due: irmer_core::incident::CivilDate::parse("2027-02-12").expect("date"),
+        token_id: None,
+        idempotency_key: None,
+        received_at,
+    };
+    let ack = |r: &str| irmer_store::mail::Mail {
+        message_id: format!("<{r}@cqc.example.org>"),
+        from: FROM.into(),
+        to: "rpa@northshire.example.org".into(),
+        subject: format!("{r} received"),
+        body: String::new(),
+    };
+    let at = datetime!(2026-11-25 10:00 UTC);
+    let waiting = store.receive(&new(at), &ack).await.expect("received");
+    let reported = store.receive(&new(at), &ack).await.expect("received");
+    store
+        .add_report(
+            &reported.reference,
+            &NewReport {
+                content_type: "text/plain",
+                body: "Report.",
+                key: None,
+                at,
+            },
+        )
+        .await
+        .expect("report");
+    let chase = |now| {
+        let store = store.clone();
+        async move {
+            irmer_authority::case::chase(&store, EnforcingAuthority::Cqc, FROM, now)
+                .await
+                .expect("chase")
+        }
+    };
+    // 15 days before (29 January, UK time): nothing.
+    assert_eq!(chase(datetime!(2027-01-28 23:30 UTC)).await, 0);
+    // 14 days before: due soon, once.
+    assert_eq!(chase(datetime!(2027-01-29 09:00 UTC)).await, 1);
+    assert_eq!(chase(datetime!(2027-01-30 09:00 UTC)).await, 0);
+    // On the date itself: not yet overdue.
+    assert_eq!(chase(datetime!(2027-02-12 23:59 UTC)).await, 0);
+    // The day after: overdue, once.
+    assert_eq!(chase(datetime!(2027-02-13 00:01 UTC)).await, 1);
+    assert_eq!(chase(datetime!(2027-03-01 09:00 UTC)).await, 0);
+    let subjects: Vec<String> = store
+        .outbox(100, 0)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|q| q.mail.subject)
+        .filter(|s| s.contains("investigation report"))
+        .collect();
+    // The outbox lists newest first.
+    assert_eq!(
+        subjects,
+        [
+            format!(
+                "IR(ME)R notification {}: your investigation report is overdue",
+                waiting.reference
+            ),
+            format!(
+                "IR(ME)R notification {}: your investigation report is due by 12 February 2027",
+                waiting.reference
+            ),
+        ]
+    );
+    let history = store
+        .case_events(&waiting.reference)
+        .await
+        .expect("history");
+    assert_eq!(history.iter().filter(|e| e.kind == "chased").count(), 2);
+    assert!(
+        store
+            .case_events(&reported.reference)
+            .await
+            .expect("history")
+            .iter()
+            .all(|e| e.kind != "chased")
+    );
+}
+
+#[tokio::test]
+async fn chasers_are_sent_once_each_on_sqlite() {
+    chasers_once_each(
+        irmer_store_sqlite::SqliteStore::in_memory()
+            .await
+            .expect("SQLite"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn chasers_are_sent_once_each_on_postgres() {
+    let Ok(url) = std::env::var("IRMER_TEST_POSTGRES_URL") else {
+        let message = "IRMER_TEST_POSTGRES_URL is not set: the chasers on PostgreSQL cannot run";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+        return;
+    };
+    let schema = format!("t_chasers_{}", std::process::id());
+    chasers_once_each(
+        irmer_store_postgres::PgStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("PostgreSQL"),
+    )
+    .await;
+}
