@@ -159,7 +159,10 @@ fn modality_label(id: &str) -> &str {
 async fn queue<S: Store + AccountStore + AuthorityStore>(
     State(app): State<App<S>>,
     p: PageUser,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // After a password change (the page redirects here with `?changed`).
+    let changed = raw.as_deref() == Some("changed=password");
     let store = app.register.store();
     let today = irmer_core::lifecycle::uk_date(app.register.now());
     let untriaged = store
@@ -193,6 +196,7 @@ async fn queue<S: Store + AccountStore + AuthorityStore>(
         .filter(|n| today.days_until(n.report_due) <= 14)
         .collect();
     let body = html! {
+        @if changed { div class="notice success" role="status" { p { "Your password has been changed." } } }
         h1 { "Queue" }
         p class="lead" { (p.authority.map_or("", |a| a.name())) ": IR(ME)R notifications received." }
         h2 { "Awaiting triage" }
@@ -264,9 +268,16 @@ async fn case_page<S: Store + AccountStore + AuthorityStore>(
     State(app): State<App<S>>,
     p: PageUser,
     Path(reference): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
     let n = case_of(&app, &p, &reference).await?;
-    case_again(&app, &p, &n, &Answers::default(), &[], None).await
+    // The notice a step's redirect names, from the list: nothing typed
+    // into an address is shown.
+    let done = raw
+        .as_deref()
+        .and_then(|q| q.strip_prefix("done="))
+        .and_then(done_words);
+    case_again(&app, &p, &n, &Answers::default(), &[], done).await
 }
 
 /// The case page, with a form's errors and what was typed (422), or a
@@ -631,20 +642,20 @@ fn step_of(a: &Answers, staff: &[User]) -> Result<Step, Refusal> {
     })
 }
 
-fn done_words(step: &Step) -> &'static str {
-    match step {
-        Step::Triage { .. } => "The triage is saved.",
-        Step::RequestDetails { .. } => "The request is queued to send by e-mail.",
-        Step::RecordReply { .. } => "The reply is recorded.",
-        Step::Review { .. } => "The review is saved.",
-        Step::Correspondence { .. } => "The correspondence is recorded.",
-        Step::SiteVisit { .. } => "The visit is recorded.",
-        Step::ProvisionallyClose { .. } => "The notification is closed provisionally.",
-        Step::Close { .. } => {
-            "The notification is closed; the e-mail to the chief executive is queued."
-        }
-        Step::Categorise { .. } => "The category is saved.",
-    }
+/// The notice after a step, by the event's kind.
+fn done_words(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "triaged" => "The triage is saved.",
+        "details-requested" => "The request is queued to send by e-mail.",
+        "reply-recorded" => "The reply is recorded.",
+        "reviewed" => "The review is saved.",
+        "correspondence" => "The correspondence is recorded.",
+        "site-visit" => "The visit is recorded.",
+        "provisionally-closed" => "The notification is closed provisionally.",
+        "closed" => "The notification is closed; the e-mail to the chief executive is queued.",
+        "categorised" => "The category is saved.",
+        _ => return None,
+    })
 }
 
 async fn take_step<S: Store + AccountStore + AuthorityStore>(
@@ -672,18 +683,12 @@ async fn take_step<S: Store + AccountStore + AuthorityStore>(
         .await
         .for_page(&p)?
     {
-        Taken::Done(_) => {
-            let n = case_of(&app, &p, &reference).await?;
-            case_again(
-                &app,
-                &p,
-                &n,
-                &Answers::default(),
-                &[],
-                Some(done_words(&step)),
-            )
-            .await
-        }
+        // Post/redirect/get: reloading the page does not take it again.
+        Taken::Done(_) => Ok(see_other(&format!(
+            "/cases/{}?done={}",
+            enc(&reference),
+            step.kind()
+        ))),
         Taken::Refused(r) => case_again(&app, &p, &n, &a, &refused(r), None).await,
     }
 }

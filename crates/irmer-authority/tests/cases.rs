@@ -117,6 +117,20 @@ fn sign_in(server: &Server, user: &str) -> Browser {
     Browser::sign_in(server.addr, user, &format!("password-{user}")).expect("signed in")
 }
 
+/// Posts a step; a step taken answers with a redirect to the case page
+/// (followed here), a refusal with the page and its errors.
+fn step(b: &mut Browser, path: &str, form: &[(&str, &str)]) -> irmer_web::testclient::Response {
+    let r = b.post(path, form);
+    match (r.status, r.header("location")) {
+        (303, Some(to)) => {
+            let to = to.to_owned();
+            assert!(to.contains("?done="), "{to}");
+            b.get(&to)
+        }
+        _ => r,
+    }
+}
+
 fn a_case_from_triage_to_closure(server: &Server) {
     let reference = notify(server);
     let case = format!("/cases/{reference}");
@@ -147,10 +161,15 @@ fn a_case_from_triage_to_closure(server: &Server) {
     assert!(!page.body.contains("Save the review"));
 
     // Triage refused by field, nothing written.
-    let r = inv.post(&steps, &[("step", "triage"), ("reason", "High dose")]);
+    let r = step(
+        &mut inv,
+        &steps,
+        &[("step", "triage"), ("reason", "High dose")],
+    );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Choose a risk level") && r.body.contains("href=\"#f-risk\""));
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "triage"),
@@ -165,7 +184,8 @@ fn a_case_from_triage_to_closure(server: &Server) {
     assert!(after.contains("Awaiting triage") && !after.contains("943 476 5919"));
 
     // Triaged: high risk, a visit considered, assigned to the inspector.
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "triage"),
@@ -181,12 +201,13 @@ fn a_case_from_triage_to_closure(server: &Server) {
     assert!(r.body.contains("Site visit or inspection considered: yes"));
 
     // Not reviewed before the report comes.
-    let r = inv.post(&steps, &[("step", "review"), ("note", "Read.")]);
+    let r = step(&mut inv, &steps, &[("step", "review"), ("note", "Read.")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("has not been received"));
 
     // A request for details: e-mailed to the contact.
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "request"),
@@ -195,7 +216,8 @@ fn a_case_from_triage_to_closure(server: &Server) {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("The request is queued"));
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "reply"),
@@ -217,13 +239,15 @@ fn a_case_from_triage_to_closure(server: &Server) {
     )
     .expect("request");
     assert!(matches!(rep.status, 200 | 201), "{}", rep.body);
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[("step", "review"), ("note", "The report is complete.")],
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Under review"));
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "categorise"),
@@ -233,7 +257,8 @@ fn a_case_from_triage_to_closure(server: &Server) {
     );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("is not a tier-3 cause"));
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "close"),
@@ -243,7 +268,8 @@ fn a_case_from_triage_to_closure(server: &Server) {
     );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("chief executive"));
-    let r = inv.post(
+    let r = step(
+        &mut inv,
         &steps,
         &[
             ("step", "close"),
@@ -258,7 +284,7 @@ fn a_case_from_triage_to_closure(server: &Server) {
     assert!(r.body.contains("The notification is closed"));
     // Closed: no more steps.
     assert!(!r.body.contains("Save the triage"));
-    let r = inv.post(&steps, &[("step", "review"), ("note", "Again.")]);
+    let r = step(&mut inv, &steps, &[("step", "review"), ("note", "Again.")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("The notification is closed"));
 
@@ -325,6 +351,9 @@ fn an_analyst_reads_and_nothing_else(server: &Server) {
     );
     assert_eq!(r.status, 403);
     assert!(inv.get(&case).body.contains("Awaiting triage"));
+    // A notice only from the page's own list.
+    let r = inv.get(&format!("{case}?done=Pwned%20by%20a%20link"));
+    assert!(!r.body.contains("Pwned"));
     // Unknown: 404 by name; signed out: to the sign-in page.
     let r = inv.get("/cases/CQC-IRMER-2026-99999");
     assert_eq!(r.status, 404);

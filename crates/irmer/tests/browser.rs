@@ -331,8 +331,15 @@ impl Drop for Driver {
 /// `irmer serve` on a new register: the process, its address and the
 /// printed one-time password.
 fn serve(db: &str) -> (Killed, String, String) {
+    serve_as(db, &["serve"])
+}
+
+/// `irmer COMMAND… --bind 127.0.0.1:0` on a new register, as [`serve`].
+fn serve_as(db: &str, command: &[&str]) -> (Killed, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_irmer"))
-        .args(["--database", db, "serve", "--bind", "127.0.0.1:0"])
+        .args(["--database", db])
+        .args(command)
+        .args(["--bind", "127.0.0.1:0"])
         .env_remove("IRMER_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -967,6 +974,119 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "administration: audit log",
         &mut seen,
     );
+
+    let mut report = String::new();
+    for s in &seen {
+        report.push_str(&format!(
+            "{}: {} serious or critical, {} minor or moderate\n",
+            s.page,
+            s.problems.len(),
+            s.minor.len()
+        ));
+        for line in s.problems.iter().chain(&s.minor) {
+            report.push_str(&format!("    {line}\n"));
+        }
+    }
+    eprintln!(
+        "accessibility check of {} page states:\n{report}",
+        seen.len()
+    );
+    assert!(
+        seen.iter().all(|s| s.problems.is_empty()),
+        "serious or critical accessibility problems:\n{report}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
+    if !can_run(true) {
+        return;
+    }
+    let engine = axe_engine();
+    let dir = std::env::temp_dir().join(format!("irmer-axe-cqc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let db = dir.join("cqc.db").to_string_lossy().into_owned();
+    let token = cli(
+        &db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+        ],
+    );
+    let (_server, base, password) = serve_as(&db, &["authority", "serve", "--authority", "cqc"]);
+    // A notification, as an employer's irmer sends it.
+    let addr: std::net::SocketAddr = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .expect("address");
+    let body = json!({
+        "organisation": {"name": "Northshire Hospitals NHS Trust"},
+        "contact": {"email": "rpa@northshire.example.org"},
+        "incident": irmer_store::testsuite::ct("AXE-1", "2026-11-20"),
+        "summary": "A CT head was repeated with the wrong protocol.",
+        "codes": ["2.1"]
+    });
+    let auth = format!("Bearer {}", token.trim());
+    let r = request(
+        addr,
+        "POST",
+        "/api/v1/notifications",
+        &[("Authorization", &auth)],
+        &body.to_string(),
+    )
+    .expect("request");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let reference = r.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+
+    let browser = Driver::start();
+    let mut seen = Vec::new();
+    let at = |path: &str, wait: &str, label: &str, seen: &mut Vec<Seen>| {
+        browser.go(&format!("{base}{path}"));
+        browser.wait_for(wait);
+        check(&browser, &engine, label, seen);
+    };
+    browser.sign_in(&base, "admin", &password);
+    browser.wait_for("Change your password");
+    browser.choose_password(&password, "a new and long password");
+    at("", "Awaiting triage", "authority: queue", &mut seen);
+    at(
+        "cases",
+        "Notifications",
+        "authority: notifications",
+        &mut seen,
+    );
+    let case = format!("cases/{reference}");
+    at(&case, "Save the triage", "authority: a case", &mut seen);
+    browser.click("section[aria-labelledby=step-triage] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "authority: a case, triage refused",
+        &mut seen,
+    );
+    browser.click("#f-risk-high");
+    browser.type_into("#f-reason", "Dose over ten times the intended.");
+    browser.click("section[aria-labelledby=step-triage] button[type=submit]");
+    browser.wait_for("The triage is saved.");
+    check(&browser, &engine, "authority: a case, triaged", &mut seen);
+    at(
+        "annual",
+        "Annual figures",
+        "authority: annual figures",
+        &mut seen,
+    );
+    at("admin/users", "Add a user", "authority: staff", &mut seen);
+    at("admin/outbox", "Outbox", "authority: outbox", &mut seen);
 
     let mut report = String::new();
     for s in &seen {
