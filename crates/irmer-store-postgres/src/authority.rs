@@ -25,11 +25,13 @@ impl AuthorityStore for PgStore {
         ack: &(dyn Fn(&str) -> Mail + Sync),
     ) -> Result<Received, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        if let (Some(token), Some(key)) = (new.token_id, &new.idempotency_key) {
+        if let Some(key) = &new.idempotency_key {
+            // The same key from the same token (or, without one, the same
+            // form): the first notification's reference.
             let first: Option<String> = sqlx::query_scalar(
-                "SELECT reference FROM notifications WHERE token_id = $1 AND idempotency_key = $2",
+                "SELECT reference FROM notifications WHERE token_id IS NOT DISTINCT FROM $1 AND idempotency_key = $2",
             )
-            .bind(token)
+            .bind(new.token_id)
             .bind(key)
             .fetch_optional(&mut *tx)
             .await
@@ -86,7 +88,7 @@ impl AuthorityStore for PgStore {
             // The same key, sent twice at once: the other one was first.
             drop(tx);
             let first: Option<String> = sqlx::query_scalar(
-                "SELECT reference FROM notifications WHERE token_id = $1 AND idempotency_key = $2",
+                "SELECT reference FROM notifications WHERE token_id IS NOT DISTINCT FROM $1 AND idempotency_key = $2",
             )
             .bind(new.token_id)
             .bind(&new.idempotency_key)

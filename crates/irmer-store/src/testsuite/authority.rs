@@ -212,6 +212,23 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     assert_eq!((first.created, again.created), (true, false));
     assert_eq!(first.reference, again.reference);
     assert_eq!(store.outbox(100, 0).await.expect("outbox").len(), 6);
+    // The same key from the public form (no token): one notification; a
+    // token's key of the same text is that token's own.
+    let formed = NewNotification {
+        idempotency_key: Some("form-1".into()),
+        ..new(at)
+    };
+    let one = store.receive(&formed, &ack).await.expect("received");
+    let two = store.receive(&formed, &ack).await.expect("received");
+    assert_eq!((one.created, two.created), (true, false));
+    assert_eq!(one.reference, two.reference);
+    let tokened = NewNotification {
+        token_id: Some(token),
+        ..formed.clone()
+    };
+    let three = store.receive(&tokened, &ack).await.expect("received");
+    assert!(three.created);
+    assert_eq!(store.outbox(100, 0).await.expect("outbox").len(), 8);
 
     // 32 at once: every number once, none skipped.
     let mut tasks = Vec::new();
@@ -263,14 +280,15 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
         .and_then(|n| n.parse().ok())
         .expect("number");
     numbers.insert(keyed_n);
-    // 1-3 and the keyed one (4) before; then 33 more, 5 to 37, no gap.
-    assert_eq!(numbers, (5..=37).collect::<BTreeSet<u32>>());
+    // 1-3, the keyed one (4) and the form's and token's (5, 6) before;
+    // then 33 more, 7 to 39, no gap.
+    assert_eq!(numbers, (7..=39).collect::<BTreeSet<u32>>());
     assert_eq!(
         store
             .notifications(&CaseFilter::default(), 100, 0)
             .await
             .expect("queue")
             .len(),
-        5 + 1 + 33
+        5 + 1 + 2 + 33
     );
 }
