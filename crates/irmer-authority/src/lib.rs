@@ -18,6 +18,7 @@ pub mod api;
 pub mod case;
 pub mod intake;
 pub mod pages;
+pub mod public;
 
 /// The authority's whole server: the notifications API (with its own
 /// state), the staff pages on the employer's accounts and sessions, and

@@ -56,6 +56,15 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
             "/cases/{reference}/steps",
             axum::routing::post(take_step::<S>),
         )
+        .route("/notify", get(crate::public::start::<S>))
+        .route(
+            "/notify/check",
+            axum::routing::post(crate::public::check::<S>),
+        )
+        .route(
+            "/notify/submit",
+            axum::routing::post(crate::public::submit::<S>),
+        )
         .route("/annual", get(annual_page::<S>))
         .route("/annual/figures.html", get(annual_html::<S>))
         .route("/annual/figures.csv", get(annual_csv::<S>))
@@ -63,8 +72,14 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
         .route("/admin/outbox", get(outbox::<S>))
 }
 
-/// The forms these pages post to, each behind a [`SignedForm`].
-pub const FORM_ROUTES: &[&str] = &["/cases/{reference}/steps"];
+/// The forms these pages post to: the staff's each behind a
+/// [`SignedForm`], the public form's behind a
+/// [`irmer_web::pages::kit::PublicForm`].
+pub const FORM_ROUTES: &[&str] = &[
+    "/cases/{reference}/steps",
+    "/notify/check",
+    "/notify/submit",
+];
 
 /// A case's reference from the address: `NotFound` unless it is one of
 /// this register's.

@@ -386,6 +386,125 @@ fn an_analyst_reads_and_nothing_else(server: &Server) {
     assert_eq!(aud.get("/annual?year=twenty").status, 422);
 }
 
+/// Posts a public form with the page's CSRF token (from `page`).
+fn public_post(
+    b: &mut Browser,
+    page: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> irmer_web::testclient::Response {
+    let csrf = irmer_web::testclient::hidden(page, "csrf").expect("a csrf field");
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(form);
+    b.send("POST", path, &all)
+}
+
+const PUBLIC: &[(&str, &str)] = &[
+    ("modality", "ct"),
+    ("organisation.name", "Southdale Imaging Ltd"),
+    ("contact.email", "quality@southdale.example.org"),
+    ("discovered", "2026-02-26"),
+    ("nation", "england"),
+    ("exposure", "unintended"),
+    ("errors", "human"),
+    ("patient.age", "40"),
+    ("dose.unit", "mSv"),
+    ("dose.intended", "0.5"),
+    ("dose.received", "6"),
+    ("description", "CT head repeated: wrong protocol selected."),
+    ("summary", "A CT head was repeated with the wrong protocol."),
+    ("codes", "2.1"),
+];
+
+fn the_public_form_notifies_once(server: &Server) {
+    let mut b = Browser::new(server.addr);
+    // The modality first, then the form, no account needed.
+    let start = b.get("/notify");
+    assert_eq!(start.status, 200, "{}", start.body);
+    assert!(start.body.contains("What was being done?"));
+    let form = b.get("/notify?modality=ct");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Your organisation") && form.body.contains("Dose received"));
+    // Without the page's token: refused before anything is read.
+    let r = b.send("POST", "/notify/check", PUBLIC);
+    assert_eq!(r.status, 403);
+    // Nothing filled: every required field named.
+    let r = public_post(&mut b, &form.body, "/notify/check", &[("modality", "ct")]);
+    assert_eq!(r.status, 422);
+    for field in [
+        "organisation-name",
+        "contact-email",
+        "summary",
+        "discovered",
+    ] {
+        assert!(
+            r.body.contains(&format!("href=\"#f-{field}")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    // An identifier in the summary, a bad e-mail: named, nothing kept.
+    let mut bad: Vec<(&str, &str)> = PUBLIC.to_vec();
+    bad.retain(|(k, _)| *k != "summary");
+    bad.push((
+        "summary",
+        "Mrs Aardvark, NHS number 943 476 5919, was scanned twice.",
+    ));
+    let r = public_post(&mut b, &form.body, "/notify/check", &bad);
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("href=\"#f-summary\"") && r.body.contains("NHS number"),
+        "{}",
+        r.body
+    );
+    let mut bad: Vec<(&str, &str)> = PUBLIC.to_vec();
+    bad.retain(|(k, _)| *k != "contact.email");
+    bad.push(("contact.email", "not an address"));
+    let r = public_post(&mut b, &form.body, "/notify/check", &bad);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-contact-email\""), "{}", r.body);
+    // Check your answers, with irmer's reading; then send, twice.
+    let check = public_post(&mut b, &form.body, "/notify/check", PUBLIC);
+    assert_eq!(check.status, 200, "{}", check.body);
+    assert!(
+        check.body.contains("Check your answers") && check.body.contains("Southdale Imaging Ltd")
+    );
+    let key = irmer_web::testclient::hidden(&check.body, "key").expect("the key");
+    let mut send: Vec<(&str, &str)> = PUBLIC.to_vec();
+    send.push(("key", &key));
+    let sent = public_post(&mut b, &check.body, "/notify/submit", &send);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Notification sent"));
+    let reference = sent
+        .body
+        .split("<strong>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("the reference")
+        .to_owned();
+    assert!(reference.starts_with("CQC-IRMER-"), "{reference}");
+    let again = public_post(&mut b, &check.body, "/notify/submit", &send);
+    assert!(
+        again.body.contains(&reference),
+        "the same key: the same notification"
+    );
+    // The inspector sees one, from the form, with its codes compared.
+    let mut inv = sign_in(server, "inv");
+    let queue = inv.get("/").body;
+    assert_eq!(queue.matches("Southdale Imaging Ltd").count(), 1, "{queue}");
+    let case = inv.get(&format!("/cases/{reference}")).body;
+    assert!(case.contains("Sent by: form") && case.contains("quality@southdale.example.org"));
+    let mut admin = sign_in(server, "admin");
+    let outbox = admin.get("/admin/outbox").body;
+    assert_eq!(
+        outbox
+            .matches(&format!("IR(ME)R notification {reference} received"))
+            .count(),
+        1,
+        "one acknowledgement"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -408,7 +527,8 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     a_case_from_triage_to_closure,
-    an_analyst_reads_and_nothing_else
+    an_analyst_reads_and_nothing_else,
+    the_public_form_notifies_once,
 );
 
 /// The chasers on `store`: none until 14 days before the report date,

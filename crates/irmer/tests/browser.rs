@@ -1054,6 +1054,48 @@ fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths
         browser.wait_for(wait);
         check(&browser, &engine, label, seen);
     };
+    // The public form, as a provider without irmer sees it.
+    at(
+        "notify",
+        "What was being done?",
+        "authority: notify, modality",
+        &mut seen,
+    );
+    at(
+        "notify?modality=ct",
+        "Your organisation",
+        "authority: notify, the form",
+        &mut seen,
+    );
+    browser.click("form[action='/notify/check'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "authority: notify, nothing filled",
+        &mut seen,
+    );
+    browser.type_into("#f-organisation-name", "Southdale Imaging Ltd");
+    browser.type_into("#f-contact-email", "quality@southdale.example.org");
+    type_today(&browser, "discovered");
+    browser.click("#f-exposure-1");
+    browser.type_into("#f-dose-received", "6");
+    browser.type_into(
+        "#f-summary",
+        "A CT head was repeated with the wrong protocol.",
+    );
+    browser.click("form[action='/notify/check'] button[type=submit]");
+    browser.wait_for("Check your answers");
+    check(
+        &browser,
+        &engine,
+        "authority: notify, check your answers",
+        &mut seen,
+    );
+    browser.click("form[action='/notify/submit'] button[type=submit]");
+    browser.wait_for("Notification sent");
+    check(&browser, &engine, "authority: notify, sent", &mut seen);
+
     browser.sign_in(&base, "admin", &password);
     browser.wait_for("Change your password");
     browser.choose_password(&password, "a new and long password");

@@ -1,7 +1,9 @@
 //! The pages' checks, in one place: a form is a [`SignedForm`], refused
 //! before its handler runs when its CSRF token is missing or not the
 //! session's; an incident is reached through [`incident_for`], which checks
-//! the role and then the scope.
+//! the role and then the scope. A public form (no account: the
+//! authority's notification form) is a [`PublicForm`], its token a
+//! double-submitted cookie of its own, checked the same way.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -35,6 +37,68 @@ impl<S: Store + AccountStore> FromRequest<App<S>> for SignedForm {
             _ => Err(PageError::expired().for_user(&p).into_response()),
         }
     }
+}
+
+/// The public forms' CSRF cookie (there is no session).
+pub const PUBLIC_FORM_COOKIE: &str = "irmer_form";
+
+/// A form from a page anyone may open: extracting it reads the body
+/// within the server's limit and refuses, with 403 before the handler
+/// runs, a `csrf` field that is not the [`PUBLIC_FORM_COOKIE`] the page
+/// set ([`public_token`]).
+pub struct PublicForm(pub Answers);
+
+impl<S: Store + AccountStore> FromRequest<App<S>> for PublicForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App<S>) -> Result<Self, Response> {
+        let cookie = crate::app::cookie(req.headers(), PUBLIC_FORM_COOKIE)
+            .filter(|t| valid_token(t))
+            .map(str::to_owned);
+        let body = Bytes::from_request(req, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let answers = Answers::parse(&body);
+        match (cookie, answers.get("csrf")) {
+            (Some(c), Some(token)) if same_secret(token, &c) => Ok(PublicForm(answers)),
+            _ => Err(PageError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "The form has expired",
+                "This form was not sent from the page that gave it (its security token is missing or wrong, or cookies are off). Go back, reload the page and try again.",
+            )
+            .into_response()),
+        }
+    }
+}
+
+fn valid_token(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The token a public form's page puts in its `csrf` field: the visitor's
+/// cookie if it has a valid one, else a new one; and the `Set-Cookie`
+/// header to send with the page.
+pub fn public_token<S>(
+    app: &App<S>,
+    headers: &axum::http::HeaderMap,
+) -> Result<(String, axum::http::HeaderValue), PageError> {
+    let token = match crate::app::cookie(headers, PUBLIC_FORM_COOKIE) {
+        Some(t) if valid_token(t) => t.to_owned(),
+        _ => irmer_store::accounts::secret().map_err(|e| {
+            PageError::from(crate::Problem::from(
+                irmer_store::register::RegisterError::from(e),
+            ))
+        })?,
+    };
+    let cookie = crate::app::set_cookie(PUBLIC_FORM_COOKIE, &token, 3 * 3600, app.secure_cookies);
+    let value = axum::http::HeaderValue::from_str(&cookie).map_err(|_| {
+        PageError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "The page could not be made.",
+        )
+    })?;
+    Ok((token, value))
 }
 
 /// A signed-in administrator: anyone else is refused with 403 before the

@@ -48,12 +48,17 @@ pub use error::PageError;
 pub mod kit {
     pub use super::admin::{admin_show, notice};
     pub use super::error::{ForPage, PageError, PageResult};
-    pub use super::guard::{AdminForm, Administrator, SignedForm, allow};
+    pub use super::guard::{
+        AdminForm, Administrator, PUBLIC_FORM_COOKIE, PublicForm, SignedForm, allow, public_token,
+    };
+    pub use super::reporting::incident_from;
     pub use super::{capital, enc, see_other, show, show_as, status_of};
     pub use crate::app::PageUser;
     pub use crate::dates::{day, moment};
     pub use crate::form::Answers;
+    pub use crate::form::{answers_list, modality_groups, questions_for};
     pub use crate::html::{DOCUMENT_CSP, Section, csrf_field, error_summary, field_id};
+    pub use crate::html::{assessment_panel, page, respond};
 }
 use error::{ForPage, PageResult};
 use guard::{AdminForm, Administrator, SignedForm, allow, incident_for};

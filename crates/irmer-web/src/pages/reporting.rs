@@ -293,7 +293,7 @@ fn in_form_order(mut errors: Vec<(String, String)>) -> Vec<(String, String)> {
 /// once: past an error, the form is read on with a stand-in answer there
 /// (never kept), until it reads or an error comes back to a field already
 /// in error (a consequence of a stand-in, not shown).
-pub(super) fn incident_from(
+pub fn incident_from(
     answers: &Answers,
 ) -> Result<(irmer_core::incident::Incident, String), Vec<(String, String)>> {
     let (mut root, mut errors) = form::incident_value(answers)?;

@@ -1,0 +1,434 @@
+//! The public notification form, for a provider without an irmer of its
+//! own, in the order of CQC's portal: what was being done (the modality),
+//! then one page with the organisation, the contact details, the incident
+//! (the same modality-aware questions as an employer's form) and a
+//! summary; then check your answers; then send. No account is needed; the
+//! organisation and a contact e-mail are required. What it sends is read
+//! by the same rules as the API ([`crate::intake::read`]): identifiers are
+//! refused by field, the incident is re-assessed, the reference numbered
+//! and the acknowledgement queued in one transaction.
+//!
+//! Its forms are [`PublicForm`]s (a double-submitted CSRF cookie checked
+//! before the handler). The check page carries a random key: sent twice (a
+//! double click, a reload), it is one notification.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use irmer_core::assessment::EnforcingAuthority;
+use irmer_core::incident::Modality;
+use irmer_store::Store;
+use irmer_store::accounts::AccountStore;
+use irmer_store::authority::AuthorityStore;
+use irmer_store::mail::MailStore;
+use irmer_web::App;
+use irmer_web::pages::kit::{
+    Answers, PageError, PageResult, PublicForm, Section, answers_list, assessment_panel,
+    error_summary, field_id, incident_from, modality_groups, page, public_token, questions_for,
+    respond,
+};
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+use crate::intake;
+use crate::pages::CaseConfig;
+
+/// The form's own fields (the incident's are the employer's form's).
+const OWN: &[&str] = &[
+    "organisation.name",
+    "organisation.code",
+    "contact.name",
+    "contact.email",
+    "summary",
+    "codes",
+];
+
+/// A public page: no menu, the form's CSRF cookie set.
+fn public_page(
+    app_token: (String, axum::http::HeaderValue),
+    status: StatusCode,
+    title: &str,
+    body: impl FnOnce(&str) -> Markup,
+) -> Response {
+    let (token, cookie) = app_token;
+    let mut r = respond(status, page(title, Section::None, None, body(&token)));
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    r
+}
+
+fn nation_of(authority: EnforcingAuthority) -> &'static str {
+    match authority {
+        EnforcingAuthority::Cqc => "england",
+        EnforcingAuthority::Hiw => "wales",
+        EnforcingAuthority::His => "scotland",
+        EnforcingAuthority::Rqia => "northern-ireland",
+    }
+}
+
+/// `GET /notify`: the modality first; with `?modality=`, the form.
+pub async fn start<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let q = Answers::parse(raw.unwrap_or_default().as_bytes());
+    let token = public_token(&app, &headers)?;
+    let chosen = q.get("modality").map(Modality::parse);
+    match chosen {
+        Some(Some(m)) => {
+            let answers = Answers(vec![
+                ("modality".into(), m.as_str().into()),
+                ("nation".into(), nation_of(config.authority).into()),
+                ("dose.unit".into(), "mSv".into()),
+            ]);
+            Ok(form_page(token, &config, m, &answers, &[]))
+        }
+        choice => {
+            let error = choice.is_some();
+            let errors: Vec<(String, String)> = if error {
+                vec![("modality".into(), "Choose what was being done".into())]
+            } else {
+                Vec::new()
+            };
+            Ok(public_page(
+                token,
+                if error {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::OK
+                },
+                "Notify a significant accidental or unintended exposure",
+                |_| {
+                    html! {
+                        (error_summary(&errors))
+                        span class="caption" { (config.authority.name()) }
+                        h1 { "Notify a significant accidental or unintended exposure" }
+                        p { "Under IR(ME)R 2017, tell us within 2 weeks of discovering a significant accidental or unintended exposure. You will get an e-mail with your notification reference; send the full investigation report, anonymised, within 12 weeks of discovery." }
+                        p { "Do not include anything that identifies a patient: no names, NHS or hospital numbers, dates of birth, addresses or telephone numbers. The form refuses them." }
+                        form method="get" action="/notify" novalidate {
+                            fieldset class="field" {
+                                legend id=(field_id("modality")) { h2 { "What was being done?" } }
+                                @for (category, modalities) in modality_groups() {
+                                    h3 { (category.describe()) }
+                                    @for m in modalities {
+                                        label class="choice" {
+                                            input type="radio" name="modality" value=(m.as_str());
+                                            " " (m.label())
+                                        }
+                                    }
+                                }
+                            }
+                            button type="submit" { "Continue" }
+                        }
+                    }
+                },
+            ))
+        }
+    }
+}
+
+fn own_field(
+    answers: &Answers,
+    errors: &[(String, String)],
+    name: &str,
+    label: &str,
+    hint: &str,
+    kind: &str,
+) -> Markup {
+    let id = field_id(name);
+    let error = errors.iter().find(|(f, _)| f == name).map(|(_, m)| m);
+    let described = {
+        let mut d = Vec::new();
+        if !hint.is_empty() {
+            d.push(format!("{id}-hint"));
+        }
+        if error.is_some() {
+            d.push(format!("{id}-error"));
+        }
+        (!d.is_empty()).then(|| d.join(" "))
+    };
+    let value = answers.get(name).unwrap_or_default();
+    html! {
+        div class={ "field" @if error.is_some() { " error" } } {
+            label for=(id) { (label) }
+            @if !hint.is_empty() { span class="hint" id={ (id) "-hint" } { (hint) } }
+            @if let Some(e) = error { span class="error-message" id={ (id) "-error" } { span class="visually-hidden" { "Error: " } (e) } }
+            @if kind == "textarea" {
+                textarea id=(id) name=(name) rows="6" aria-describedby=[described] { (value) }
+            } @else {
+                input type=(kind) id=(id) name=(name) value=(value) aria-describedby=[described] autocomplete="off" spellcheck="false";
+            }
+        }
+    }
+}
+
+fn form_page(
+    token: (String, axum::http::HeaderValue),
+    config: &CaseConfig,
+    modality: Modality,
+    answers: &Answers,
+    errors: &[(String, String)],
+) -> Response {
+    let incident_errors: Vec<(String, String)> = errors
+        .iter()
+        .filter(|(f, _)| !OWN.contains(&f.as_str()))
+        .cloned()
+        .collect();
+    public_page(
+        token,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        "Notify a significant accidental or unintended exposure",
+        |csrf| {
+            html! {
+                (error_summary(errors))
+                span class="caption" { (config.authority.name()) " · " (modality.label()) }
+                h1 { "Notify a significant accidental or unintended exposure" }
+                p { a href="/notify" { "Change what was being done" } }
+                form method="post" action="/notify/check" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="modality" value=(modality.as_str());
+                    h2 { "Your organisation" }
+                    (own_field(answers, errors, "organisation.name", "Name of the organisation (the employer under IR(ME)R)", "", "text"))
+                    (own_field(answers, errors, "organisation.code", "Organisation code (optional)", "Its ODS code, for example RXX.", "text"))
+                    h2 { "Contact details" }
+                    (own_field(answers, errors, "contact.name", "Contact name or role (optional)", "For example: Radiation protection adviser.", "text"))
+                    (own_field(answers, errors, "contact.email", "Contact e-mail address", "Your acknowledgement and our questions go here.", "email"))
+                    h2 { "The incident" }
+                    (questions_for(modality, answers, &incident_errors))
+                    h2 { "Summary" }
+                    (own_field(answers, errors, "summary", "What happened, and what you have done so far", "No patient identifiers.", "textarea"))
+                    (own_field(answers, errors, "codes", "The notification codes you have assessed (optional)", "Separated by spaces, for example 2.1 or 4.2a. We also read the criteria from your answers.", "text"))
+                    button type="submit" { "Continue" }
+                }
+            }
+        },
+    )
+}
+
+/// The body the API takes, from the form's answers and the incident's
+/// JSON.
+fn body_of(answers: &Answers, incident: &str) -> Value {
+    let text = |k: &str| {
+        answers
+            .get(k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| Value::String(v.to_owned()))
+            .unwrap_or(Value::Null)
+    };
+    let codes: Vec<Value> = answers
+        .get("codes")
+        .unwrap_or_default()
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|c| !c.is_empty())
+        .map(|c| Value::String(c.to_owned()))
+        .collect();
+    json!({
+        "organisation": {"name": text("organisation.name"), "code": text("organisation.code")},
+        "contact": {"name": text("contact.name"), "email": text("contact.email")},
+        "incident": serde_json::from_str::<Value>(incident).unwrap_or(Value::Null),
+        "summary": text("summary"),
+        "codes": codes,
+    })
+}
+
+/// The form's answers read as a notification, or every error found by
+/// field: the required fields of its own, then the incident's, then the
+/// intake's rules (identifiers, e-mail, codes) one at a time.
+fn read(answers: &Answers) -> Result<intake::Submission, Vec<(String, String)>> {
+    let mut errors = Vec::new();
+    let blank = |k: &str| answers.get(k).is_none_or(|v| v.trim().is_empty());
+    if blank("organisation.name") {
+        errors.push((
+            "organisation.name".to_owned(),
+            "Enter the organisation's name".to_owned(),
+        ));
+    }
+    if blank("contact.email") {
+        errors.push((
+            "contact.email".to_owned(),
+            "Enter a contact e-mail address".to_owned(),
+        ));
+    }
+    if blank("summary") {
+        errors.push(("summary".to_owned(), "Enter a summary".to_owned()));
+    }
+    let incident = match incident_from(answers) {
+        Ok((_, json)) => Some(json),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    let Some(incident) = incident.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let body = body_of(answers, &incident);
+    intake::read(body.to_string().as_bytes()).map_err(|e| {
+        let field = match e.field.strip_prefix("incident.") {
+            Some(path) => path.to_owned(),
+            None if e.field.starts_with("codes") => "codes".to_owned(),
+            None => e.field.clone(),
+        };
+        vec![(field, irmer_web::pages::kit::capital(&e.message))]
+    })
+}
+
+/// `POST /notify/check`: the answers checked; the form again with its
+/// errors, or the answers to check with the key that sends them once.
+pub async fn check<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+    PublicForm(answers): PublicForm,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    let Some(modality) = answers.get("modality").and_then(Modality::parse) else {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "Start again",
+            "The form did not say what was being done. Start the notification again.",
+        ));
+    };
+    let change = answers.get("action") == Some("change");
+    let answers = without(&answers, &["csrf", "key", "action"]);
+    if change {
+        return Ok(form_page(token, &config, modality, &answers, &[]));
+    }
+    let submission = match read(&answers) {
+        Ok(s) => s,
+        Err(errors) => return Ok(form_page(token, &config, modality, &answers, &errors)),
+    };
+    let key = irmer_store::accounts::secret().map_err(|e| {
+        PageError::from(irmer_web::Problem::from(
+            irmer_store::register::RegisterError::from(e),
+        ))
+    })?;
+    let assessment = intake::assess(&submission.incident);
+    Ok(public_page(
+        token,
+        StatusCode::OK,
+        "Check your answers before sending",
+        |csrf| {
+            html! {
+                span class="caption" { (config.authority.name()) }
+                h1 { "Check your answers before sending" }
+                h2 { "Your organisation and contact" }
+                dl class="summary" {
+                    dt { "Organisation" } dd { (submission.organisation_name) @if let Some(c) = &submission.organisation_code { " (" (c) ")" } }
+                    dt { "Contact" } dd { @if let Some(n) = &submission.contact_name { (n) ", " } (submission.contact_email) }
+                }
+                h2 { "The incident" }
+                (answers_list(&answers))
+                h2 { "Summary" }
+                p class="copy-block" { (submission.summary) }
+                dl class="summary" {
+                    dt { "Your codes" } dd { @if submission.provider_codes.is_empty() { "None given" } @else { (submission.provider_codes.join(" ")) } }
+                }
+                h2 { "How irmer reads the criteria" }
+                (assessment_panel(&assessment))
+                form method="post" action="/notify/submit" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="key" value=(key);
+                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+                    p { "By sending this notification you confirm that it holds nothing that identifies a patient." }
+                    button type="submit" { "Send the notification" }
+                }
+                form method="post" action="/notify/check" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="action" value="change";
+                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+                    button class="secondary" type="submit" { "Change your answers" }
+                }
+            }
+        },
+    ))
+}
+
+fn without(answers: &Answers, names: &[&str]) -> Answers {
+    Answers(
+        answers
+            .0
+            .iter()
+            .filter(|(k, _)| !names.contains(&k.as_str()))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// `POST /notify/submit`: read again, numbered, acknowledged; the
+/// confirmation with the reference. The page's key makes a second send
+/// the first one's reference.
+pub async fn submit<S: Store + AccountStore + AuthorityStore + MailStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+    PublicForm(answers): PublicForm,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    let key = answers
+        .get("key")
+        .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let Some(modality) = answers.get("modality").and_then(Modality::parse) else {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "Start again",
+            "The form did not say what was being done. Start the notification again.",
+        ));
+    };
+    let answers = without(&answers, &["csrf", "key", "action"]);
+    let (submission, key) = match (read(&answers), key) {
+        (Ok(s), Some(k)) => (s, k),
+        (Err(errors), _) => return Ok(form_page(token, &config, modality, &answers, &errors)),
+        (Ok(_), None) => return Ok(form_page(token, &config, modality, &answers, &[])),
+    };
+    let store = app.register.store();
+    let now = app.register.now();
+    let new = intake::new_notification(config.authority, &submission, None, Some(key), now);
+    let message_id = irmer_mail::new_message_id(&config.mail_from).map_err(|e| {
+        PageError::from(irmer_web::Problem::from(
+            irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(
+                e.to_string(),
+            )),
+        ))
+    })?;
+    let received = store
+        .receive(&new, &|reference| {
+            intake::acknowledgement(
+                config.authority,
+                &config.mail_from,
+                &new,
+                reference,
+                message_id.clone(),
+            )
+        })
+        .await
+        .map_err(|e| {
+            PageError::from(irmer_web::Problem::from(
+                irmer_store::register::RegisterError::from(e),
+            ))
+        })?;
+    Ok(public_page(
+        token,
+        StatusCode::OK,
+        "Notification sent",
+        |_| {
+            html! {
+                div class="confirmation" {
+                    h1 { "Notification sent" }
+                    p { "Your IR(ME)R notification reference is" br; strong { (received.reference) } }
+                }
+                p { "We have sent an e-mail to " (new.contact_email) " with the reference and what happens next. Quote the reference in all correspondence about this incident." }
+                h2 { "What happens next" }
+                p { "If we need more details we may contact you. Otherwise we will wait for your full investigation report, anonymised, due by " strong { (new.report_due.words()) } " (12 weeks from the discovery of the incident on " (new.discovered.words()) ")." }
+                p { a href="/notify" { "Notify another exposure" } }
+            }
+        },
+    ))
+}
