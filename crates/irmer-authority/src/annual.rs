@@ -24,9 +24,16 @@ pub struct Annual {
     pub by_modality: Vec<(String, u64)>,
     pub by_sub_modality: Vec<(String, u64)>,
     pub by_code: Vec<(String, u64)>,
+    /// By the cause the inspector categorised, at each tier of the
+    /// detailed error type (a notification counts once under each of its
+    /// causes; those not yet categorised under "Not categorised").
+    pub by_cause: [Vec<(String, u64)>; 3],
     /// Notifications whose provider gave codes that differ from the
     /// authority's reading.
     pub codes_differ: u64,
+    /// Licensing breaches received (their own form and series), counted
+    /// apart from the notifications above.
+    pub licence_breaches: u64,
 }
 
 fn sorted(map: BTreeMap<String, u64>) -> Vec<(String, u64)> {
@@ -38,7 +45,9 @@ fn sorted(map: BTreeMap<String, u64>) -> Vec<(String, u64)> {
 /// Counts the notifications received from `from` to `to` (both included).
 pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) -> Annual {
     let (mut modality, mut sub, mut code) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-    let (mut total, mut differ) = (0, 0);
+    let mut causes: [BTreeMap<String, u64>; 3] = Default::default();
+    let (mut total, mut differ, mut licence) = (0, 0, 0);
+    let taxonomy = irmer_stats::taxonomy::Taxonomy::shipped().unwrap_or_default();
     for n in notifications {
         // The day it was received in the UK (the year ends at midnight
         // on 31 March, British Summer Time).
@@ -46,13 +55,43 @@ pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) ->
         if received < from || received > to {
             continue;
         }
+        if n.series == irmer_store::authority::Series::Licence {
+            licence += 1;
+            continue;
+        }
         total += 1;
         let m = Modality::parse(&n.modality);
         let label = m.map_or_else(|| n.modality.clone(), |m| m.label().to_owned());
         *modality.entry(label).or_insert(0) += 1;
-        if let Some(m) = m {
-            *sub.entry(SubModality::of(m).label().to_owned())
-                .or_insert(0) += 1;
+        // The inspector's category where there is one, else the
+        // modality's own.
+        let chosen = n
+            .sub_modality
+            .as_deref()
+            .and_then(SubModality::parse)
+            .or(m.map(SubModality::of));
+        if let Some(s) = chosen {
+            *sub.entry(s.label().to_owned()).or_insert(0) += 1;
+        }
+        if n.causes.is_empty() {
+            for tier in &mut causes {
+                *tier.entry("Not categorised".to_owned()).or_insert(0) += 1;
+            }
+        }
+        let mut seen: [Vec<&str>; 3] = Default::default();
+        for c in n.causes.split_whitespace() {
+            let Some(path) = taxonomy.path(c) else {
+                continue;
+            };
+            for (tier, entry) in path.iter().enumerate() {
+                // A notification counts once a cause at each tier.
+                if !seen[tier].contains(&entry.code.as_str()) {
+                    seen[tier].push(&entry.code);
+                    *causes[tier]
+                        .entry(format!("{} {}", entry.code, entry.name))
+                        .or_insert(0) += 1;
+                }
+            }
         }
         if n.codes.is_empty() {
             *code.entry("No code".to_owned()).or_insert(0) += 1;
@@ -71,7 +110,9 @@ pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) ->
         by_modality: sorted(modality),
         by_sub_modality: sorted(sub),
         by_code: sorted(code),
+        by_cause: causes.map(sorted),
         codes_differ: differ,
+        licence_breaches: licence,
     }
 }
 
@@ -84,6 +125,9 @@ pub fn csv(a: &Annual) -> String {
         ("modality", &a.by_modality),
         ("sub-modality", &a.by_sub_modality),
         ("code", &a.by_code),
+        ("cause-tier-1", &a.by_cause[0]),
+        ("cause-tier-2", &a.by_cause[1]),
+        ("cause-tier-3", &a.by_cause[2]),
     ] {
         for (value, n) in rows {
             out.push_str(&format!("{group},\"{}\",{n}\n", value.replace('"', "\"\"")));
@@ -93,6 +137,7 @@ pub fn csv(a: &Annual) -> String {
         "codes-differ,provider and authority,{}\n",
         a.codes_differ
     ));
+    out.push_str(&format!("licensing-breaches,all,{}\n", a.licence_breaches));
     out
 }
 
@@ -147,7 +192,12 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
                     (section("by-modality", "Modality", &a.by_modality))
                     (section("by-sub-modality", "Sub-modality", &a.by_sub_modality))
                     (section("by-code", "Notification code", &a.by_code))
-                    p class="caption" { "A notification with several codes counts once under each. Counted by irmer from the notifications as received." }
+                    (section("by-cause-1", "Cause (tier 1)", &a.by_cause[0]))
+                    (section("by-cause-2", "Cause (tier 2)", &a.by_cause[1]))
+                    (section("by-cause-3", "Cause (tier 3)", &a.by_cause[2]))
+                    h2 { "Licensing breaches" }
+                    p { strong { (a.licence_breaches) } " licensing breaches received on their own form, not counted above." }
+                    p class="caption" { "A notification with several codes or causes counts once under each. Causes are as the inspector categorised them. Counted by irmer from the notifications as received." }
                 }
             }
         }
@@ -218,7 +268,46 @@ mod tests {
             n("D", "ct", "2.2", "", datetime!(2025-03-31 22:59 UTC)),
             n("E", "ct", "2.2", "", datetime!(2026-03-31 23:00 UTC)),
         ];
+        let mut categorised = n("F", "ct", "2.2", "", datetime!(2025-06-01 09:00 UTC));
+        let taxonomy = irmer_stats::taxonomy::Taxonomy::shipped().expect("taxonomy");
+        let three: Vec<&str> = taxonomy.tier(3).map(|e| e.code.as_str()).take(2).collect();
+        categorised.causes = three.join(" ");
+        categorised.sub_modality = Some("interventional".into());
+        let mut licence = n(
+            "G",
+            "nuclear-medicine",
+            "",
+            "",
+            datetime!(2025-06-01 09:00 UTC),
+        );
+        licence.series = Series::Licence;
+        let all: Vec<Notification> = all.into_iter().chain([categorised, licence]).collect();
         let a = annual(&all, from, to);
+        assert_eq!(a.licence_breaches, 1, "counted apart");
+        assert_eq!(a.total, 4);
+        assert!(
+            a.by_sub_modality
+                .iter()
+                .any(|(l, n)| l == "Interventional" && *n == 1),
+            "{:?}",
+            a.by_sub_modality
+        );
+        let [one, two, _] = taxonomy.path(three[0]).expect("path");
+        assert!(
+            a.by_cause[0].contains(&(format!("{} {}", one.code, one.name), 1)),
+            "{:?}",
+            a.by_cause[0]
+        );
+        assert!(a.by_cause[1].iter().any(|(l, _)| l.starts_with(&two.code)));
+        assert_eq!(
+            a.by_cause[2].iter().map(|(_, n)| n).sum::<u64>(),
+            2 + 3,
+            "two causes, three not categorised"
+        );
+        assert!(a.by_cause[0].contains(&("Not categorised".to_owned(), 3)));
+        // Back to the first three, for the figures below.
+        let all = &all[..5];
+        let a = annual(all, from, to);
         assert_eq!(a.total, 3);
         assert_eq!(
             a.by_modality,
@@ -236,5 +325,6 @@ mod tests {
         let page = html(&a, EnforcingAuthority::Cqc);
         assert!(page.contains("IR(ME)R notifications received from 1 April 2025 to 31 March 2026"));
         assert!(page.contains("<svg class=\"chart\""));
+        assert!(page.contains("Cause (tier 3)") && csv.contains("licensing-breaches,all,0"));
     }
 }
