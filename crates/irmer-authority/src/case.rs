@@ -15,7 +15,7 @@
 use irmer_core::assessment::EnforcingAuthority;
 use irmer_core::incident::CivilDate;
 use irmer_store::StoreError;
-use irmer_store::authority::{AuthorityStore, Notification};
+use irmer_store::authority::{AuthorityStore, Notification, Series};
 use irmer_store::case::{CaseChange, NewCaseEvent, Risk, Stage};
 use irmer_store::mail::Mail;
 use serde_json::json;
@@ -133,7 +133,7 @@ pub fn next_stage(n: &Notification, step: &Step) -> Result<Stage, Refusal> {
     }
     let next = match step {
         Step::Triage { .. } if stage == Stage::Received => Stage::Triaged,
-        Step::Review { .. } if n.report_received_at.is_none() => {
+        Step::Review { .. } if n.report_received_at.is_none() && n.series == Series::Irmer => {
             return Err(refuse(
                 "step",
                 "The investigation report has not been received; a review needs it",
@@ -369,9 +369,10 @@ pub async fn take<S: AuthorityStore>(
 
 /// Which chaser a case is due on `today`, if any: `overdue` from the day
 /// after the report date, `due-soon` from 14 days before it; none once the
-/// report has come or the case is closed.
+/// report has come, the case is closed, or it is a licensing breach.
 pub fn chaser_due(n: &Notification, today: CivilDate) -> Option<&'static str> {
-    if n.report_received_at.is_some() || n.stage() == Stage::Closed {
+    // A licensing breach owes no report to the authority.
+    if n.report_received_at.is_some() || n.stage() == Stage::Closed || n.series != Series::Irmer {
         return None;
     }
     let days_left = today.days_until(n.report_due);

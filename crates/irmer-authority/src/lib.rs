@@ -17,6 +17,7 @@ pub mod annual;
 pub mod api;
 pub mod case;
 pub mod intake;
+pub mod licence;
 pub mod pages;
 pub mod public;
 

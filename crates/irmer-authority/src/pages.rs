@@ -20,7 +20,7 @@ use irmer_core::assessment::EnforcingAuthority;
 use irmer_core::incident::CivilDate;
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, Action, Role, User};
-use irmer_store::authority::{AuthorityStore, Notification};
+use irmer_store::authority::{AuthorityStore, Notification, Series};
 use irmer_store::case::{CaseFilter, Risk, Stage};
 use irmer_store::mail::{MailStatus, MailStore};
 use irmer_web::App;
@@ -65,6 +65,15 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
             "/notify/submit",
             axum::routing::post(crate::public::submit::<S>),
         )
+        .route("/notify/licence", get(crate::public::breach_start::<S>))
+        .route(
+            "/notify/licence/check",
+            axum::routing::post(crate::public::breach_check::<S>),
+        )
+        .route(
+            "/notify/licence/submit",
+            axum::routing::post(crate::public::breach_submit::<S>),
+        )
         .route("/annual", get(annual_page::<S>))
         .route("/annual/figures.html", get(annual_html::<S>))
         .route("/annual/figures.csv", get(annual_csv::<S>))
@@ -79,6 +88,8 @@ pub const FORM_ROUTES: &[&str] = &[
     "/cases/{reference}/steps",
     "/notify/check",
     "/notify/submit",
+    "/notify/licence/check",
+    "/notify/licence/submit",
 ];
 
 /// A case's reference from the address: `NotFound` unless it is one of
@@ -120,6 +131,9 @@ fn stage_tag(n: &Notification) -> Markup {
 
 /// The report's clock in words, and its tag's class.
 fn report_clock(n: &Notification, today: CivilDate) -> (String, &'static str) {
+    if n.series == Series::Licence && n.report_received_at.is_none() {
+        return ("none owed (a licensing breach)".into(), "");
+    }
     if let Some(at) = n.report_received_at {
         return (format!("received {}", moment(at)), "met");
     }
@@ -208,7 +222,7 @@ async fn queue<S: Store + AccountStore + AuthorityStore>(
         .for_page(&p)?;
     let chasing: Vec<Notification> = waiting
         .into_iter()
-        .filter(|n| today.days_until(n.report_due) <= 14)
+        .filter(|n| n.series == Series::Irmer && today.days_until(n.report_due) <= 14)
         .collect();
     let body = html! {
         @if changed { div class="notice success" role="status" { p { "Your password has been changed." } } }
@@ -331,12 +345,16 @@ async fn case_again<S: Store + AccountStore + AuthorityStore>(
             dt { "Contact" } dd { @if let Some(c) = &n.contact_name { (c) ", " } (n.contact_email) }
             dt { "Received" } dd { (moment(n.received_at)) }
             dt { "Discovered" } dd { (day(n.discovered)) }
-            dt { "Modality" } dd { (modality_label(&n.modality)) }
             dt { "Investigation report" } dd { strong class={ "tag " (class) } { (clock) } }
-            dt { "Codes the provider gave" } dd { @if n.provider_codes.is_empty() { "None given" } @else { (n.provider_codes) } }
-            dt { "Codes irmer reads from the facts" } dd {
-                @if n.codes.is_empty() { "None" } @else { (n.codes) }
-                @if differs { br; strong class="tag due-soon" { "Differs from the provider's" } }
+            @if n.series == Series::Licence {
+                (breach_rows(&n.facts))
+            } @else {
+                dt { "Modality" } dd { (modality_label(&n.modality)) }
+                dt { "Codes the provider gave" } dd { @if n.provider_codes.is_empty() { "None given" } @else { (n.provider_codes) } }
+                dt { "Codes irmer reads from the facts" } dd {
+                    @if n.codes.is_empty() { "None" } @else { (n.codes) }
+                    @if differs { br; strong class="tag due-soon" { "Differs from the provider's" } }
+                }
             }
             dt { "Category" } dd {
                 @if n.causes.is_empty() { "Not categorised" }
@@ -369,6 +387,27 @@ async fn case_again<S: Store + AccountStore + AuthorityStore>(
         Section::Register,
         body,
     ))
+}
+
+/// A licensing breach's facts, as the provider gave them.
+fn breach_rows(facts: &str) -> Markup {
+    use crate::licence::{HOLDERS, KINDS, label};
+    let v: Value = serde_json::from_str(facts).unwrap_or(Value::Null);
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    html! {
+        dt { "Kind" } dd { strong class="tag" { "Licensing breach (regulation 5)" } }
+        dt { "Whose licence" } dd { (label(HOLDERS, &text("holder"))) }
+        dt { "What was wrong" } dd { (label(KINDS, &text("kind"))) }
+        dt { "Installation" } dd { (text("site")) }
+        dt { "Substance or procedure" } dd { (text("substance")) }
+        dt { "Patients" } dd { (v.get("patients").map(Value::to_string).unwrap_or_default()) }
+        dt { "ARSAC Support Unit notified" } dd { @if v.get("arsac_told") == Some(&Value::Bool(true)) { "Yes" } @else { "Not when it was sent" } }
+    }
 }
 
 /// An event's details, each in words.
@@ -531,7 +570,7 @@ fn step_forms(p: &PageUser, n: &Notification, staff: &[User], typed: &Answers) -
             (date_field(&typed_for("reply"), "received_on", "Received on"))
             (textarea(&typed_for("reply"), "reply", "The reply", "Paste what matters; nothing that identifies a patient."))
         }, "Record the reply"))
-        @if triaged && n.report_received_at.is_some() {
+        @if triaged && (n.report_received_at.is_some() || n.series == Series::Licence) {
             (step_form(p, n, "review", "Review the report", html! {
                 (textarea(&typed_for("review"), "note", "Findings of the review", ""))
             }, "Save the review"))

@@ -30,8 +30,8 @@ use irmer_web::pages::kit::{
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use crate::intake;
 use crate::pages::CaseConfig;
+use crate::{intake, licence};
 
 /// The form's own fields (the incident's are the employer's form's).
 const OWN: &[&str] = &[
@@ -428,6 +428,257 @@ pub async fn submit<S: Store + AccountStore + AuthorityStore + MailStore>(
                 h2 { "What happens next" }
                 p { "If we need more details we may contact you. Otherwise we will wait for your full investigation report, anonymised, due by " strong { (new.report_due.words()) } " (12 weeks from the discovery of the incident on " (new.discovered.words()) ")." }
                 p { a href="/notify" { "Notify another exposure" } }
+            }
+        },
+    ))
+}
+
+/// The licensing breach form's answers as the body [`licence::read`]
+/// takes.
+fn breach_body(a: &Answers) -> Value {
+    let text = |k: &str| {
+        a.get(k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map_or(Value::Null, |v| Value::String(v.to_owned()))
+    };
+    let patients = a
+        .get("breach.patients")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or(Value::Null, |v| {
+            v.parse::<u64>()
+                .map_or_else(|_| Value::String(v.to_owned()), Value::from)
+        });
+    let told = match a.get("breach.arsac_told") {
+        Some("yes") => Value::Bool(true),
+        Some("no") => Value::Bool(false),
+        _ => Value::Null,
+    };
+    json!({
+        "organisation": {"name": text("organisation.name"), "code": text("organisation.code")},
+        "contact": {"name": text("contact.name"), "email": text("contact.email")},
+        "breach": {
+            "discovered": text("breach.discovered"),
+            "holder": text("breach.holder"),
+            "kind": text("breach.kind"),
+            "site": text("breach.site"),
+            "substance": text("breach.substance"),
+            "patients": patients,
+            "arsac_told": told,
+        },
+        "summary": text("summary"),
+    })
+}
+
+fn radios(
+    a: &Answers,
+    errors: &[(String, String)],
+    name: &str,
+    legend: &str,
+    options: &[(&str, &str)],
+) -> Markup {
+    let error = errors.iter().find(|(f, _)| f == name).map(|(_, m)| m);
+    html! {
+        fieldset class={ "field" @if error.is_some() { " error" } } {
+            legend { (legend) }
+            @if let Some(e) = error { span class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
+            @for (i, (value, label)) in options.iter().enumerate() {
+                @let id = if i == 0 { field_id(name) } else { format!("{}-{i}", field_id(name)) };
+                label class="choice" for=(id) {
+                    input type="radio" id=(id) name=(name) value=(value) checked[a.get(name) == Some(*value)];
+                    " " (label)
+                }
+            }
+        }
+    }
+}
+
+fn breach_form(
+    token: (String, axum::http::HeaderValue),
+    config: &CaseConfig,
+    a: &Answers,
+    errors: &[(String, String)],
+) -> Response {
+    public_page(
+        token,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        "Tell us about a licensing breach",
+        |csrf| {
+            html! {
+                (error_summary(errors))
+                span class="caption" { (config.authority.name()) }
+                h1 { "Tell us about a licensing breach" }
+                p { "IR(ME)R regulation 5: a radioactive substance was administered without the appropriate ARSAC licence (the employer's for the installation, or the practitioner's). Notify the ARSAC Support Unit of any licensing breach; we also ask you to tell us here. A breach that also caused a significant accidental or unintended exposure is notified on the " a href="/notify" { "notification form" } " as well." }
+                form method="post" action="/notify/licence/check" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    h2 { "Your organisation" }
+                    (own_field(a, errors, "organisation.name", "Name of the organisation (the employer under IR(ME)R)", "", "text"))
+                    (own_field(a, errors, "organisation.code", "Organisation code (optional)", "Its ODS code, for example RXX.", "text"))
+                    h2 { "Contact details" }
+                    (own_field(a, errors, "contact.name", "Contact name or role (optional)", "", "text"))
+                    (own_field(a, errors, "contact.email", "Contact e-mail address", "Your acknowledgement and our questions go here.", "email"))
+                    h2 { "The breach" }
+                    (own_field(a, errors, "breach.discovered", "Date discovered", "", "date"))
+                    (radios(a, errors, "breach.holder", "Whose licence", licence::HOLDERS))
+                    (radios(a, errors, "breach.kind", "What was wrong", licence::KINDS))
+                    (own_field(a, errors, "breach.site", "The installation (site) where it was administered", "", "text"))
+                    (own_field(a, errors, "breach.substance", "The radioactive substance or procedure", "For example: Tc-99m MDP bone scan.", "text"))
+                    (own_field(a, errors, "breach.patients", "How many patients were administered", "", "text"))
+                    (radios(a, errors, "breach.arsac_told", "Have you notified the ARSAC Support Unit?", &[("yes", "Yes"), ("no", "Not yet")]))
+                    h2 { "Summary" }
+                    (own_field(a, errors, "summary", "What happened, and what you have done", "No patient identifiers.", "textarea"))
+                    button type="submit" { "Continue" }
+                }
+            }
+        },
+    )
+}
+
+fn read_breach(
+    a: &Answers,
+    today: irmer_core::incident::CivilDate,
+) -> Result<licence::Breach, Vec<(String, String)>> {
+    licence::read(&breach_body(a), today)
+        .map_err(|e| vec![(e.field, irmer_web::pages::kit::capital(&e.message))])
+}
+
+/// `GET /notify/licence`: the licensing breach form.
+pub async fn breach_start<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    Ok(breach_form(token, &config, &Answers::default(), &[]))
+}
+
+/// `POST /notify/licence/check`: the form again with its error, or the
+/// answers to check.
+pub async fn breach_check<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+    PublicForm(answers): PublicForm,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    let change = answers.get("action") == Some("change");
+    let answers = without(&answers, &["csrf", "key", "action"]);
+    if change {
+        return Ok(breach_form(token, &config, &answers, &[]));
+    }
+    let breach = match read_breach(&answers, app.register.today()) {
+        Ok(b) => b,
+        Err(errors) => return Ok(breach_form(token, &config, &answers, &errors)),
+    };
+    let key = irmer_store::accounts::secret().map_err(|e| {
+        PageError::from(irmer_web::Problem::from(
+            irmer_store::register::RegisterError::from(e),
+        ))
+    })?;
+    Ok(public_page(
+        token,
+        StatusCode::OK,
+        "Check your answers before sending",
+        |csrf| {
+            html! {
+                span class="caption" { (config.authority.name()) " · licensing breach" }
+                h1 { "Check your answers before sending" }
+                dl class="summary" {
+                    dt { "Organisation" } dd { (breach.organisation_name) @if let Some(c) = &breach.organisation_code { " (" (c) ")" } }
+                    dt { "Contact" } dd { @if let Some(n) = &breach.contact_name { (n) ", " } (breach.contact_email) }
+                    dt { "Date discovered" } dd { (breach.discovered.words()) }
+                    dt { "Whose licence" } dd { (licence::label(licence::HOLDERS, &breach.holder)) }
+                    dt { "What was wrong" } dd { (licence::label(licence::KINDS, &breach.kind)) }
+                    dt { "Installation" } dd { (breach.site) }
+                    dt { "Substance or procedure" } dd { (breach.substance) }
+                    dt { "Patients" } dd { (breach.patients) }
+                    dt { "ARSAC Support Unit notified" } dd { @if breach.arsac_told { "Yes" } @else { "Not yet" } }
+                }
+                h2 { "Summary" }
+                p class="copy-block" { (breach.summary) }
+                form method="post" action="/notify/licence/submit" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="key" value=(key);
+                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+                    p { "By sending this you confirm that it holds nothing that identifies a patient." }
+                    button type="submit" { "Send" }
+                }
+                form method="post" action="/notify/licence/check" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="action" value="change";
+                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+                    button class="secondary" type="submit" { "Change your answers" }
+                }
+            }
+        },
+    ))
+}
+
+/// `POST /notify/licence/submit`: numbered in the licensing series,
+/// acknowledged; sent twice with the page's key, the same reference.
+pub async fn breach_submit<S: Store + AccountStore + AuthorityStore + MailStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+    PublicForm(answers): PublicForm,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    let key = answers
+        .get("key")
+        .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let answers = without(&answers, &["csrf", "key", "action"]);
+    let (breach, key) = match (read_breach(&answers, app.register.today()), key) {
+        (Ok(b), Some(k)) => (b, k),
+        (Err(errors), _) => return Ok(breach_form(token, &config, &answers, &errors)),
+        (Ok(_), None) => return Ok(breach_form(token, &config, &answers, &[])),
+    };
+    let new = licence::new_breach(config.authority, &breach, Some(key), app.register.now());
+    let message_id = irmer_mail::new_message_id(&config.mail_from).map_err(|e| {
+        PageError::from(irmer_web::Problem::from(
+            irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(
+                e.to_string(),
+            )),
+        ))
+    })?;
+    let received = app
+        .register
+        .store()
+        .receive(&new, &|reference| {
+            licence::acknowledgement(
+                config.authority,
+                &config.mail_from,
+                &breach,
+                reference,
+                message_id.clone(),
+            )
+        })
+        .await
+        .map_err(|e| {
+            PageError::from(irmer_web::Problem::from(
+                irmer_store::register::RegisterError::from(e),
+            ))
+        })?;
+    Ok(public_page(
+        token,
+        StatusCode::OK,
+        "Licensing breach sent",
+        |_| {
+            html! {
+                div class="confirmation" {
+                    h1 { "Licensing breach sent" }
+                    p { "Your reference is" br; strong { (received.reference) } }
+                }
+                p { "We have sent an e-mail to " (breach.contact_email) " with the reference. Quote it in all correspondence about this breach." }
+                @if !breach.arsac_told {
+                    p { strong { "Notify the ARSAC Support Unit of the breach as well, if you have not." } }
+                }
+                p { a href="/notify/licence" { "Tell us about another licensing breach" } }
             }
         },
     ))

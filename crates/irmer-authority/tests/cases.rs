@@ -505,6 +505,92 @@ fn the_public_form_notifies_once(server: &Server) {
     );
 }
 
+fn a_licensing_breach_has_its_own_form_and_series(server: &Server) {
+    let mut b = Browser::new(server.addr);
+    let form = b.get("/notify/licence");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Tell us about a licensing breach"));
+    let good: &[(&str, &str)] = &[
+        ("organisation.name", "Northshire Hospitals NHS Trust"),
+        ("contact.email", "rpa@northshire.example.org"),
+        ("breach.discovered", "2026-02-20"),
+        ("breach.holder", "practitioner"),
+        ("breach.kind", "expired"),
+        ("breach.site", "Royal Infirmary"),
+        ("breach.substance", "Tc-99m MDP bone scan"),
+        ("breach.patients", "3"),
+        ("breach.arsac_told", "no"),
+        (
+            "summary",
+            "Three bone scans justified under an expired practitioner licence.",
+        ),
+    ];
+    // Without the page's token: refused.
+    assert_eq!(b.send("POST", "/notify/licence/check", good).status, 403);
+    // Each refusal names its field; nothing kept.
+    let mut bad = good.to_vec();
+    bad.retain(|(k, _)| *k != "breach.kind");
+    let r = public_post(&mut b, &form.body, "/notify/licence/check", &bad);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-breach-kind\""), "{}", r.body);
+    let mut bad = good.to_vec();
+    bad.retain(|(k, _)| *k != "breach.site");
+    bad.push(("breach.site", "The ward of Mr Aardvark"));
+    let r = public_post(&mut b, &form.body, "/notify/licence/check", &bad);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-breach-site\""), "{}", r.body);
+    let check = public_post(&mut b, &form.body, "/notify/licence/check", good);
+    assert_eq!(check.status, 200, "{}", check.body);
+    let key = irmer_web::testclient::hidden(&check.body, "key").expect("key");
+    let mut send = good.to_vec();
+    send.push(("key", &key));
+    let sent = public_post(&mut b, &check.body, "/notify/licence/submit", &send);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Notify the ARSAC Support Unit"));
+    let reference = sent
+        .body
+        .split("<strong>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("reference")
+        .to_owned();
+    assert!(reference.starts_with("CQC-LIC-"), "{reference}");
+    let again = public_post(&mut b, &check.body, "/notify/licence/submit", &send);
+    assert!(again.body.contains(&reference));
+    // The inspector: its facts, no report owed; reviewed without one.
+    let mut inv = sign_in(server, "inv");
+    let case = format!("/cases/{reference}");
+    let page = inv.get(&case).body;
+    assert!(
+        page.contains("Licensing breach (regulation 5)")
+            && page.contains("The licence had expired")
+    );
+    assert!(page.contains("none owed"));
+    let steps = format!("{case}/steps");
+    step(
+        &mut inv,
+        &steps,
+        &[
+            ("step", "triage"),
+            ("risk", "low"),
+            ("reason", "Licence lapsed; renewal under way."),
+        ],
+    );
+    let r = step(
+        &mut inv,
+        &steps,
+        &[("step", "review"), ("note", "ARSAC confirms renewal.")],
+    );
+    assert!(r.body.contains("The review is saved."), "{}", r.body);
+    let mut admin = sign_in(server, "admin");
+    assert!(
+        admin
+            .get("/admin/outbox")
+            .body
+            .contains(&format!("IR(ME)R licensing breach {reference} received"))
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -529,6 +615,7 @@ on_both_backends!(
     a_case_from_triage_to_closure,
     an_analyst_reads_and_nothing_else,
     the_public_form_notifies_once,
+    a_licensing_breach_has_its_own_form_and_series,
 );
 
 /// The chasers on `store`: none until 14 days before the report date,

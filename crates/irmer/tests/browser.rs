@@ -1095,6 +1095,20 @@ fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths
     browser.click("form[action='/notify/submit'] button[type=submit]");
     browser.wait_for("Notification sent");
     check(&browser, &engine, "authority: notify, sent", &mut seen);
+    at(
+        "notify/licence",
+        "Tell us about a licensing breach",
+        "authority: licensing breach",
+        &mut seen,
+    );
+    browser.click("form[action='/notify/licence/check'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "authority: licensing breach, nothing filled",
+        &mut seen,
+    );
 
     browser.sign_in(&base, "admin", &password);
     browser.wait_for("Change your password");
