@@ -497,6 +497,17 @@ fn a_newcomer_reports_and_an_investigator_changes_it() {
     browser.wait_for("Search");
     browser.type_into("#f-q", "wrong protocol");
     browser.click("form.filters button[type=submit]");
+    // The list before the search shows the same count: wait for the
+    // search's own address, lest its load land after the next page's.
+    wait_until(
+        || {
+            browser
+                .call("GET", "/url", json!({}))
+                .as_str()
+                .is_some_and(|u| u.contains("q=wrong"))
+        },
+        "the search's results",
+    );
     let found = browser.wait_for("Showing 1 to 1");
     assert!(found.contains(&reference), "{found}");
 

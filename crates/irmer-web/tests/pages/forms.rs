@@ -2,23 +2,26 @@
 
 use crate::helpers::*;
 
-/// The form routes of `pages::routes`, read from its source: each `.route`
-/// whose methods include `post(`, but the sign-in (its token is a cookie of
-/// its own).
+/// The form routes of `pages::routes` and `pages::account_routes` (which
+/// it starts from), read from their source: each `.route` whose methods
+/// include `post(`, but the sign-in (its token is a cookie of its own).
 fn posted_routes() -> Vec<String> {
     let source = include_str!("../../src/pages/mod.rs");
-    let routes = source
-        .split("pub fn routes")
-        .nth(1)
-        .and_then(|rest| rest.split("\n}\n").next())
-        .expect("the routes function");
-    routes
-        .split(".route(")
-        .skip(1)
-        .filter(|call| call.contains("post("))
-        .filter_map(|call| call.split('"').nth(1))
-        .filter(|path| *path != "/sign-in")
-        .map(str::to_owned)
+    ["pub fn account_routes", "pub fn routes"]
+        .into_iter()
+        .flat_map(|function| {
+            source
+                .split(function)
+                .nth(1)
+                .and_then(|rest| rest.split("\n}\n").next())
+                .expect("the routes function")
+                .split(".route(")
+                .skip(1)
+                .filter(|call| call.contains("post("))
+                .filter_map(|call| call.split('"').nth(1))
+                .filter(|path| *path != "/sign-in")
+                .map(str::to_owned)
+        })
         .collect()
 }
 
