@@ -62,6 +62,33 @@ pub fn parse_authority(text: &str) -> Result<EnforcingAuthority, String> {
     })
 }
 
+/// An organisation as a token names it: the name 1 to
+/// [`intake::NAME_MAX`] characters, the code (if any) letters and digits
+/// up to [`intake::CODE_MAX`]; else the field and what is wrong.
+pub fn check_organisation(name: &str, code: Option<&str>) -> Result<(), (&'static str, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > intake::NAME_MAX {
+        return Err((
+            "organisation",
+            format!(
+                "the organisation's name: 1 to {} characters",
+                intake::NAME_MAX
+            ),
+        ));
+    }
+    if let Some(c) = code
+        && (c.is_empty()
+            || c.len() > intake::CODE_MAX
+            || !c.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err((
+            "code",
+            "the code: letters and digits (an ODS code such as RXX)".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// A new organisation token: `irmer_org_` and 64 hex digits (256 random
 /// bits), and the SHA-256 digest the register keeps.
 pub fn new_organisation_token() -> Result<(String, [u8; 32]), String> {

@@ -591,6 +591,89 @@ fn a_licensing_breach_has_its_own_form_and_series(server: &Server) {
     );
 }
 
+fn organisations_tokens_are_made_shown_once_and_revoked(server: &Server) {
+    let mut admin = sign_in(server, "admin");
+    let page = admin.get("/admin/organisations");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Northshire Hospitals NHS Trust (RXX)"),
+        "the test's token"
+    );
+    // Refused by field; an inspector may not.
+    let r = admin.post(
+        "/admin/organisations",
+        &[("organisation", ""), ("code", "")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-organisation\""), "{}", r.body);
+    let r = admin.post(
+        "/admin/organisations",
+        &[("organisation", "Southdale"), ("code", "R X")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-code\""), "{}", r.body);
+    let mut inv = sign_in(server, "inv");
+    assert_eq!(inv.get("/admin/organisations").status, 403);
+    assert_eq!(
+        inv.post(
+            "/admin/organisations",
+            &[("organisation", "Southdale Imaging Ltd")]
+        )
+        .status,
+        403
+    );
+    // Made: shown once, then it works on the API.
+    let r = admin.post(
+        "/admin/organisations",
+        &[("organisation", "Southdale Imaging Ltd"), ("code", "")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").expect("location").to_owned();
+    let shown = admin.get(&to).body;
+    let token = shown
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .expect("the token, once")
+        .to_owned();
+    assert!(token.starts_with("irmer_org_"), "{token}");
+    assert!(!admin.get(&to).body.contains(&token), "shown only once");
+    let body = json!({
+        "organisation": {"name": "Southdale Imaging Ltd"},
+        "contact": {"email": "quality@southdale.example.org"},
+        "incident": {"nation": "england", "discovered": "2026-03-01", "modality": "ct",
+            "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
+            "dose": {"unit": "mSv", "intended": 0.5, "received": 6}},
+        "summary": "Repeated CT."
+    })
+    .to_string();
+    let auth = format!("Bearer {token}");
+    let post = || {
+        request(
+            server.addr,
+            "POST",
+            "/api/v1/notifications",
+            &[("Authorization", &auth)],
+            &body,
+        )
+        .expect("request")
+    };
+    assert_eq!(post().status, 201);
+    // Revoked: refused from the next request.
+    let listed = admin.get("/admin/organisations").body;
+    let id = listed
+        .split("/admin/organisations/")
+        .filter_map(|s| s.split('/').next())
+        .filter_map(|n| n.parse::<i64>().ok())
+        .max()
+        .expect("a revoke form");
+    let r = admin.post(&format!("/admin/organisations/{id}/revoke"), &[]);
+    assert_eq!(r.status, 303);
+    assert_eq!(post().status, 401);
+    let r = admin.post(&format!("/admin/organisations/{id}/revoke"), &[]);
+    assert_eq!(r.status, 404, "revoked once");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -616,6 +699,7 @@ on_both_backends!(
     an_analyst_reads_and_nothing_else,
     the_public_form_notifies_once,
     a_licensing_breach_has_its_own_form_and_series,
+    organisations_tokens_are_made_shown_once_and_revoked,
 );
 
 /// The chasers on `store`: none until 14 days before the report date,

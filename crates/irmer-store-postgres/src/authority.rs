@@ -352,6 +352,34 @@ impl AuthorityStore for PgStore {
         .map_err(backend)
     }
 
+    async fn organisation_tokens(&self) -> Result<Vec<OrganisationToken>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORGANISATION_TOKEN_COLUMNS} FROM organisation_tokens ORDER BY id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| columns::organisation_token(&Columns(r)))
+            .collect()
+    }
+
+    async fn revoke_organisation_token(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE organisation_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn organisation_token(
         &self,
         digest: &[u8],

@@ -329,6 +329,34 @@ impl AuthorityStore for SqliteStore {
         .map_err(backend)
     }
 
+    async fn organisation_tokens(&self) -> Result<Vec<OrganisationToken>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORGANISATION_TOKEN_COLUMNS} FROM organisation_tokens ORDER BY id DESC"
+        ))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| columns::organisation_token(&Columns(r)))
+            .collect()
+    }
+
+    async fn revoke_organisation_token(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE organisation_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .bind(timestamp(at))
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn organisation_token(
         &self,
         digest: &[u8],

@@ -258,6 +258,18 @@ pub trait AuthorityStore: Clone + Send + Sync + 'static {
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// Every organisation token, live and revoked, newest first.
+    fn organisation_tokens(
+        &self,
+    ) -> impl Future<Output = Result<Vec<OrganisationToken>, StoreError>> + Send;
+
+    /// Revokes a live token; whether there was one with this id.
+    fn revoke_organisation_token(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// The live token with this digest.
     fn organisation_token(
         &self,

@@ -323,21 +323,10 @@ pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
         }
         AuthorityCommand::Token(OrganisationTokenCommand::Create { organisation, code }) => {
             let organisation = organisation.trim();
-            if organisation.is_empty()
-                || organisation.chars().count() > irmer_authority::intake::NAME_MAX
+            if let Err((field, message)) =
+                irmer_authority::check_organisation(organisation, code.as_deref())
             {
-                eprintln!(
-                    "irmer: --organisation: 1 to {} characters",
-                    irmer_authority::intake::NAME_MAX
-                );
-                return Ok(ExitCode::from(2));
-            }
-            if let Some(c) = &code
-                && (c.is_empty()
-                    || c.len() > irmer_authority::intake::CODE_MAX
-                    || !c.chars().all(|c| c.is_ascii_alphanumeric()))
-            {
-                eprintln!("irmer: --code: letters and digits (an ODS code such as RXX)");
+                eprintln!("irmer: --{field}: {message}");
                 return Ok(ExitCode::from(2));
             }
             let (token, digest) =

@@ -1154,6 +1154,12 @@ fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths
     );
     at("admin/users", "Add a user", "authority: staff", &mut seen);
     at("admin/outbox", "Outbox", "authority: outbox", &mut seen);
+    at(
+        "admin/organisations",
+        "Make a token",
+        "authority: organisations' tokens",
+        &mut seen,
+    );
 
     let mut report = String::new();
     for s in &seen {

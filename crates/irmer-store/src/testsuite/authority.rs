@@ -201,6 +201,47 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
             .is_none()
     );
 
+    // Listed newest first; revoked once, then no longer found.
+    let other = store
+        .add_organisation_token("Southdale Imaging Ltd", None, &[9; 32], at)
+        .await
+        .expect("token");
+    let listed = store.organisation_tokens().await.expect("list");
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [other, token]
+    );
+    assert!(
+        store
+            .revoke_organisation_token(other, at)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !store
+            .revoke_organisation_token(other, at)
+            .await
+            .expect("revoke"),
+        "once"
+    );
+    assert!(
+        !store
+            .revoke_organisation_token(9999, at)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        store
+            .organisation_token(&[9; 32])
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store.organisation_tokens().await.expect("list")[0].revoked_at,
+        Some(at)
+    );
+
     // An Idempotency-Key: the same reference again, nothing more queued.
     let keyed = NewNotification {
         token_id: Some(token),
