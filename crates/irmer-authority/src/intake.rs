@@ -36,7 +36,7 @@ pub struct Submission {
     pub provider_codes: Vec<String>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> InputError {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> InputError {
     InputError {
         field: field.to_owned(),
         message: message.into(),

@@ -13,6 +13,8 @@ use irmer_store::authority::{NewNotification, Series};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use crate::intake::invalid;
+
 /// Whose licence was missing.
 pub const HOLDERS: &[(&str, &str)] = &[
     ("employer", "The employer's licence (for the installation)"),
@@ -47,14 +49,6 @@ pub struct Breach {
     /// Whether the ARSAC Support Unit has been told.
     pub arsac_told: bool,
     pub summary: String,
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> InputError {
-    InputError {
-        field: field.to_owned(),
-        message: message.into(),
-        position: None,
-    }
 }
 
 fn text(

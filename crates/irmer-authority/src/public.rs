@@ -304,11 +304,7 @@ pub async fn check<S: Store + AccountStore>(
         Ok(s) => s,
         Err(errors) => return Ok(form_page(token, &config, modality, &answers, &errors)),
     };
-    let key = irmer_store::accounts::secret().map_err(|e| {
-        PageError::from(irmer_web::Problem::from(
-            irmer_store::register::RegisterError::from(e),
-        ))
-    })?;
+    let key = irmer_store::accounts::secret().map_err(failed)?;
     let assessment = intake::assess(&submission.incident);
     Ok(public_page(
         token,
@@ -332,19 +328,7 @@ pub async fn check<S: Store + AccountStore>(
                 }
                 h2 { "How irmer reads the criteria" }
                 (assessment_panel(&assessment))
-                form method="post" action="/notify/submit" novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="key" value=(key);
-                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
-                    p { "By sending this notification you confirm that it holds nothing that identifies a patient." }
-                    button type="submit" { "Send the notification" }
-                }
-                form method="post" action="/notify/check" novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="action" value="change";
-                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
-                    button class="secondary" type="submit" { "Change your answers" }
-                }
+                (send_or_change(csrf, &key, &answers, "/notify", "Send the notification"))
             }
         },
     ))
@@ -361,6 +345,58 @@ fn without(answers: &Answers, names: &[&str]) -> Answers {
     )
 }
 
+/// A failure of the register or the mail, as the page's internal error
+/// (logged, never shown).
+fn failed(e: impl std::fmt::Display) -> PageError {
+    PageError::from(irmer_web::Problem::from(
+        irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(e.to_string())),
+    ))
+}
+
+/// The key a check page gave its send form (64 hex digits), if it is one.
+fn key_of(answers: &Answers) -> Option<String> {
+    answers
+        .get("key")
+        .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+}
+
+/// A check page's two forms: send (with the key that makes a second send
+/// the same), and change (the form again, filled in). `base` is the
+/// form's address (`/notify` or `/notify/licence`).
+fn send_or_change(csrf: &str, key: &str, answers: &Answers, base: &str, send: &str) -> Markup {
+    html! {
+        form method="post" action={ (base) "/submit" } novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="key" value=(key);
+            @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+            p { "By sending this you confirm that it holds nothing that identifies a patient." }
+            button type="submit" { (send) }
+        }
+        form method="post" action={ (base) "/check" } novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="action" value="change";
+            @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
+            button class="secondary" type="submit" { "Change your answers" }
+        }
+    }
+}
+
+/// Numbers and keeps a notification from a form, its acknowledgement
+/// (`ack(reference, message_id)`) queued in the same transaction.
+async fn keep<S: AuthorityStore>(
+    store: &S,
+    config: &CaseConfig,
+    new: &irmer_store::authority::NewNotification,
+    ack: impl Fn(&str, String) -> irmer_store::mail::Mail + Sync,
+) -> Result<irmer_store::authority::Received, PageError> {
+    let message_id = irmer_mail::new_message_id(&config.mail_from).map_err(failed)?;
+    store
+        .receive(new, &|reference| ack(reference, message_id.clone()))
+        .await
+        .map_err(failed)
+}
+
 /// `POST /notify/submit`: read again, numbered, acknowledged; the
 /// confirmation with the reference. The page's key makes a second send
 /// the first one's reference.
@@ -371,10 +407,7 @@ pub async fn submit<S: Store + AccountStore + AuthorityStore + MailStore>(
     PublicForm(answers): PublicForm,
 ) -> PageResult {
     let token = public_token(&app, &headers)?;
-    let key = answers
-        .get("key")
-        .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_owned);
+    let key = key_of(&answers);
     let Some(modality) = answers.get("modality").and_then(Modality::parse) else {
         return Err(PageError::new(
             StatusCode::BAD_REQUEST,
@@ -391,29 +424,16 @@ pub async fn submit<S: Store + AccountStore + AuthorityStore + MailStore>(
     let store = app.register.store();
     let now = app.register.now();
     let new = intake::new_notification(config.authority, &submission, None, Some(key), now);
-    let message_id = irmer_mail::new_message_id(&config.mail_from).map_err(|e| {
-        PageError::from(irmer_web::Problem::from(
-            irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(
-                e.to_string(),
-            )),
-        ))
-    })?;
-    let received = store
-        .receive(&new, &|reference| {
-            intake::acknowledgement(
-                config.authority,
-                &config.mail_from,
-                &new,
-                reference,
-                message_id.clone(),
-            )
-        })
-        .await
-        .map_err(|e| {
-            PageError::from(irmer_web::Problem::from(
-                irmer_store::register::RegisterError::from(e),
-            ))
-        })?;
+    let received = keep(store, &config, &new, |reference, message_id| {
+        intake::acknowledgement(
+            config.authority,
+            &config.mail_from,
+            &new,
+            reference,
+            message_id,
+        )
+    })
+    .await?;
     Ok(public_page(
         token,
         StatusCode::OK,
@@ -575,11 +595,7 @@ pub async fn breach_check<S: Store + AccountStore>(
         Ok(b) => b,
         Err(errors) => return Ok(breach_form(token, &config, &answers, &errors)),
     };
-    let key = irmer_store::accounts::secret().map_err(|e| {
-        PageError::from(irmer_web::Problem::from(
-            irmer_store::register::RegisterError::from(e),
-        ))
-    })?;
+    let key = irmer_store::accounts::secret().map_err(failed)?;
     Ok(public_page(
         token,
         StatusCode::OK,
@@ -601,19 +617,7 @@ pub async fn breach_check<S: Store + AccountStore>(
                 }
                 h2 { "Summary" }
                 p class="copy-block" { (breach.summary) }
-                form method="post" action="/notify/licence/submit" novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="key" value=(key);
-                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
-                    p { "By sending this you confirm that it holds nothing that identifies a patient." }
-                    button type="submit" { "Send" }
-                }
-                form method="post" action="/notify/licence/check" novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="action" value="change";
-                    @for (k, v) in &answers.0 { input type="hidden" name=(k) value=(v); }
-                    button class="secondary" type="submit" { "Change your answers" }
-                }
+                (send_or_change(csrf, &key, &answers, "/notify/licence", "Send"))
             }
         },
     ))
@@ -628,10 +632,7 @@ pub async fn breach_submit<S: Store + AccountStore + AuthorityStore + MailStore>
     PublicForm(answers): PublicForm,
 ) -> PageResult {
     let token = public_token(&app, &headers)?;
-    let key = answers
-        .get("key")
-        .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_owned);
+    let key = key_of(&answers);
     let answers = without(&answers, &["csrf", "key", "action"]);
     let (breach, key) = match (read_breach(&answers, app.register.today()), key) {
         (Ok(b), Some(k)) => (b, k),
@@ -639,31 +640,21 @@ pub async fn breach_submit<S: Store + AccountStore + AuthorityStore + MailStore>
         (Ok(_), None) => return Ok(breach_form(token, &config, &answers, &[])),
     };
     let new = licence::new_breach(config.authority, &breach, Some(key), app.register.now());
-    let message_id = irmer_mail::new_message_id(&config.mail_from).map_err(|e| {
-        PageError::from(irmer_web::Problem::from(
-            irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(
-                e.to_string(),
-            )),
-        ))
-    })?;
-    let received = app
-        .register
-        .store()
-        .receive(&new, &|reference| {
+    let received = keep(
+        app.register.store(),
+        &config,
+        &new,
+        |reference, message_id| {
             licence::acknowledgement(
                 config.authority,
                 &config.mail_from,
                 &breach,
                 reference,
-                message_id.clone(),
+                message_id,
             )
-        })
-        .await
-        .map_err(|e| {
-            PageError::from(irmer_web::Problem::from(
-                irmer_store::register::RegisterError::from(e),
-            ))
-        })?;
+        },
+    )
+    .await?;
     Ok(public_page(
         token,
         StatusCode::OK,

@@ -620,6 +620,31 @@ fn check(browser: &Driver, engine: &str, page: &str, seen: &mut Vec<Seen>) {
     });
 }
 
+/// Prints what axe found on every page state, and fails on anything
+/// serious or critical.
+fn assert_accessible(seen: &[Seen]) {
+    let mut report = String::new();
+    for s in seen {
+        report.push_str(&format!(
+            "{}: {} serious or critical, {} minor or moderate\n",
+            s.page,
+            s.problems.len(),
+            s.minor.len()
+        ));
+        for line in s.problems.iter().chain(&s.minor) {
+            report.push_str(&format!("    {line}\n"));
+        }
+    }
+    eprintln!(
+        "accessibility check of {} page states:\n{report}",
+        seen.len()
+    );
+    assert!(
+        seen.iter().all(|s| s.problems.is_empty()),
+        "serious or critical accessibility problems:\n{report}"
+    );
+}
+
 #[test]
 fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     if !can_run(true) {
@@ -986,26 +1011,7 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
 
-    let mut report = String::new();
-    for s in &seen {
-        report.push_str(&format!(
-            "{}: {} serious or critical, {} minor or moderate\n",
-            s.page,
-            s.problems.len(),
-            s.minor.len()
-        ));
-        for line in s.problems.iter().chain(&s.minor) {
-            report.push_str(&format!("    {line}\n"));
-        }
-    }
-    eprintln!(
-        "accessibility check of {} page states:\n{report}",
-        seen.len()
-    );
-    assert!(
-        seen.iter().all(|s| s.problems.is_empty()),
-        "serious or critical accessibility problems:\n{report}"
-    );
+    assert_accessible(&seen);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1161,25 +1167,6 @@ fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths
         &mut seen,
     );
 
-    let mut report = String::new();
-    for s in &seen {
-        report.push_str(&format!(
-            "{}: {} serious or critical, {} minor or moderate\n",
-            s.page,
-            s.problems.len(),
-            s.minor.len()
-        ));
-        for line in s.problems.iter().chain(&s.minor) {
-            report.push_str(&format!("    {line}\n"));
-        }
-    }
-    eprintln!(
-        "accessibility check of {} page states:\n{report}",
-        seen.len()
-    );
-    assert!(
-        seen.iter().all(|s| s.problems.is_empty()),
-        "serious or critical accessibility problems:\n{report}"
-    );
+    assert_accessible(&seen);
     let _ = std::fs::remove_dir_all(&dir);
 }
