@@ -40,6 +40,8 @@ use crate::case::{self, Actor, Refusal, Step, Taken};
 pub struct CaseConfig {
     pub authority: EnforcingAuthority,
     pub mail_from: String,
+    /// The public forms' sends by client address.
+    pub sends: crate::public::SendLimit,
 }
 
 /// The longest list a page shows.

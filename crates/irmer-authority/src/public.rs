@@ -22,6 +22,7 @@ use irmer_store::accounts::AccountStore;
 use irmer_store::authority::AuthorityStore;
 use irmer_store::mail::MailStore;
 use irmer_web::App;
+use irmer_web::app::ClientAddress;
 use irmer_web::pages::kit::{
     Answers, PageError, PageResult, PublicForm, Section, answers_list, assessment_panel,
     error_summary, field_id, incident_from, modality_groups, page, public_token, questions_for,
@@ -32,6 +33,53 @@ use serde_json::{Value, json};
 
 use crate::pages::CaseConfig;
 use crate::{intake, licence};
+
+/// How many sends the public forms accept from one client address in an
+/// hour: far above any provider's need (a few notifications a year), low
+/// enough that the forms cannot be used to flood the register or to send
+/// acknowledgements to someone else's inbox.
+pub const SENDS_PER_HOUR: usize = 20;
+
+/// The most client addresses counted at once (the counts are in memory).
+const CLIENTS_MAX: usize = 100_000;
+
+/// The public forms' sends counted by client address over the last hour.
+#[derive(Clone, Debug, Default)]
+pub struct SendLimit(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<time::OffsetDateTime>>>>,
+);
+
+impl SendLimit {
+    /// Whether `client` may send at `now`; counted when it may.
+    pub fn allow(&self, client: &str, now: time::OffsetDateTime) -> bool {
+        let hour_ago = now - time::Duration::HOUR;
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !counts.contains_key(client) && counts.len() >= CLIENTS_MAX {
+            counts.retain(|_, sends| sends.iter().any(|t| *t > hour_ago));
+            if counts.len() >= CLIENTS_MAX {
+                return false;
+            }
+        }
+        let sends = counts.entry(client.to_owned()).or_default();
+        sends.retain(|t| *t > hour_ago);
+        if sends.len() >= SENDS_PER_HOUR {
+            return false;
+        }
+        sends.push(now);
+        true
+    }
+}
+
+/// 429: too many sends from the client's address.
+fn too_many() -> PageError {
+    PageError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many sends",
+        format!(
+            "This address has sent {SENDS_PER_HOUR} forms in the last hour. Try again later; if you need to send more, e-mail us."
+        ),
+    )
+}
 
 /// The form's own fields (the incident's are the employer's form's).
 const OWN: &[&str] = &[
@@ -403,9 +451,13 @@ async fn keep<S: AuthorityStore>(
 pub async fn submit<S: Store + AccountStore + AuthorityStore + MailStore>(
     State(app): State<App<S>>,
     axum::Extension(config): axum::Extension<CaseConfig>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     PublicForm(answers): PublicForm,
 ) -> PageResult {
+    if !config.sends.allow(&client, app.register.now()) {
+        return Err(too_many());
+    }
     let token = public_token(&app, &headers)?;
     let key = key_of(&answers);
     let Some(modality) = answers.get("modality").and_then(Modality::parse) else {
@@ -628,9 +680,13 @@ pub async fn breach_check<S: Store + AccountStore>(
 pub async fn breach_submit<S: Store + AccountStore + AuthorityStore + MailStore>(
     State(app): State<App<S>>,
     axum::Extension(config): axum::Extension<CaseConfig>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     PublicForm(answers): PublicForm,
 ) -> PageResult {
+    if !config.sends.allow(&client, app.register.now()) {
+        return Err(too_many());
+    }
     let token = public_token(&app, &headers)?;
     let key = key_of(&answers);
     let answers = without(&answers, &["csrf", "key", "action"]);

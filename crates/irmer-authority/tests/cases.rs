@@ -26,6 +26,7 @@ fn route<S: Store + AccountStore + AuthorityStore + MailStore>(app: App<S>) -> a
     let config = irmer_authority::pages::CaseConfig {
         authority: EnforcingAuthority::Cqc,
         mail_from: FROM.into(),
+        sends: irmer_authority::public::SendLimit::default(),
     };
     irmer_authority::router(api, app, config)
 }
@@ -672,6 +673,29 @@ fn organisations_tokens_are_made_shown_once_and_revoked(server: &Server) {
     assert_eq!(post().status, 401);
     let r = admin.post(&format!("/admin/organisations/{id}/revoke"), &[]);
     assert_eq!(r.status, 404, "revoked once");
+}
+
+#[test]
+fn the_public_forms_count_sends_by_address() {
+    use irmer_authority::public::{SENDS_PER_HOUR, SendLimit};
+    use time::macros::datetime;
+    let limit = SendLimit::default();
+    let at = datetime!(2026-12-01 10:00 UTC);
+    for i in 0..SENDS_PER_HOUR {
+        assert!(limit.allow("192.0.2.1", at + time::Duration::seconds(i as i64)));
+    }
+    assert!(
+        !limit.allow("192.0.2.1", at + time::Duration::minutes(30)),
+        "the 21st in the hour"
+    );
+    assert!(
+        limit.allow("192.0.2.2", at + time::Duration::minutes(30)),
+        "another address"
+    );
+    assert!(
+        limit.allow("192.0.2.1", at + time::Duration::minutes(61)),
+        "an hour on"
+    );
 }
 
 macro_rules! on_both_backends {

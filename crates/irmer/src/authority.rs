@@ -400,6 +400,7 @@ pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
             let config = irmer_authority::pages::CaseConfig {
                 authority,
                 mail_from: mail_from.clone(),
+                sends: irmer_authority::public::SendLimit::default(),
             };
             let app = irmer_authority::api::AuthorityApp::new(store, authority, mail_from);
             let limits = irmer_web::server::Limits::for_this_process();
