@@ -52,7 +52,7 @@ pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
         .route("/api/v1/notifications", post(notify::<S>))
         .route(
             "/api/v1/notifications/{reference}/report",
-            post(report::<S>),
+            post(report::<S>).layer(DefaultBodyLimit::max(crate::report::REPORT_MAX)),
         )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async {
@@ -160,33 +160,53 @@ async fn report<S: AuthorityStore + MailStore>(
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    if content_type != "text/plain" {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Send the report as text",
-            format!(
-                "Content-Type {content_type:?}: the report is accepted as text/plain (UTF-8), which irmer checks for identifiers; a PDF cannot be checked here yet"
-            ),
-        )
-        .field("Content-Type"));
-    }
-    let text = std::str::from_utf8(&body).map_err(|e| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-text",
-            "The report is not UTF-8 text",
-            format!("byte {}: not UTF-8", e.valid_up_to()),
-        )
-    })?;
+    let pdf_text;
+    let (text, document) = match content_type.as_str() {
+        "text/plain" => (
+            std::str::from_utf8(&body).map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-text",
+                    "The report is not UTF-8 text",
+                    format!("byte {}: not UTF-8", e.valid_up_to()),
+                )
+            })?,
+            None,
+        ),
+        "application/pdf" => {
+            // Read off the async threads: a large PDF takes a while.
+            let bytes = body.clone();
+            pdf_text = tokio::task::spawn_blocking(move || crate::report::pdf_text(&bytes))
+                .await
+                .map_err(internal)?
+                .map_err(|e| Problem::invalid("report", e.to_string()))?;
+            (pdf_text.as_str(), Some(&body[..]))
+        }
+        _ => {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send the report as text or PDF",
+                format!(
+                    "Content-Type {content_type:?}: the report is accepted as text/plain (UTF-8) or application/pdf (with text, which irmer reads and checks for identifiers)"
+                ),
+            )
+            .field("Content-Type"));
+        }
+    };
     if text.trim().is_empty() {
         return Err(Problem::invalid("report", "the report is empty"));
     }
     irmer_store::register::check_free_text("report", text).map_err(Problem::from)?;
     let key = idempotency_key(&headers)?;
     let report = NewReport {
-        content_type: "text/plain",
+        content_type: if document.is_some() {
+            "application/pdf"
+        } else {
+            "text/plain"
+        },
         body: text,
+        document,
         key: key.as_deref(),
         at: (app.clock)(),
     };

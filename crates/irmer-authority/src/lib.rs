@@ -20,6 +20,7 @@ pub mod intake;
 pub mod licence;
 pub mod pages;
 pub mod public;
+pub mod report;
 
 /// The authority's whole server: the notifications API (with its own
 /// state), the staff pages on the employer's accounts and sessions, and

@@ -76,6 +76,10 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
             "/notify/licence/submit",
             axum::routing::post(crate::public::breach_submit::<S>),
         )
+        .route(
+            "/cases/{reference}/reports/{file}",
+            get(report_document::<S>),
+        )
         .route("/annual", get(annual_page::<S>))
         .route("/annual/figures.html", get(annual_html::<S>))
         .route("/annual/figures.csv", get(annual_csv::<S>))
@@ -379,6 +383,11 @@ async fn case_again<S: Store + AccountStore + AuthorityStore>(
         @if reports.is_empty() { p { "None received yet." } }
         @for r in reports.iter().rev() {
             h3 { "Version " (r.version) ", received " (moment(r.received_at)) }
+            @if let Some(d) = &r.document {
+                p {
+                    a href={ "/cases/" (enc(&n.reference)) "/reports/" (r.version) ".pdf" } { "The PDF as sent, version " (r.version) } " (" (d.len().div_ceil(1024)) " KB). Its text, as irmer read it and checked it for identifiers:"
+                }
+            }
             div class="copy-block" { (r.body) }
         }
         @if may_act { (step_forms(p, n, &staff, typed)) }
@@ -757,6 +766,45 @@ async fn take_step<S: Store + AccountStore + AuthorityStore>(
         ))),
         Taken::Refused(r) => case_again(&app, &p, &n, &a, &refused(r), None).await,
     }
+}
+
+/// `GET /cases/{reference}/reports/{version}.pdf`: a report's PDF as the
+/// provider sent it (staff only, as every page here).
+async fn report_document<S: Store + AccountStore + AuthorityStore>(
+    State(app): State<App<S>>,
+    p: PageUser,
+    Path((reference, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let missing = || PageError::not_found("There is no such report.").for_user(&p);
+    let version: i64 = file
+        .strip_suffix(".pdf")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(missing)?;
+    let n = case_of(&app, &p, &reference).await?;
+    let reports = app
+        .register
+        .store()
+        .reports_of(&n.reference)
+        .await
+        .for_page(&p)?;
+    let document = reports
+        .into_iter()
+        .find(|r| r.version == version)
+        .and_then(|r| r.document)
+        .ok_or_else(missing)?;
+    let mut r = document.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-report-v{version}.pdf\"",
+        n.reference
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
 }
 
 /// Every notification, for the annual figures.

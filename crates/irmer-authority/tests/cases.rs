@@ -698,6 +698,157 @@ fn the_public_forms_count_sends_by_address() {
     );
 }
 
+/// A one-page PDF showing `lines` in Helvetica, written by hand (header,
+/// objects, cross-reference table, trailer): what a provider's word
+/// processor would send, small enough to read in a test.
+fn pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 50 780 Td 14 TL\n");
+    for l in lines {
+        let escaped = l
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        content.push_str(&format!("({escaped}) Tj T*\n"));
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_pdfs_text_is_read_and_a_broken_one_refused_without_a_panic() {
+    use irmer_authority::report::{PdfRefused, pdf_text};
+    let whole = pdf(&[
+        "Investigation report",
+        "The wrong protocol was selected from the list.",
+    ]);
+    let text = pdf_text(&whole).expect("read");
+    assert!(text.contains("wrong protocol was selected"), "{text}");
+    assert!(matches!(
+        pdf_text(b"not a pdf"),
+        Err(PdfRefused::Unreadable(_))
+    ));
+    assert!(matches!(
+        pdf_text(&whole[..whole.len() / 2]),
+        Err(PdfRefused::Unreadable(_))
+    ));
+    // Each of the first 400 bytes changed in turn: an answer, never a panic.
+    for i in 0..400.min(whole.len()) {
+        let mut broken = whole.clone();
+        broken[i] ^= 0x55;
+        let _ = pdf_text(&broken);
+    }
+    assert_eq!(pdf_text(&pdf(&[""])), Err(PdfRefused::NoText));
+}
+
+/// Posts raw bytes as a report: the answer's status and body.
+fn send_report(server: &Server, reference: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(server.addr).expect("connect");
+    let head = format!(
+        "POST /api/v1/notifications/{reference}/report HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("write");
+    stream.write_all(body).expect("write");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
+fn a_pdf_report_is_read_checked_and_kept(server: &Server) {
+    let reference = notify(server);
+    // An identifier in the PDF's text: refused with its kind, not echoed.
+    let (status, answer) = send_report(
+        server,
+        &reference,
+        "application/pdf",
+        &pdf(&[
+            "Investigation report",
+            "NHS number 943 476 5919 was scanned twice.",
+        ]),
+    );
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer.contains("NHS number") && !answer.contains("5919"),
+        "{answer}"
+    );
+    // A scan (no text): refused, it cannot be checked.
+    let (status, answer) = send_report(server, &reference, "application/pdf", &pdf(&[""]));
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.contains("no text to check"), "{answer}");
+    let mut inv = sign_in(server, "inv");
+    assert!(
+        inv.get(&format!("/cases/{reference}"))
+            .body
+            .contains("None received yet.")
+    );
+    // A good one: kept as sent, its text on the case page, the PDF back.
+    let good = pdf(&[
+        "Investigation report",
+        "The wrong protocol was selected from a list of similar names.",
+        "Actions: protocols renamed and locked.",
+    ]);
+    let (status, answer) = send_report(server, &reference, "application/pdf", &good);
+    assert_eq!(status, 201, "{answer}");
+    let page = inv.get(&format!("/cases/{reference}")).body;
+    assert!(page.contains("protocols renamed and locked"), "{page}");
+    assert!(page.contains(&format!("/cases/{reference}/reports/1.pdf")));
+    let cookie = inv.cookie_header();
+    let back = request(
+        server.addr,
+        "GET",
+        &format!("/cases/{reference}/reports/1.pdf"),
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .expect("request");
+    assert_eq!(back.status, 200);
+    assert_eq!(back.header("content-type"), Some("application/pdf"));
+    assert_eq!(back.body.len(), good.len(), "the PDF as it came");
+    assert_eq!(
+        inv.get(&format!("/cases/{reference}/reports/2.pdf")).status,
+        404
+    );
+    assert_eq!(
+        Browser::new(server.addr)
+            .get(&format!("/cases/{reference}/reports/1.pdf"))
+            .status,
+        303
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -724,6 +875,7 @@ on_both_backends!(
     the_public_form_notifies_once,
     a_licensing_breach_has_its_own_form_and_series,
     organisations_tokens_are_made_shown_once_and_revoked,
+    a_pdf_report_is_read_checked_and_kept,
 );
 
 /// The chasers on `store`: none until 14 days before the report date,
@@ -767,6 +919,7 @@ async fn chasers_once_each<S: AuthorityStore + MailStore>(store: S) {
             &NewReport {
                 content_type: "text/plain",
                 body: "Report.",
+                document: None,
                 key: None,
                 at,
             },

@@ -12,6 +12,7 @@ use irmer_store::columns::{
     self, CASE_EVENT_COLUMNS, NOTIFICATION_COLUMNS, ORGANISATION_TOKEN_COLUMNS,
 };
 use irmer_store::mail::Mail;
+use sqlx::Row as _;
 use time::OffsetDateTime;
 
 use crate::mail::insert_mail;
@@ -190,8 +191,8 @@ impl AuthorityStore for SqliteStore {
             }
         }
         let version: i64 = sqlx::query_scalar(
-            "INSERT INTO notification_reports (reference, version, content_type, body, idempotency_key, received_at)
-             SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM notification_reports WHERE reference = $1
+            "INSERT INTO notification_reports (reference, version, content_type, body, idempotency_key, received_at, document)
+             SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM notification_reports WHERE reference = $1
              RETURNING version",
         )
         .bind(reference)
@@ -199,6 +200,7 @@ impl AuthorityStore for SqliteStore {
         .bind(report.body)
         .bind(report.key)
         .bind(timestamp(report.at))
+        .bind(report.document)
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
@@ -224,7 +226,7 @@ impl AuthorityStore for SqliteStore {
 
     async fn reports_of(&self, reference: &str) -> Result<Vec<ReceivedReport>, StoreError> {
         let rows = sqlx::query(
-            "SELECT reference, version, content_type, body, received_at FROM notification_reports
+            "SELECT reference, version, content_type, body, received_at, document FROM notification_reports
              WHERE reference = $1 ORDER BY version",
         )
         .bind(reference)
@@ -240,6 +242,7 @@ impl AuthorityStore for SqliteStore {
                     version: c.int("version")?,
                     content_type: c.text("content_type")?,
                     body: c.text("body")?,
+                    document: r.try_get("document").map_err(backend)?,
                     received_at: c.time("received_at")?,
                 })
             })

@@ -157,7 +157,11 @@ pub struct ReceivedReport {
     /// 1 for the first report sent for the notification.
     pub version: i64,
     pub content_type: String,
+    /// The text (a PDF's as irmer read it).
     pub body: String,
+    /// The PDF as it came, when it was one.
+    #[serde(skip)]
+    pub document: Option<Vec<u8>>,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
 }
@@ -166,7 +170,10 @@ pub struct ReceivedReport {
 #[derive(Clone, Copy, Debug)]
 pub struct NewReport<'a> {
     pub content_type: &'a str,
+    /// The text (a PDF's as irmer read it and checked it).
     pub body: &'a str,
+    /// The PDF as it came, when it was one.
+    pub document: Option<&'a [u8]>,
     /// The sender's Idempotency-Key, if it gave one.
     pub key: Option<&'a str>,
     pub at: OffsetDateTime,

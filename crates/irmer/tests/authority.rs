@@ -289,8 +289,13 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         "{}",
         r.body
     );
+    // A PDF irmer cannot read is refused (it could not be checked); a
+    // format it does not take, 415.
+    let r = upload(&first_ref, "application/pdf", "%PDF-1.7", &bearer);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("could not be read"), "{}", r.body);
     assert_eq!(
-        upload(&first_ref, "application/pdf", "%PDF-1.7", &bearer).status,
+        upload(&first_ref, "image/png", "\u{89}PNG", &bearer).status,
         415
     );
     let r = upload(

@@ -114,6 +114,7 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     let report = |body: &'static str, key: Option<&'static str>| NewReport {
         content_type: "text/plain",
         body,
+        document: None,
         key,
         at: t1,
     };
@@ -124,6 +125,12 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     assert_eq!(store.add_report(r, &first).await.expect("kept"), (1, false));
     let second = report("Corrected.", None);
     assert_eq!(store.add_report(r, &second).await.expect("kept"), (2, true));
+    let pdf = NewReport {
+        content_type: "application/pdf",
+        document: Some(b"%PDF-1.4 the document as it came"),
+        ..report("Its text.", None)
+    };
+    assert_eq!(store.add_report(r, &pdf).await.expect("kept"), (3, true));
     assert!(matches!(
         store.add_report("CQC-IRMER-2026-00099", &report("x", None)).await,
         Err(crate::StoreError::NotFound(r)) if r == "CQC-IRMER-2026-00099"
@@ -134,7 +141,12 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
         .expect("reports");
     assert_eq!(
         reports.iter().map(|r| r.version).collect::<Vec<_>>(),
-        [1, 2]
+        [1, 2, 3]
+    );
+    assert_eq!(reports[1].document, None);
+    assert_eq!(
+        reports[2].document.as_deref(),
+        Some(&b"%PDF-1.4 the document as it came"[..])
     );
     assert_eq!(
         (reports[1].body.as_str(), reports[1].received_at),
@@ -153,7 +165,12 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
     let history = store.case_events(r).await.expect("history");
     assert_eq!(
         history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-        ["received", "report-received", "report-received"],
+        [
+            "received",
+            "report-received",
+            "report-received",
+            "report-received"
+        ],
         "the same key added no event"
     );
     let sender = store

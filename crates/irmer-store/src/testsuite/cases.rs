@@ -248,6 +248,7 @@ pub async fn cases_keep_their_history_and_chase_once<
             &NewReport {
                 content_type: "text/plain",
                 body: "Report.",
+                document: None,
                 key: None,
                 at,
             },
