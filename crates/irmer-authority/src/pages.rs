@@ -67,6 +67,14 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
             "/notify/submit",
             axum::routing::post(crate::public::submit::<S>),
         )
+        .route(
+            "/notify/report",
+            get(crate::public::report_start::<S>)
+                .post(crate::public::report_submit::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::report::REPORT_MAX + 256 * 1024,
+                )),
+        )
         .route("/notify/licence", get(crate::public::breach_start::<S>))
         .route(
             "/notify/licence/check",
@@ -96,14 +104,16 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
 }
 
 /// The forms these pages post to: the staff's each behind a
-/// [`SignedForm`], the public form's behind a
-/// [`irmer_web::pages::kit::PublicForm`].
+/// [`SignedForm`], the public forms' behind a
+/// [`irmer_web::pages::kit::PublicForm`] (the report upload: a
+/// [`irmer_web::pages::kit::PublicUpload`]).
 pub const FORM_ROUTES: &[&str] = &[
     "/cases/{reference}/steps",
     "/notify/check",
     "/notify/submit",
     "/notify/licence/check",
     "/notify/licence/submit",
+    "/notify/report",
     "/admin/organisations",
     "/admin/organisations/{id}/revoke",
 ];

@@ -730,3 +730,207 @@ pub async fn breach_submit<S: Store + AccountStore + AuthorityStore + MailStore>
         },
     ))
 }
+
+/// The report upload form: the reference, the contact e-mail the
+/// notification gave (so that only its sender can add to it), and the
+/// report as a PDF or text file, or pasted.
+fn report_form(
+    token: (String, axum::http::HeaderValue),
+    config: &CaseConfig,
+    a: &Answers,
+    errors: &[(String, String)],
+) -> Result<Response, PageError> {
+    let key = match key_of(a) {
+        Some(k) => k,
+        None => irmer_store::accounts::secret().map_err(failed)?,
+    };
+    let file_error = errors.iter().find(|(f, _)| f == "file").map(|(_, m)| m);
+    Ok(public_page(
+        token,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        "Send your investigation report",
+        |csrf| {
+            html! {
+                (error_summary(errors))
+                span class="caption" { (config.authority.name()) }
+                h1 { "Send your investigation report" }
+                p { "Send the full investigation report, anonymised, within 12 weeks of the incident's discovery. It is checked for anything that identifies a patient (names, NHS or hospital numbers, dates of birth, addresses, telephone numbers) and refused, with what was found, if it has any." }
+                form method="post" action="/notify/report" enctype="multipart/form-data" novalidate {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="key" value=(key);
+                    (own_field(a, errors, "reference", "Your notification reference", "From our acknowledgement e-mail, for example CQC-IRMER-2026-00042.", "text"))
+                    (own_field(a, errors, "contact.email", "The contact e-mail address the notification gave", "", "email"))
+                    div class={ "field" @if file_error.is_some() { " error" } } {
+                        label for=(field_id("file")) { "The report as a PDF or a text file (up to 10 MB)" }
+                        span class="hint" id="f-file-hint" { "A PDF made from the document (not a scan: its text is checked). If something else on the form needs mending, choose the file again." }
+                        @if let Some(e) = file_error { span class="error-message" id="f-file-error" { span class="visually-hidden" { "Error: " } (e) } }
+                        input type="file" id=(field_id("file")) name="file" accept=".pdf,.txt,application/pdf,text/plain" aria-describedby={ "f-file-hint" @if file_error.is_some() { " f-file-error" } };
+                    }
+                    (own_field(a, errors, "report", "Or paste the report's text", "", "textarea"))
+                    button type="submit" { "Send the report" }
+                }
+            }
+        },
+    ))
+}
+
+/// `GET /notify/report`.
+pub async fn report_start<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    headers: HeaderMap,
+) -> PageResult {
+    let token = public_token(&app, &headers)?;
+    report_form(token, &config, &Answers::default(), &[])
+}
+
+/// The report's text and its PDF (if it came as one), or the field in
+/// error.
+async fn report_text(
+    a: &Answers,
+    upload: Option<irmer_web::pages::kit::Upload>,
+) -> Result<(String, Option<Vec<u8>>), (String, String)> {
+    let pasted = a.get("report").map(str::trim).filter(|t| !t.is_empty());
+    let err = |f: &str, m: String| (f.to_owned(), m);
+    match (upload, pasted) {
+        (Some(_), Some(_)) => Err(err(
+            "report",
+            "Send the file or paste the text, not both".into(),
+        )),
+        (None, None) => Err(err(
+            "file",
+            "Choose the report's file, or paste its text".into(),
+        )),
+        (None, Some(text)) => Ok((text.to_owned(), None)),
+        (Some(u), None) => {
+            let pdf = u.content_type == "application/pdf"
+                || u.file_name.to_ascii_lowercase().ends_with(".pdf");
+            if u.bytes.len() > crate::report::REPORT_MAX {
+                return Err(err("file", "The file is larger than 10 MB".into()));
+            }
+            if pdf {
+                let bytes = u.bytes.clone();
+                let text = tokio::task::spawn_blocking(move || crate::report::pdf_text(&bytes))
+                    .await
+                    .map_err(|e| err("file", e.to_string()))?
+                    .map_err(|e| err("file", irmer_web::pages::kit::capital(&e.to_string())))?;
+                Ok((text, Some(u.bytes.to_vec())))
+            } else if u.content_type.starts_with("text/")
+                || u.file_name.to_ascii_lowercase().ends_with(".txt")
+            {
+                String::from_utf8(u.bytes.to_vec())
+                    .map(|t| (t, None))
+                    .map_err(|_| err("file", "The text file is not UTF-8 text".into()))
+            } else {
+                Err(err("file", "Send a PDF or a text file".into()))
+            }
+        }
+    }
+}
+
+/// `POST /notify/report`: the notification found by its reference and
+/// contact e-mail (either wrong: the same answer, so that neither is
+/// confirmed), the report read and checked, kept as a new version; a
+/// second send of the same page is the same version.
+pub async fn report_submit<S: Store + AccountStore + AuthorityStore>(
+    State(app): State<App<S>>,
+    axum::Extension(config): axum::Extension<CaseConfig>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+    irmer_web::pages::kit::PublicUpload(answers, upload): irmer_web::pages::kit::PublicUpload,
+) -> PageResult {
+    if !config.sends.allow(&client, app.register.now()) {
+        return Err(too_many());
+    }
+    let token = public_token(&app, &headers)?;
+    let a = without(&answers, &["csrf"]);
+    let reference = a
+        .get("reference")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
+    let email = a.get("contact.email").unwrap_or_default().trim().to_owned();
+    let mut errors = Vec::new();
+    if reference.is_empty() {
+        errors.push((
+            "reference".to_owned(),
+            "Enter your notification reference".to_owned(),
+        ));
+    }
+    if email.is_empty() {
+        errors.push((
+            "contact.email".to_owned(),
+            "Enter the contact e-mail address".to_owned(),
+        ));
+    }
+    if !errors.is_empty() {
+        return report_form(token, &config, &a, &errors);
+    }
+    let store = app.register.store();
+    let found = store
+        .notification(&reference)
+        .await
+        .map_err(failed)?
+        .filter(|n| n.contact_email.eq_ignore_ascii_case(&email));
+    let Some(n) = found else {
+        let e = (
+            "reference".to_owned(),
+            "We have no notification with this reference and contact e-mail address: check both against our acknowledgement".to_owned(),
+        );
+        return report_form(token, &config, &a, &[e]);
+    };
+    let (text, document) = match report_text(&a, upload).await {
+        Ok(t) => t,
+        Err(e) => return report_form(token, &config, &a, &[e]),
+    };
+    if let Err(e) = irmer_store::register::check_free_text("report", &text) {
+        let field = if document.is_some() || a.get("report").is_none_or(str::is_empty) {
+            "file"
+        } else {
+            "report"
+        };
+        return report_form(
+            token,
+            &config,
+            &a,
+            &[(
+                field.to_owned(),
+                irmer_web::pages::kit::capital(&e.to_string()),
+            )],
+        );
+    }
+    let key = key_of(&a);
+    let report = irmer_store::authority::NewReport {
+        content_type: if document.is_some() {
+            "application/pdf"
+        } else {
+            "text/plain"
+        },
+        body: &text,
+        document: document.as_deref(),
+        key: key.as_deref(),
+        at: app.register.now(),
+    };
+    let (version, _) = store
+        .add_report(&n.reference, &report)
+        .await
+        .map_err(failed)?;
+    Ok(public_page(
+        token,
+        StatusCode::OK,
+        "Report received",
+        |_| {
+            html! {
+                div class="confirmation" {
+                    h1 { "Report received" }
+                    p { "Version " (version) " of the report for" br; strong { (n.reference) } }
+                }
+                p { "It holds nothing we could find that identifies a patient. We will review it and contact you if we need more." }
+            }
+        },
+    ))
+}

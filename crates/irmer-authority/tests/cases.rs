@@ -849,6 +849,151 @@ fn a_pdf_report_is_read_checked_and_kept(server: &Server) {
     );
 }
 
+/// Posts the report upload form as multipart/form-data: fields, and a
+/// file (name, type, bytes) if any.
+fn upload_form(
+    b: &Browser,
+    page: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> irmer_web::testclient::Response {
+    let boundary = "irmer-test-boundary-7d1a";
+    let mut body: Vec<u8> = Vec::new();
+    let csrf = irmer_web::testclient::hidden(page, "csrf").expect("csrf");
+    let key = irmer_web::testclient::hidden(page, "key").expect("key");
+    for (name, value) in [("csrf", csrf.as_str()), ("key", key.as_str())]
+        .into_iter()
+        .chain(fields.iter().copied())
+    {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, kind, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    // The body is ASCII here (the PDFs are written by hand).
+    let text = String::from_utf8(body).expect("ASCII");
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let cookie = b.cookie_header();
+    request(
+        b.addr,
+        "POST",
+        "/notify/report",
+        &[("Content-Type", &content_type), ("Cookie", &cookie)],
+        &text,
+    )
+    .expect("request")
+}
+
+fn a_provider_uploads_its_report_by_the_form(server: &Server) {
+    let reference = notify(server);
+    let mut b = Browser::new(server.addr);
+    let page = b.get("/notify/report");
+    assert_eq!(page.status, 200);
+    let good = pdf(&[
+        "Investigation report",
+        "The wrong protocol was selected from a list of similar names.",
+    ]);
+    let ok: &[(&str, &str)] = &[
+        ("reference", &reference),
+        ("contact.email", "rpa@northshire.example.org"),
+    ];
+    // Without the page's token: refused.
+    let r = request(
+        server.addr,
+        "POST",
+        "/notify/report",
+        &[("Content-Type", "multipart/form-data; boundary=x")],
+        "--x--\r\n",
+    )
+    .expect("request");
+    assert_eq!(r.status, 403);
+    // The wrong contact e-mail: the same answer as an unknown reference.
+    let wrong = upload_form(
+        &b,
+        &page.body,
+        &[
+            ("reference", &reference),
+            ("contact.email", "someone@else.example.org"),
+        ],
+        Some(("r.pdf", "application/pdf", &good)),
+    );
+    let unknown = upload_form(
+        &b,
+        &page.body,
+        &[
+            ("reference", "CQC-IRMER-2026-99999"),
+            ("contact.email", "rpa@northshire.example.org"),
+        ],
+        Some(("r.pdf", "application/pdf", &good)),
+    );
+    assert_eq!((wrong.status, unknown.status), (422, 422));
+    let words = "We have no notification with this reference and contact e-mail address";
+    assert!(wrong.body.contains(words) && unknown.body.contains(words));
+    // No report; an identifier in the PDF; a file that is neither.
+    let r = upload_form(&b, &page.body, ok, None);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("href=\"#f-file\""), "{}", r.body);
+    let r = upload_form(
+        &b,
+        &page.body,
+        ok,
+        Some((
+            "r.pdf",
+            "application/pdf",
+            &pdf(&["Mrs Aardvark was scanned twice in error."]),
+        )),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("name after a title") && !r.body.contains("Aardvark"),
+        "{}",
+        r.body
+    );
+    let r = upload_form(&b, &page.body, ok, Some(("r.png", "image/png", b"PNG")));
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Send a PDF or a text file"));
+    // The PDF: kept; sent again from the same page, the same version.
+    let r = upload_form(
+        &b,
+        &page.body,
+        ok,
+        Some(("r.pdf", "application/pdf", &good)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Version 1 of the report"), "{}", r.body);
+    let again = upload_form(
+        &b,
+        &page.body,
+        ok,
+        Some(("r.pdf", "application/pdf", &good)),
+    );
+    assert!(
+        again.body.contains("Version 1 of the report"),
+        "{}",
+        again.body
+    );
+    // Pasted text from a new page: version 2.
+    let page2 = b.get("/notify/report");
+    let mut pasted = ok.to_vec();
+    pasted.push(("report", "Corrected: the protocols are now locked."));
+    let r = upload_form(&b, &page2.body, &pasted, None);
+    assert!(r.body.contains("Version 2 of the report"), "{}", r.body);
+    let mut inv = sign_in(server, "inv");
+    let case = inv.get(&format!("/cases/{reference}")).body;
+    assert!(case.contains("the protocols are now locked") && case.contains("reports/1.pdf"));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         $(
@@ -876,6 +1021,7 @@ on_both_backends!(
     a_licensing_breach_has_its_own_form_and_series,
     organisations_tokens_are_made_shown_once_and_revoked,
     a_pdf_report_is_read_checked_and_kept,
+    a_provider_uploads_its_report_by_the_form,
 );
 
 /// The chasers on `store`: none until 14 days before the report date,

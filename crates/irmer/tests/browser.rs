@@ -1113,6 +1113,20 @@ fn the_authoritys_pages_pass_the_accessibility_check_at_desktop_and_phone_widths
     browser.wait_for("Notification sent");
     check(&browser, &engine, "authority: notify, sent", &mut seen);
     at(
+        "notify/report",
+        "Send your investigation report",
+        "authority: report upload",
+        &mut seen,
+    );
+    browser.click("form[action='/notify/report'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "authority: report upload, nothing filled",
+        &mut seen,
+    );
+    at(
         "notify/licence",
         "Tell us about a licensing breach",
         "authority: licensing breach",

@@ -61,14 +61,82 @@ impl<S: Store + AccountStore> FromRequest<App<S>> for PublicForm {
         let answers = Answers::parse(&body);
         match (cookie, answers.get("csrf")) {
             (Some(c), Some(token)) if same_secret(token, &c) => Ok(PublicForm(answers)),
-            _ => Err(PageError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "The form has expired",
-                "This form was not sent from the page that gave it (its security token is missing or wrong, or cookies are off). Go back, reload the page and try again.",
-            )
-            .into_response()),
+            _ => Err(expired_public().into_response()),
         }
     }
+}
+
+/// A file sent with a public form.
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+/// A public form sent as `multipart/form-data` (with a file): its fields
+/// and its one file, if any, read within the route's body limit; refused
+/// with 403 before the handler runs, as a [`PublicForm`], when its `csrf`
+/// field is not the visitor's [`PUBLIC_FORM_COOKIE`].
+pub struct PublicUpload(pub Answers, pub Option<Upload>);
+
+impl<S: Store + AccountStore> FromRequest<App<S>> for PublicUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App<S>) -> Result<Self, Response> {
+        let cookie = crate::app::cookie(req.headers(), PUBLIC_FORM_COOKIE)
+            .filter(|t| valid_token(t))
+            .map(str::to_owned);
+        let bad = |message: String| {
+            PageError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                message,
+            )
+            .into_response()
+        };
+        let mut multipart = axum::extract::Multipart::from_request(req, app)
+            .await
+            .map_err(|e| bad(e.body_text()))?;
+        let mut answers = Answers::default();
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| bad(e.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) if file.is_none() => {
+                    let content_type = field.content_type().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
+                    if !bytes.is_empty() {
+                        file = Some(Upload {
+                            file_name,
+                            content_type,
+                            bytes,
+                        });
+                    }
+                }
+                Some(_) => return Err(bad("one file at a time".into())),
+                None => {
+                    let text = field.text().await.map_err(|e| bad(e.body_text()))?;
+                    answers.0.push((name, text));
+                }
+            }
+        }
+        match (cookie, answers.get("csrf")) {
+            (Some(c), Some(token)) if same_secret(token, &c) => Ok(PublicUpload(answers, file)),
+            _ => Err(expired_public().into_response()),
+        }
+    }
+}
+
+fn expired_public() -> PageError {
+    PageError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "The form has expired",
+        "This form was not sent from the page that gave it (its security token is missing or wrong, or cookies are off). Go back, reload the page and try again.",
+    )
 }
 
 fn valid_token(t: &str) -> bool {

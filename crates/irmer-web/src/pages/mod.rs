@@ -49,7 +49,8 @@ pub mod kit {
     pub use super::admin::{admin_show, notice};
     pub use super::error::{ForPage, PageError, PageResult};
     pub use super::guard::{
-        AdminForm, Administrator, PUBLIC_FORM_COOKIE, PublicForm, SignedForm, allow, public_token,
+        AdminForm, Administrator, PUBLIC_FORM_COOKIE, PublicForm, PublicUpload, SignedForm, Upload,
+        allow, public_token,
     };
     pub use super::reporting::incident_from;
     pub use super::{capital, enc, see_other, show, show_as, status_of};
