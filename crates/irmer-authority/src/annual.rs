@@ -24,6 +24,9 @@ pub struct Annual {
     pub by_modality: Vec<(String, u64)>,
     pub by_sub_modality: Vec<(String, u64)>,
     pub by_code: Vec<(String, u64)>,
+    /// By the kind of provider the notification gave ("Not given" when it
+    /// gave none).
+    pub by_provider: Vec<(String, u64)>,
     /// By the cause the inspector categorised, at each tier of the
     /// detailed error type (a notification counts once under each of its
     /// causes; those not yet categorised under "Not categorised").
@@ -46,6 +49,7 @@ fn sorted(map: BTreeMap<String, u64>) -> Vec<(String, u64)> {
 pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) -> Annual {
     let (mut modality, mut sub, mut code) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut causes: [BTreeMap<String, u64>; 3] = Default::default();
+    let mut provider = BTreeMap::new();
     let (mut total, mut differ, mut licence) = (0, 0, 0);
     let taxonomy = irmer_stats::taxonomy::Taxonomy::shipped().unwrap_or_default();
     for n in notifications {
@@ -60,6 +64,13 @@ pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) ->
             continue;
         }
         total += 1;
+        let kind = n.provider_type.as_deref().map_or("Not given", |t| {
+            irmer_store::authority::PROVIDER_TYPES
+                .iter()
+                .find(|(id, _)| *id == t)
+                .map_or(t, |(_, words)| words)
+        });
+        *provider.entry(kind.to_owned()).or_insert(0) += 1;
         let m = Modality::parse(&n.modality);
         let label = m.map_or_else(|| n.modality.clone(), |m| m.label().to_owned());
         *modality.entry(label).or_insert(0) += 1;
@@ -110,6 +121,7 @@ pub fn annual(notifications: &[Notification], from: CivilDate, to: CivilDate) ->
         by_modality: sorted(modality),
         by_sub_modality: sorted(sub),
         by_code: sorted(code),
+        by_provider: sorted(provider),
         by_cause: causes.map(sorted),
         codes_differ: differ,
         licence_breaches: licence,
@@ -125,6 +137,7 @@ pub fn csv(a: &Annual) -> String {
         ("modality", &a.by_modality),
         ("sub-modality", &a.by_sub_modality),
         ("code", &a.by_code),
+        ("provider", &a.by_provider),
         ("cause-tier-1", &a.by_cause[0]),
         ("cause-tier-2", &a.by_cause[1]),
         ("cause-tier-3", &a.by_cause[2]),
@@ -192,6 +205,7 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
                     (section("by-modality", "Modality", &a.by_modality))
                     (section("by-sub-modality", "Sub-modality", &a.by_sub_modality))
                     (section("by-code", "Notification code", &a.by_code))
+                    (section("by-provider", "Kind of provider", &a.by_provider))
                     (section("by-cause-1", "Cause (tier 1)", &a.by_cause[0]))
                     (section("by-cause-2", "Cause (tier 2)", &a.by_cause[1]))
                     (section("by-cause-3", "Cause (tier 3)", &a.by_cause[2]))
@@ -230,6 +244,7 @@ mod tests {
             series: Series::Irmer,
             organisation_name: "Northshire".into(),
             organisation_code: None,
+            provider_type: None,
             contact_name: None,
             contact_email: "rpa@x.example.org".into(),
             facts: "{}".into(),
@@ -284,6 +299,11 @@ mod tests {
         let all: Vec<Notification> = all.into_iter().chain([categorised, licence]).collect();
         let a = annual(&all, from, to);
         assert_eq!(a.licence_breaches, 1, "counted apart");
+        assert!(
+            a.by_provider.contains(&("Not given".to_owned(), 4)),
+            "{:?}",
+            a.by_provider
+        );
         assert_eq!(a.total, 4);
         assert!(
             a.by_sub_modality
@@ -307,7 +327,16 @@ mod tests {
         assert!(a.by_cause[0].contains(&("Not categorised".to_owned(), 3)));
         // Back to the first three, for the figures below.
         let all = &all[..5];
-        let a = annual(all, from, to);
+        let mut typed = all.to_vec();
+        typed[0].provider_type = Some("nhs-acute".into());
+        let a = annual(&typed, from, to);
+        assert_eq!(
+            a.by_provider,
+            [
+                ("Not given".to_owned(), 2),
+                ("NHS acute trust or board".to_owned(), 1)
+            ]
+        );
         assert_eq!(a.total, 3);
         assert_eq!(
             a.by_modality,

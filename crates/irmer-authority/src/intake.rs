@@ -2,7 +2,7 @@
 //! the field named, identifiers refused, the incident re-assessed by the
 //! engine; and the acknowledgement it is answered with.
 //!
-//! The body: `{"organisation": {"name", "code"?}, "contact": {"name"?,
+//! The body: `{"organisation": {"name", "code"?, "type"?}, "contact": {"name"?,
 //! "email"}, "incident": <an incident in the contract's format>,
 //! "summary": "…", "codes": ["2.2", …]?}` (`codes`: what the provider
 //! reads the criteria to be, compared with the authority's reading).
@@ -11,7 +11,7 @@ use irmer_core::assessment::{Assessment, EnforcingAuthority};
 use irmer_core::incident::{CivilDate, Incident};
 use irmer_core::parse::InputError;
 use irmer_core::{GuidanceVersion, NotificationCode, Settings};
-use irmer_store::authority::{NewNotification, Series};
+use irmer_store::authority::{NewNotification, PROVIDER_TYPES, Series};
 use irmer_store::mail::Mail;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -28,6 +28,8 @@ pub const CODE_MAX: usize = 20;
 pub struct Submission {
     pub organisation_name: String,
     pub organisation_code: Option<String>,
+    /// One of [`PROVIDER_TYPES`], when given.
+    pub provider_type: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     pub incident: Incident,
@@ -135,7 +137,11 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
         e.field = e.field.trim_start_matches('.').to_owned();
         e
     })?;
-    let organisation = object(top.get("organisation"), "organisation", &["name", "code"])?;
+    let organisation = object(
+        top.get("organisation"),
+        "organisation",
+        &["name", "code", "type"],
+    )?;
     let organisation_name =
         text(organisation, "organisation.", "name", NAME_MAX, true)?.unwrap_or_default();
     let organisation_code = text(organisation, "organisation.", "code", CODE_MAX, false)?;
@@ -145,6 +151,22 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
         return Err(invalid(
             "organisation.code",
             "expected letters and digits (an ODS code such as RXX)",
+        ));
+    }
+    let provider_type = text(organisation, "organisation.", "type", 20, false)?;
+    if let Some(t) = &provider_type
+        && !PROVIDER_TYPES.iter().any(|(id, _)| id == t)
+    {
+        return Err(invalid(
+            "organisation.type",
+            format!(
+                "{t:?} is not one of {}",
+                PROVIDER_TYPES
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     let contact = object(top.get("contact"), "contact", &["name", "email"])?;
@@ -208,6 +230,7 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
     Ok(Submission {
         organisation_name,
         organisation_code,
+        provider_type,
         contact_name,
         contact_email,
         incident,
@@ -251,6 +274,7 @@ pub fn new_notification(
         series: Series::Irmer,
         organisation_name: s.organisation_name.clone(),
         organisation_code: s.organisation_code.clone(),
+        provider_type: s.provider_type.clone(),
         contact_name: s.contact_name.clone(),
         contact_email: s.contact_email.clone(),
         facts: serde_json::to_string(&s.incident).unwrap_or_default(),
@@ -375,6 +399,10 @@ mod tests {
             (
                 Box::new(|v| v["organisation"]["code"] = json!("R X")),
                 "organisation.code",
+            ),
+            (
+                Box::new(|v| v["organisation"]["type"] = json!("hospital")),
+                "organisation.type",
             ),
             (
                 Box::new(|v| v["contact"]["email"] = json!("rpa at trust")),

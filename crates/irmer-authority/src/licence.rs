@@ -214,6 +214,7 @@ pub fn new_breach(
         series: Series::Licence,
         organisation_name: b.organisation_name.clone(),
         organisation_code: b.organisation_code.clone(),
+        provider_type: None,
         contact_name: b.contact_name.clone(),
         contact_email: b.contact_email.clone(),
         facts: json!({

@@ -85,6 +85,7 @@ fn too_many() -> PageError {
 const OWN: &[&str] = &[
     "organisation.name",
     "organisation.code",
+    "organisation.type",
     "contact.name",
     "contact.email",
     "summary",
@@ -243,6 +244,7 @@ fn form_page(
                     h2 { "Your organisation" }
                     (own_field(answers, errors, "organisation.name", "Name of the organisation (the employer under IR(ME)R)", "", "text"))
                     (own_field(answers, errors, "organisation.code", "Organisation code (optional)", "Its ODS code, for example RXX.", "text"))
+                    (radios(answers, errors, "organisation.type", "What kind of provider (optional)", irmer_store::authority::PROVIDER_TYPES))
                     h2 { "Contact details" }
                     (own_field(answers, errors, "contact.name", "Contact name or role (optional)", "For example: Radiation protection adviser.", "text"))
                     (own_field(answers, errors, "contact.email", "Contact e-mail address", "Your acknowledgement and our questions go here.", "email"))
@@ -277,7 +279,7 @@ fn body_of(answers: &Answers, incident: &str) -> Value {
         .map(|c| Value::String(c.to_owned()))
         .collect();
     json!({
-        "organisation": {"name": text("organisation.name"), "code": text("organisation.code")},
+        "organisation": {"name": text("organisation.name"), "code": text("organisation.code"), "type": text("organisation.type")},
         "contact": {"name": text("contact.name"), "email": text("contact.email")},
         "incident": serde_json::from_str::<Value>(incident).unwrap_or(Value::Null),
         "summary": text("summary"),
@@ -365,6 +367,7 @@ pub async fn check<S: Store + AccountStore>(
                 h2 { "Your organisation and contact" }
                 dl class="summary" {
                     dt { "Organisation" } dd { (submission.organisation_name) @if let Some(c) = &submission.organisation_code { " (" (c) ")" } }
+                    dt { "Kind of provider" } dd { (submission.provider_type.as_deref().map_or("Not given", |t| licence::label(irmer_store::authority::PROVIDER_TYPES, t))) }
                     dt { "Contact" } dd { @if let Some(n) = &submission.contact_name { (n) ", " } (submission.contact_email) }
                 }
                 h2 { "The incident" }

@@ -1035,6 +1035,7 @@ async fn chasers_once_each<S: AuthorityStore + MailStore>(store: S) {
         series: Series::Irmer,
         organisation_name: "Northshire Hospitals NHS Trust".into(),
         organisation_code: None,
+        provider_type: None,
         contact_name: None,
         contact_email: "rpa@northshire.example.org".into(),
         facts: "{}".into(),

@@ -47,6 +47,16 @@ impl Series {
     }
 }
 
+/// The kinds of provider a notification may say it is from, as the
+/// annual figures count them: (id, words).
+pub const PROVIDER_TYPES: &[(&str, &str)] = &[
+    ("nhs-acute", "NHS acute trust or board"),
+    ("nhs-other", "Other NHS provider"),
+    ("independent", "Independent sector"),
+    ("dental", "Dental practice"),
+    ("other", "Other"),
+];
+
 /// `CQC-IRMER-2026-00042`: the authority, the series, the year received
 /// and the number within them.
 pub fn reference(authority: &str, series: Series, year: i32, number: i64) -> String {
@@ -65,6 +75,9 @@ pub struct NewNotification {
     pub series: Series,
     pub organisation_name: String,
     pub organisation_code: Option<String>,
+    /// `nhs-acute`, `nhs-other`, `independent`, `dental` or `other`
+    /// ([`PROVIDER_TYPES`]), when given.
+    pub provider_type: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     /// The incident in the contract's JSON.
@@ -103,6 +116,7 @@ pub struct Notification {
     pub series: Series,
     pub organisation_name: String,
     pub organisation_code: Option<String>,
+    pub provider_type: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     pub facts: String,

@@ -17,6 +17,7 @@ pub(super) fn new(at: time::OffsetDateTime) -> NewNotification {
         series: Series::Irmer,
         organisation_name: "Northshire Hospitals NHS Trust".into(),
         organisation_code: Some("RXX".into()),
+        provider_type: Some("nhs-acute".into()),
         contact_name: Some("Radiation protection adviser".into()),
         contact_email: "rpa@northshire.example.org".into(),
         facts: r#"{"nation":"england","discovered":"2026-11-20","modality":"ct","exposure":"unintended"}"#.into(),
@@ -99,6 +100,7 @@ pub async fn notifications_are_numbered_without_gaps_and_acknowledged<
         .expect("read")
         .expect("there");
     assert_eq!(kept.organisation_code.as_deref(), Some("RXX"));
+    assert_eq!(kept.provider_type.as_deref(), Some("nhs-acute"));
     assert_eq!(kept.status, "received");
     assert_eq!(kept.report_due.to_string(), "2027-02-12");
     assert_eq!(kept.received_at, at);
