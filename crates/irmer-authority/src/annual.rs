@@ -165,11 +165,7 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
                 part: 0,
             })
             .collect();
-        let description = rows
-            .iter()
-            .map(|(l, n)| format!("{l}: {n}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let description = describe(rows);
         html! {
             h2 { (heading) }
             @if rows.is_empty() {
@@ -183,11 +179,7 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
             }
         }
     };
-    let title = format!(
-        "IR(ME)R notifications received from {} to {}",
-        a.from.words(),
-        a.to.words()
-    );
+    let title = title(a);
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -202,21 +194,124 @@ pub fn html(a: &Annual, authority: EnforcingAuthority) -> String {
                     p class="caption" { (authority.name()) }
                     h1 { (title) }
                     p { strong { (a.total) } " notifications received. The provider's codes differed from our reading of the facts in " strong { (a.codes_differ) } "." }
-                    (section("by-modality", "Modality", &a.by_modality))
-                    (section("by-sub-modality", "Sub-modality", &a.by_sub_modality))
-                    (section("by-code", "Notification code", &a.by_code))
-                    (section("by-provider", "Kind of provider", &a.by_provider))
-                    (section("by-cause-1", "Cause (tier 1)", &a.by_cause[0]))
-                    (section("by-cause-2", "Cause (tier 2)", &a.by_cause[1]))
-                    (section("by-cause-3", "Cause (tier 3)", &a.by_cause[2]))
+                    @for (id, heading, rows) in sections(a) { (section(id, heading, rows)) }
                     h2 { "Licensing breaches" }
                     p { strong { (a.licence_breaches) } " licensing breaches received on their own form, not counted above." }
-                    p class="caption" { "A notification with several codes or causes counts once under each. Causes are as the inspector categorised them. Counted by irmer from the notifications as received." }
+                    p class="caption" { (NOTE) }
                 }
             }
         }
     }
     .into_string()
+}
+
+/// The year's figures as PDF: the same sections as the page, each a
+/// chart (the same SVG) and its table.
+const TEMPLATE: &str = r##"
+#let d = json("data.json")
+#set document(title: d.title)
+#set page(paper: "a4", margin: (x: 2cm, y: 2cm), footer: context [
+  #set text(size: 8pt, fill: luma(90))
+  #d.title #h(1fr) Page #counter(page).display("1 of 1", both: true)
+])
+#set text(font: "Libertinus Serif", size: 10.5pt, lang: "en", region: "gb")
+#set table(stroke: 0.5pt + luma(170), inset: 4pt)
+#text(size: 9pt, fill: luma(90))[#d.authority]
+#heading(level: 1, d.title)
+#d.intro
+#for s in d.sections [
+  #heading(level: 2, s.heading)
+  #if s.rows.len() == 0 [None.] else [
+    #image(s.chart, width: 100%, alt: s.alt)
+    #table(columns: (1fr, auto), align: (left, right), table.header(strong(s.heading), [*Notifications*]), ..s.rows.flatten())
+  ]
+]
+#heading(level: 2, "Licensing breaches")
+#d.licence
+#line(length: 100%, stroke: 0.5pt)
+#text(size: 9pt)[#d.note]
+"##;
+
+/// The year as PDF bytes, or typst's errors in words.
+pub fn pdf(
+    a: &Annual,
+    authority: EnforcingAuthority,
+    generated: time::OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    let mut files = Vec::new();
+    let sections: Vec<serde_json::Value> = sections(a)
+        .into_iter()
+        .map(|(id, heading, rows)| {
+            let bars: Vec<Bar<'_>> = rows
+                .iter()
+                .map(|(label, n)| Bar {
+                    label,
+                    value: *n,
+                    part: 0,
+                })
+                .collect();
+            let description = describe(rows);
+            let name = format!("{id}.svg");
+            files.push((
+                name.clone(),
+                charts::standalone(&charts::bars(id, &format!("Notifications by {}", heading.to_lowercase()), &description, &bars))
+                    .into_bytes(),
+            ));
+            serde_json::json!({
+                "heading": heading,
+                "chart": name,
+                "alt": format!("Bar chart of notifications by {}: {description}", heading.to_lowercase()),
+                "rows": rows.iter().map(|(l, n)| [l.clone(), n.to_string()]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let data = serde_json::json!({
+        "authority": authority.name(),
+        "title": title(a),
+        "intro": format!(
+            "{} notifications received. The provider's codes differed from our reading of the facts in {}. Made by irmer on {}.",
+            a.total,
+            a.codes_differ,
+            irmer_core::lifecycle::long_date(generated.date())
+        ),
+        "sections": sections,
+        "licence": format!("{} licensing breaches received on their own form, not counted above.", a.licence_breaches),
+        "note": NOTE,
+    });
+    irmer_pdf::typeset(TEMPLATE, data.to_string().into_bytes(), files, generated)
+}
+
+const NOTE: &str = "A notification with several codes or causes counts once under each. Causes are as the inspector categorised them. Counted by irmer from the notifications as received.";
+
+fn title(a: &Annual) -> String {
+    format!(
+        "IR(ME)R notifications received from {} to {}",
+        a.from.words(),
+        a.to.words()
+    )
+}
+
+fn describe(rows: &[(String, u64)]) -> String {
+    rows.iter()
+        .map(|(l, n)| format!("{l}: {n}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A section of the page and the PDF: (id, heading, rows).
+type Section<'a> = (&'static str, &'static str, &'a [(String, u64)]);
+
+/// The sections of the page and the PDF, in order.
+fn sections(a: &Annual) -> Vec<Section<'_>> {
+    vec![
+        ("by-modality", "Modality", &a.by_modality),
+        ("by-sub-modality", "Sub-modality", &a.by_sub_modality),
+        ("by-code", "Notification code", &a.by_code),
+        ("by-provider", "Kind of provider", &a.by_provider),
+        ("by-cause-1", "Cause (tier 1)", &a.by_cause[0]),
+        ("by-cause-2", "Cause (tier 2)", &a.by_cause[1]),
+        ("by-cause-3", "Cause (tier 3)", &a.by_cause[2]),
+    ]
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;color:#0b0c0c;line-height:1.45;margin:0}\

@@ -91,6 +91,7 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
         .route("/annual", get(annual_page::<S>))
         .route("/annual/figures.html", get(annual_html::<S>))
         .route("/annual/figures.csv", get(annual_csv::<S>))
+        .route("/annual/figures.pdf", get(annual_pdf::<S>))
         .route("/admin", get(|| async { see_other("/admin/users") }))
         .route("/admin/outbox", get(outbox::<S>))
         .route(
@@ -883,6 +884,7 @@ async fn annual_page<S: Store + AccountStore + AuthorityStore>(
         ul {
             li { a href={ "/annual/figures.html?year=" (year) } { "The figures for " (year) "-" (format!("{:02}", (year + 1) % 100)) " (web page, with charts)" } }
             li { a href={ "/annual/figures.csv?year=" (year) } { "The same as CSV" } }
+            li { a href={ "/annual/figures.pdf?year=" (year) } { "The same as PDF" } }
         }
     };
     Ok(show_as(
@@ -936,6 +938,39 @@ async fn annual_html<S: Store + AccountStore + AuthorityStore>(
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(irmer_web::pages::kit::DOCUMENT_CSP),
+    );
+    Ok(r)
+}
+
+async fn annual_pdf<S: Store + AccountStore + AuthorityStore>(
+    State(app): State<App<S>>,
+    Extension(config): Extension<CaseConfig>,
+    p: PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let year = annual_year(&app, &p, raw.as_deref()).await?;
+    let now = app.register.now();
+    // Typesetting takes a moment: off the async threads.
+    let bytes =
+        tokio::task::spawn_blocking(move || crate::annual::pdf(&year, config.authority, now))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+            .map_err(|e| {
+                PageError::from(irmer_web::Problem::from(
+                    irmer_store::register::RegisterError::from(irmer_store::StoreError::Backend(e)),
+                ))
+                .for_user(&p)
+            })?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"annual-figures.pdf\""),
     );
     Ok(r)
 }

@@ -385,6 +385,31 @@ fn an_analyst_reads_and_nothing_else(server: &Server) {
     assert_eq!(csv.status, 200);
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
     assert_eq!(aud.get("/annual?year=twenty").status, 422);
+    // The PDF, read back: its title and sections.
+    let cookie = aud.cookie_header();
+    let raw = {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(server.addr).expect("connect");
+        write!(
+            stream,
+            "GET /annual/figures.pdf?year=2025 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+        )
+        .expect("write");
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).expect("read");
+        bytes
+    };
+    let start = raw.windows(5).position(|w| w == b"%PDF-").expect("a PDF");
+    let text = irmer_authority::report::pdf_text(&raw[start..]).expect("readable");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("IR(ME)R notifications received from 1 April 2025 to 31 March 2026"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Kind of provider") && text.contains("Licensing breaches"),
+        "{text}"
+    );
 }
 
 /// Posts a public form with the page's CSRF token (from `page`).

@@ -70,8 +70,9 @@ pub fn pdf(cleared: &Cleared, generated: OffsetDateTime) -> Result<Vec<u8>, Stri
 }
 
 /// Typesets `template` with `data.json` and the other `files` it reads
-/// (a chart's SVG), into PDF bytes.
-fn typeset(
+/// (a chart's SVG), into PDF bytes. Other crates typeset their own
+/// documents with it (the authority's annual figures).
+pub fn typeset(
     template: &str,
     data: Vec<u8>,
     files: Vec<(String, Vec<u8>)>,

@@ -59,7 +59,8 @@ pub enum AuthorityCommand {
     Show { reference: String },
     /// The year's figures as the authorities publish them: notifications
     /// received in a financial year (by default the current one) by
-    /// modality, sub-modality and code, as CSV or a page of HTML.
+    /// modality, sub-modality, code, kind of provider and cause tier, as
+    /// CSV, a page of HTML, or PDF.
     Annual {
         #[command(flatten)]
         period: crate::stats::PeriodArgs,
@@ -103,6 +104,7 @@ pub enum AuthorityCommand {
 pub enum AnnualFormat {
     Csv,
     Html,
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -198,14 +200,18 @@ pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
                 }
             }
             let year = irmer_authority::annual::annual(&all, from, to);
-            let text = match format {
-                AnnualFormat::Csv => irmer_authority::annual::csv(&year),
-                AnnualFormat::Html => irmer_authority::annual::html(&year, authority),
+            let bytes = match format {
+                AnnualFormat::Csv => irmer_authority::annual::csv(&year).into_bytes(),
+                AnnualFormat::Html => irmer_authority::annual::html(&year, authority).into_bytes(),
+                AnnualFormat::Pdf => {
+                    irmer_authority::annual::pdf(&year, authority, time::OffsetDateTime::now_utc())
+                        .map_err(|e| anyhow::anyhow!("the PDF: {e}"))?
+                }
             };
             match output {
-                Some(path) => std::fs::write(&path, text)
+                Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+                None => std::io::stdout().lock().write_all(&bytes)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -347,6 +347,31 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
         csv.contains("codes-differ,provider and authority,3\n"),
         "{csv}"
     );
+    let pdf = dir.join("annual.pdf");
+    let out = irmer(
+        &db,
+        &[
+            "authority",
+            "annual",
+            "--authority",
+            "cqc",
+            "--format",
+            "pdf",
+            "-o",
+            &pdf.to_string_lossy(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = irmer_authority::report::pdf_text(&std::fs::read(&pdf).expect("the PDF"))
+        .expect("readable");
+    assert!(
+        text.contains("Notification code") && text.contains("Kind of provider"),
+        "{text}"
+    );
     // Another organisation's token is not told the notification exists.
     let other = irmer(
         &db,
