@@ -340,6 +340,7 @@ mod tests {
             organisation_name: "Northshire".into(),
             organisation_code: None,
             provider_type: None,
+            chief_executive: None,
             contact_name: None,
             contact_email: "rpa@x.example.org".into(),
             facts: "{}".into(),

@@ -2,7 +2,8 @@
 //! the field named, identifiers refused, the incident re-assessed by the
 //! engine; and the acknowledgement it is answered with.
 //!
-//! The body: `{"organisation": {"name", "code"?, "type"?}, "contact": {"name"?,
+//! The body: `{"organisation": {"name", "code"?, "type"?, "chief_executive"?},
+//! "contact": {"name"?,
 //! "email"}, "incident": <an incident in the contract's format>,
 //! "summary": "…", "codes": ["2.2", …]?}` (`codes`: what the provider
 //! reads the criteria to be, compared with the authority's reading).
@@ -30,6 +31,8 @@ pub struct Submission {
     pub organisation_code: Option<String>,
     /// One of [`PROVIDER_TYPES`], when given.
     pub provider_type: Option<String>,
+    /// The chief executive's e-mail address, when given.
+    pub chief_executive: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     pub incident: Incident,
@@ -140,7 +143,7 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
     let organisation = object(
         top.get("organisation"),
         "organisation",
-        &["name", "code", "type"],
+        &["name", "code", "type", "chief_executive"],
     )?;
     let organisation_name =
         text(organisation, "organisation.", "name", NAME_MAX, true)?.unwrap_or_default();
@@ -167,6 +170,15 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        ));
+    }
+    let chief_executive = text(organisation, "organisation.", "chief_executive", 254, false)?;
+    if let Some(e) = &chief_executive
+        && !is_email(e)
+    {
+        return Err(invalid(
+            "organisation.chief_executive",
+            format!("{e:?} is not an e-mail address"),
         ));
     }
     let contact = object(top.get("contact"), "contact", &["name", "email"])?;
@@ -231,6 +243,7 @@ pub fn read(body: &[u8]) -> Result<Submission, InputError> {
         organisation_name,
         organisation_code,
         provider_type,
+        chief_executive,
         contact_name,
         contact_email,
         incident,
@@ -275,6 +288,7 @@ pub fn new_notification(
         organisation_name: s.organisation_name.clone(),
         organisation_code: s.organisation_code.clone(),
         provider_type: s.provider_type.clone(),
+        chief_executive: s.chief_executive.clone(),
         contact_name: s.contact_name.clone(),
         contact_email: s.contact_email.clone(),
         facts: serde_json::to_string(&s.incident).unwrap_or_default(),
@@ -403,6 +417,10 @@ mod tests {
             (
                 Box::new(|v| v["organisation"]["type"] = json!("hospital")),
                 "organisation.type",
+            ),
+            (
+                Box::new(|v| v["organisation"]["chief_executive"] = json!("the CEO")),
+                "organisation.chief_executive",
             ),
             (
                 Box::new(|v| v["contact"]["email"] = json!("rpa at trust")),

@@ -215,6 +215,7 @@ pub fn new_breach(
         organisation_name: b.organisation_name.clone(),
         organisation_code: b.organisation_code.clone(),
         provider_type: None,
+        chief_executive: None,
         contact_name: b.contact_name.clone(),
         contact_email: b.contact_email.clone(),
         facts: json!({

@@ -370,6 +370,7 @@ async fn case_again<S: Store + AccountStore + AuthorityStore>(
             dt { "Inspector" } dd { (inspector.unwrap_or("None assigned")) }
             dt { "Organisation" } dd { (n.organisation_name) @if let Some(c) = &n.organisation_code { " (" (c) ")" } }
             dt { "Contact" } dd { @if let Some(c) = &n.contact_name { (c) ", " } (n.contact_email) }
+            dt { "Chief executive" } dd { (n.chief_executive.as_deref().unwrap_or("Not given")) }
             dt { "Received" } dd { (moment(n.received_at)) }
             dt { "Discovered" } dd { (day(n.discovered)) }
             dt { "Investigation report" } dd { strong class={ "tag " (class) } { (clock) } }
@@ -653,8 +654,8 @@ fn step_forms(p: &PageUser, n: &Notification, staff: &[User], typed: &Answers) -
                 (step_form(p, n, "close", "Close the notification", html! {
                     div class="field" {
                         label for=(field_id("chief_executive")) { "The provider's chief executive's e-mail address" }
-                        span class="hint" id="chief-executive-hint" { "The closure e-mail goes to them." }
-                        input type="email" id=(field_id("chief_executive")) name="chief_executive" autocomplete="off" spellcheck="false" aria-describedby="chief-executive-hint" value=(typed_for("close").get("chief_executive").unwrap_or_default());
+                        span class="hint" id="chief-executive-hint" { "The closure e-mail goes to them." @if n.chief_executive.is_some() { " The notification gave this address." } }
+                        input type="email" id=(field_id("chief_executive")) name="chief_executive" autocomplete="off" spellcheck="false" aria-describedby="chief-executive-hint" value=(typed_for("close").get("chief_executive").or(n.chief_executive.as_deref()).unwrap_or_default());
                     }
                     (textarea(&typed_for("close"), "note", "The closure's findings, for the e-mail", ""))
                 }, "Close and send the e-mail"))

@@ -86,6 +86,7 @@ const OWN: &[&str] = &[
     "organisation.name",
     "organisation.code",
     "organisation.type",
+    "organisation.chief_executive",
     "contact.name",
     "contact.email",
     "summary",
@@ -245,6 +246,7 @@ fn form_page(
                     (own_field(answers, errors, "organisation.name", "Name of the organisation (the employer under IR(ME)R)", "", "text"))
                     (own_field(answers, errors, "organisation.code", "Organisation code (optional)", "Its ODS code, for example RXX.", "text"))
                     (radios(answers, errors, "organisation.type", "What kind of provider (optional)", irmer_store::authority::PROVIDER_TYPES))
+                    (own_field(answers, errors, "organisation.chief_executive", "Your chief executive's e-mail address (optional)", "When we close the notification, we tell them.", "email"))
                     h2 { "Contact details" }
                     (own_field(answers, errors, "contact.name", "Contact name or role (optional)", "For example: Radiation protection adviser.", "text"))
                     (own_field(answers, errors, "contact.email", "Contact e-mail address", "Your acknowledgement and our questions go here.", "email"))
@@ -279,7 +281,7 @@ fn body_of(answers: &Answers, incident: &str) -> Value {
         .map(|c| Value::String(c.to_owned()))
         .collect();
     json!({
-        "organisation": {"name": text("organisation.name"), "code": text("organisation.code"), "type": text("organisation.type")},
+        "organisation": {"name": text("organisation.name"), "code": text("organisation.code"), "type": text("organisation.type"), "chief_executive": text("organisation.chief_executive")},
         "contact": {"name": text("contact.name"), "email": text("contact.email")},
         "incident": serde_json::from_str::<Value>(incident).unwrap_or(Value::Null),
         "summary": text("summary"),
@@ -367,6 +369,7 @@ pub async fn check<S: Store + AccountStore>(
                 h2 { "Your organisation and contact" }
                 dl class="summary" {
                     dt { "Organisation" } dd { (submission.organisation_name) @if let Some(c) = &submission.organisation_code { " (" (c) ")" } }
+                    dt { "Chief executive" } dd { (submission.chief_executive.as_deref().unwrap_or("Not given")) }
                     dt { "Kind of provider" } dd { (submission.provider_type.as_deref().map_or("Not given", |t| licence::label(irmer_store::authority::PROVIDER_TYPES, t))) }
                     dt { "Contact" } dd { @if let Some(n) = &submission.contact_name { (n) ", " } (submission.contact_email) }
                 }

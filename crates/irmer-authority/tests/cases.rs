@@ -89,7 +89,8 @@ fn postgres(test: &str) -> Option<Server> {
 /// Posts a notification with the organisation's token: its reference.
 fn notify(server: &Server) -> String {
     let body = json!({
-        "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
+        "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX", "type": "nhs-acute",
+            "chief_executive": "chief.executive@northshire.example.org"},
         "contact": {"name": "Radiation protection adviser", "email": "rpa@northshire.example.org"},
         "incident": {"nation": "england", "discovered": "2026-03-01", "modality": "ct",
             "exposure": "unintended", "patient": {"age_group": "adult"}, "errors": ["human"],
@@ -247,6 +248,13 @@ fn a_case_from_triage_to_closure(server: &Server) {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Under review"));
+    // The closure form offers the chief executive the notification gave.
+    assert!(
+        r.body
+            .contains("value=\"chief.executive@northshire.example.org\""),
+        "{}",
+        r.body
+    );
     let r = step(
         &mut inv,
         &steps,
@@ -1061,6 +1069,7 @@ async fn chasers_once_each<S: AuthorityStore + MailStore>(store: S) {
         organisation_name: "Northshire Hospitals NHS Trust".into(),
         organisation_code: None,
         provider_type: None,
+        chief_executive: None,
         contact_name: None,
         contact_email: "rpa@northshire.example.org".into(),
         facts: "{}".into(),

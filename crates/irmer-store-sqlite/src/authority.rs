@@ -58,8 +58,8 @@ impl AuthorityStore for SqliteStore {
         sqlx::query(
             "INSERT INTO notifications (reference, authority, series, organisation_name, organisation_code,
                 contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality,
-                discovered, report_due, status, token_id, idempotency_key, received_at, provider_type)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $16, $17, $18, $19)",
+                discovered, report_due, status, token_id, idempotency_key, received_at, provider_type, chief_executive)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'received', $16, $17, $18, $19, $20)",
         )
         .bind(&reference)
         .bind(&new.authority)
@@ -80,6 +80,7 @@ impl AuthorityStore for SqliteStore {
         .bind(&new.idempotency_key)
         .bind(timestamp(new.received_at))
         .bind(&new.provider_type)
+        .bind(&new.chief_executive)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

@@ -78,6 +78,9 @@ pub struct NewNotification {
     /// `nhs-acute`, `nhs-other`, `independent`, `dental` or `other`
     /// ([`PROVIDER_TYPES`]), when given.
     pub provider_type: Option<String>,
+    /// The provider's chief executive's e-mail address, when given (the
+    /// closure e-mail goes there).
+    pub chief_executive: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     /// The incident in the contract's JSON.
@@ -117,6 +120,7 @@ pub struct Notification {
     pub organisation_name: String,
     pub organisation_code: Option<String>,
     pub provider_type: Option<String>,
+    pub chief_executive: Option<String>,
     pub contact_name: Option<String>,
     pub contact_email: String,
     pub facts: String,

@@ -85,7 +85,7 @@ pub fn send(row: &impl Columns) -> Result<crate::sends::Sending, StoreError> {
 }
 
 /// A notification's columns (the authority's register).
-pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at, risk, inspector_id, sub_modality, causes, report_received_at, provider_type";
+pub const NOTIFICATION_COLUMNS: &str = "reference, authority, series, organisation_name, organisation_code, contact_name, contact_email, facts, summary, provider_codes, assessment, codes, modality, discovered, report_due, status, received_at, risk, inspector_id, sub_modality, causes, report_received_at, provider_type, chief_executive";
 
 /// A case event's columns.
 pub const CASE_EVENT_COLUMNS: &str = "id, reference, kind, at, actor_id, actor, details";
@@ -101,6 +101,7 @@ pub fn notification(row: &impl Columns) -> Result<crate::authority::Notification
         organisation_name: row.text("organisation_name")?,
         organisation_code: row.opt_text("organisation_code")?,
         provider_type: row.opt_text("provider_type")?,
+        chief_executive: row.opt_text("chief_executive")?,
         contact_name: row.opt_text("contact_name")?,
         contact_email: row.text("contact_email")?,
         facts: row.text("facts")?,

@@ -18,6 +18,7 @@ pub(super) fn new(at: time::OffsetDateTime) -> NewNotification {
         organisation_name: "Northshire Hospitals NHS Trust".into(),
         organisation_code: Some("RXX".into()),
         provider_type: Some("nhs-acute".into()),
+        chief_executive: None,
         contact_name: Some("Radiation protection adviser".into()),
         contact_email: "rpa@northshire.example.org".into(),
         facts: r#"{"nation":"england","discovered":"2026-11-20","modality":"ct","exposure":"unintended"}"#.into(),
