@@ -20,6 +20,7 @@ pub mod parse;
 pub mod patch;
 pub mod quantity;
 pub mod radiopharmaceutical;
+pub mod tasks;
 mod wire;
 
 pub use assessment::{Assessment, Outcome, Status};
