@@ -355,8 +355,19 @@ fn stat_key() -> Value {
     json!({"type": "object", "description": "The value of each field grouped by (a modality's, code's or cause's name as data; a site's or department's name; YYYY-MM for a month); null where the incident has none.", "additionalProperties": {"type": ["string", "null"]}})
 }
 
-/// The period and grouping parameters of statistics and trends.
-fn period_params() -> Value {
+/// The fields trends may group by: every statistics field but the month
+/// (the month is a trend's series itself).
+fn trend_fields() -> Value {
+    let mut fields = stat_fields();
+    if let Some(list) = fields.as_array_mut() {
+        list.retain(|f| f != "month");
+    }
+    fields
+}
+
+/// The period and grouping parameters of statistics (grouped by any of
+/// `fields`) and trends.
+fn period_params(fields: Value) -> Value {
     json!([
         query_param(
             "financial_year",
@@ -376,7 +387,7 @@ fn period_params() -> Value {
         query_param(
             "by",
             "Fields to group by, comma-separated.",
-            list_pattern(&stat_fields(), "modality,cause-tier1")
+            list_pattern(&fields, "modality,cause-tier1")
         )
     ])
 }
@@ -619,7 +630,7 @@ fn written() -> Value {
             "/api/v1/statistics": {"get": {
                 "summary": "The year's counts: incidents discovered in a period, grouped, within the caller's scope",
                 "description": "By default the current financial year (1 April to 31 March). An incident with several codes or causes counts once in each of its groups and once in the total; near misses (exposure none) and each outcome are counted apart.",
-                "parameters": period_params(),
+                "parameters": period_params(stat_fields()),
                 "responses": {
                     "200": ok("The counts of each group and the total.", "Statistics"),
                     "400": problem("An unknown field, a year that is not a year, a date that is not a date, from after to, or a year with dates; names the parameter.")
@@ -628,10 +639,10 @@ fn written() -> Value {
             "/api/v1/trends": {"get": {
                 "summary": "Monthly counts as XmR control charts, with their special-cause signals",
                 "description": "By default the last 24 months. The mean, the process limits (the mean ± 2.66 × the mean moving range) and each point a rule marks: outside-limits, run (7 on one side of the mean), trend (6 rising or falling), two-of-three (2 of 3 beyond two thirds of the way to a limit). At most 240 months.",
-                "parameters": period_params(),
+                "parameters": period_params(trend_fields()),
                 "responses": {
                     "200": ok("One chart for all incidents, or one a group.", "Trends"),
-                    "400": problem("As for statistics; also month as a field, or more than 240 months.")
+                    "400": problem("As for statistics; also more than 240 months.")
                 }
             }},
             "/api/v1/deadlines.ics": {"get": {
