@@ -22,6 +22,7 @@ mod accounts;
 mod authority;
 mod mail;
 mod sends;
+mod tasks;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
@@ -427,6 +428,7 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         }
+        tasks::upsert(&mut tx, id, &change.tasks, change.event.at).await?;
         tx.commit().await.map_err(backend)
     }
 

@@ -24,6 +24,7 @@ mod accounts;
 mod authority;
 mod mail;
 mod sends;
+mod tasks;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -583,6 +584,7 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         }
+        tasks::upsert(&mut tx, id, &change.tasks, change.event.at).await?;
         tx.commit().await.map_err(backend)
     }
 

@@ -23,7 +23,7 @@ use time::{Duration, OffsetDateTime};
 use crate::StoreError;
 
 /// What a user may be: referenced by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Any member of staff: records incidents, sees their own reports and

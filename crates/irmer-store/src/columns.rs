@@ -365,6 +365,36 @@ pub fn user(row: &impl Columns) -> Result<User, StoreError> {
     })
 }
 
+/// A task's columns, with its incident's reference (`t`: the tasks,
+/// `i`: the incidents).
+pub const TASK_COLUMNS: &str = "t.id, i.reference AS incident, t.kind, t.status, t.owner_role, t.owner_user_id, t.due, t.done_on, t.reference, t.note, t.reason, t.updated_at";
+
+/// A row of the tasks.
+pub fn task(row: &impl Columns) -> Result<crate::tasks::TaskRecord, StoreError> {
+    use irmer_core::tasks::{TaskKind, TaskStatus};
+    let kind = row.text("kind")?;
+    let status = row.text("status")?;
+    Ok(crate::tasks::TaskRecord {
+        id: row.int("id")?,
+        incident: row.text("incident")?,
+        row: crate::tasks::TaskRow {
+            kind: TaskKind::parse(&kind).ok_or_else(|| corrupt("task kind", &kind))?,
+            status: TaskStatus::parse(&status).ok_or_else(|| corrupt("task status", &status))?,
+            owner_role: row
+                .opt_text("owner_role")?
+                .map(|r| Role::parse(&r).ok_or_else(|| corrupt("owner role", &r)))
+                .transpose()?,
+            owner_user: row.opt_int("owner_user_id")?,
+            due: row.date("due")?,
+            done_on: row.opt_date("done_on")?,
+            reference: row.opt_text("reference")?,
+            note: row.opt_text("note")?,
+            reason: row.opt_text("reason")?,
+        },
+        updated_at: row.time("updated_at")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

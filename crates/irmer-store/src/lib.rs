@@ -35,6 +35,7 @@ pub mod notification;
 pub mod register;
 pub mod report;
 pub mod sends;
+pub mod tasks;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 pub mod theme;
@@ -127,10 +128,13 @@ pub enum EventKind {
     /// engine adds M) or dismissed, with the cause, the incidents it was
     /// shared with and the reason.
     Theme,
+    /// Tasks added, changed or done (`{"tasks": [the new state of each]}`,
+    /// with the step or why): facts and assessment unchanged.
+    Task,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Reported,
         EventKind::FactsChanged,
         EventKind::StartInvestigation,
@@ -143,6 +147,7 @@ impl EventKind {
         EventKind::ReportExported,
         EventKind::Reopen,
         EventKind::Theme,
+        EventKind::Task,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -159,6 +164,7 @@ impl EventKind {
             EventKind::ReportExported => "report-exported",
             EventKind::Reopen => "reopen",
             EventKind::Theme => "theme",
+            EventKind::Task => "task",
         }
     }
 
@@ -224,6 +230,9 @@ pub struct Change {
     /// A new identity (JSON), written in the same transaction; `None`
     /// leaves it as it is.
     pub identity: Option<String>,
+    /// Tasks to write in the same transaction (each replaces the task of
+    /// its kind, or is added): a `task` event's.
+    pub tasks: Vec<tasks::TaskRow>,
 }
 
 /// An incident as stored.
@@ -332,7 +341,7 @@ pub struct Page {
 pub const MAX_PAGE: u32 = 1000;
 
 /// A storage backend. Every method is one transaction.
-pub trait Store: Clone + Send + Sync + 'static + sends::SendStore {
+pub trait Store: Clone + Send + Sync + 'static + sends::SendStore + tasks::TaskStore {
     /// Creates an incident with its first event. `Duplicate` when the
     /// reference is taken.
     fn create(&self, new: &NewIncident) -> impl Future<Output = Result<(), StoreError>> + Send;

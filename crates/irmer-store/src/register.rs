@@ -515,7 +515,8 @@ impl<S: Store> Register<S> {
         let mut new = self.new_incident(&incident, submitted, actor)?;
         new.owner = owner;
         self.store.create(&new).await?;
-        self.get(&new.reference).await
+        let rec = self.get(&new.reference).await?;
+        self.follow_if_named(rec, None, actor).await
     }
 
     /// What [`Register::report_as`] would refuse in a report, found
@@ -651,9 +652,12 @@ impl<S: Store> Register<S> {
             },
             state,
             identity: None,
+            tasks: Vec::new(),
         };
         self.store.append(&change).await?;
-        self.get(reference).await
+        let rec = self.get(reference).await?;
+        self.follow_if_named(rec, Some(&current.assessment), actor)
+            .await
     }
 
     /// Whether [`Register::transition`] would take this step on the
@@ -750,9 +754,12 @@ impl<S: Store> Register<S> {
             },
             state,
             identity: None,
+            tasks: Vec::new(),
         };
         self.store.append(&change).await?;
-        self.get(reference).await
+        let rec = self.get(reference).await?;
+        self.follow_if_named(rec, Some(&current.assessment), actor)
+            .await
     }
 
     /// Adds a comment (an adviser's opinion, an investigator's note): an
@@ -871,12 +878,71 @@ impl<S: Store> Register<S> {
                 },
                 state,
                 identity: identity.clone(),
+                tasks: Vec::new(),
             };
             match self.store.append(&change).await {
                 Err(StoreError::Conflict { .. }) => continue,
                 other => other?,
             }
             return self.get(reference).await;
+        }
+        Err(StoreError::Backend("the incident kept changing; try again".into()).into())
+    }
+
+    /// Appends a `task` event whose data and task rows `compute` makes
+    /// from the incident and its tasks as they are now (`None`: nothing to
+    /// write); tried again on a concurrent change. The incident after, or
+    /// `None` when there was nothing to write.
+    pub(crate) async fn append_tasks(
+        &self,
+        reference: &str,
+        actor: &str,
+        compute: impl Fn(
+            &IncidentRecord,
+            &[crate::tasks::TaskRecord],
+        ) -> Result<Option<(String, Vec<crate::tasks::TaskRow>)>, RegisterError>,
+    ) -> Result<Option<IncidentRecord>, RegisterError> {
+        let _writing = self.counts.writing();
+        for _ in 0..5 {
+            let current = self.get(reference).await?;
+            let tasks = self
+                .store
+                .tasks(&crate::tasks::TaskFilter {
+                    incident: Some(current.reference.clone()),
+                    ..crate::tasks::TaskFilter::default()
+                })
+                .await?;
+            let Some((data, rows)) = compute(&current, &tasks)? else {
+                return Ok(None);
+            };
+            let change = Change {
+                reference: reference.to_owned(),
+                expected_version: current.version,
+                event: Event {
+                    seq: current.version + 1,
+                    at: self.now(),
+                    actor: actor.to_owned(),
+                    kind: EventKind::Task,
+                    reason: None,
+                    data,
+                    changes: "[]".into(),
+                    facts: None,
+                    assessment: None,
+                },
+                state: state(
+                    &current.incident,
+                    &current.assessment,
+                    current.status,
+                    &current.milestones,
+                )?,
+                identity: None,
+                tasks: rows,
+            };
+            match self.store.append(&change).await {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => other?,
+            }
+            return Ok(Some(self.get(reference).await?));
         }
         Err(StoreError::Backend("the incident kept changing; try again".into()).into())
     }
@@ -1398,7 +1464,8 @@ pub fn replay(history: &[HistoryEntry]) -> Result<(Value, IncidentStatus, Milest
             | EventKind::Comment
             | EventKind::IdentityChanged
             | EventKind::ReportExported
-            | EventKind::Theme => {}
+            | EventKind::Theme
+            | EventKind::Task => {}
             _ => {
                 let step: Transition =
                     serde_json::from_value(entry.data.clone()).map_err(|e| e.to_string())?;

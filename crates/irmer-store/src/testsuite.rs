@@ -24,12 +24,14 @@ mod cases;
 mod mail;
 mod sends;
 mod statistics;
+mod tasks;
 mod themes;
 pub use authority::notifications_are_numbered_without_gaps_and_acknowledged;
 pub use cases::cases_keep_their_history_and_chase_once;
 pub use mail::mail_is_queued_retried_and_kept;
 pub use sends::sends_are_once_per_incident_and_retried;
 pub use statistics::statistics_agree_with_an_independent_count;
+pub use tasks::tasks_follow_the_assessment_and_are_done;
 pub use themes::themes_are_suggested_confirmed_and_dismissed;
 
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
@@ -50,7 +52,7 @@ pub fn register_at<S: Store>(store: S, start: OffsetDateTime) -> Register<S> {
     ))
 }
 
-fn d(text: &str) -> CivilDate {
+pub(crate) fn d(text: &str) -> CivilDate {
     CivilDate::parse(text).expect("date")
 }
 
@@ -2178,7 +2180,8 @@ macro_rules! backend_tests {
             mail_is_queued_retried_and_kept,
             notifications_are_numbered_without_gaps_and_acknowledged,
             cases_keep_their_history_and_chase_once,
-            sends_are_once_per_incident_and_retried);
+            sends_are_once_per_incident_and_retried,
+            tasks_follow_the_assessment_and_are_done);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

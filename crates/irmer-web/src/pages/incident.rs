@@ -210,6 +210,12 @@ fn event_words(h: &HistoryEntry) -> &'static str {
             "Theme confirmed"
         }
         Theme => "Theme dismissed",
+        Task => match h.data.get("why").and_then(Value::as_str) {
+            Some("done") => "Task done",
+            Some("not-needed") => "Task marked not needed",
+            Some("due") => "Task's due date changed",
+            _ => "Tasks follow the assessment",
+        },
     }
 }
 

@@ -1,0 +1,286 @@
+//! Tasks as the register keeps them: the current state of each task of an
+//! incident (at most one of each kind), written with the incident's `task`
+//! event in one transaction ([`crate::Change::tasks`]). What a task is,
+//! which an assessment names and what a step may do are the core's
+//! ([`irmer_core::tasks`]).
+
+use std::future::Future;
+
+use irmer_core::incident::CivilDate;
+use irmer_core::tasks::{TaskKind, TaskStatus};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+use crate::accounts::{Role, Scope};
+
+/// A task's state, as a `task` event carries it and the table keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub kind: TaskKind,
+    pub status: TaskStatus,
+    /// The role that owns it (by default the investigators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_role: Option<Role>,
+    /// The user who owns it, when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_user: Option<i64>,
+    pub due: CivilDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<CivilDate>,
+    /// The other body's reference (Yellow Card, IRIC, NIAIC, ARSAC, HSE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Why it is not needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A task with its id and incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskRecord {
+    pub id: i64,
+    /// The incident's reference.
+    pub incident: String,
+    #[serde(flatten)]
+    pub row: TaskRow,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Which tasks a list holds (all when default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    pub incident: Option<String>,
+    /// Only open ones.
+    pub open: bool,
+    /// Only open ones due before this day.
+    pub overdue_on: Option<CivilDate>,
+    /// Only those of incidents in this scope.
+    pub scope: Option<Scope>,
+}
+
+/// A backend's tasks.
+pub trait TaskStore: Clone + Send + Sync + 'static {
+    /// The tasks the filter holds, [`in_order`].
+    fn tasks(
+        &self,
+        filter: &TaskFilter,
+    ) -> impl Future<Output = Result<Vec<TaskRecord>, StoreError>> + Send;
+
+    /// One task by its id.
+    fn task(&self, id: i64) -> impl Future<Output = Result<Option<TaskRecord>, StoreError>> + Send;
+}
+
+/// Tasks in the order lists show them: by due date, then incident, then
+/// kind in [`TaskKind::ALL`]'s order.
+pub fn in_order(tasks: &mut [TaskRecord]) {
+    tasks.sort_by(|a, b| {
+        (a.row.due, &a.incident, a.row.kind).cmp(&(b.row.due, &b.incident, b.row.kind))
+    });
+}
+
+/// The tasks a history's `task` events leave (each event's rows replace
+/// those of the same kind): what the table must hold.
+pub fn fold(events: &[serde_json::Value]) -> Result<Vec<TaskRow>, String> {
+    let mut rows: Vec<TaskRow> = Vec::new();
+    for data in events {
+        let changed: Vec<TaskRow> = serde_json::from_value(
+            data.get("tasks")
+                .cloned()
+                .ok_or("a task event without tasks")?,
+        )
+        .map_err(|e| e.to_string())?;
+        for row in changed {
+            match rows.iter_mut().find(|r| r.kind == row.kind) {
+                Some(r) => *r = row,
+                None => rows.push(row),
+            }
+        }
+    }
+    rows.sort_by_key(|r| r.kind);
+    Ok(rows)
+}
+
+/// The default owner of a new task: the investigators (the IR(ME)R lead
+/// or quality team).
+pub const DEFAULT_OWNER: Role = Role::Investigator;
+
+impl<S: crate::Store> crate::register::Register<S> {
+    /// Brings the incident's tasks in line with its assessment
+    /// ([`irmer_core::tasks::follow`]): the kinds named and missing added
+    /// (due from the discovery by `days`), open ones no longer named
+    /// marked not needed with the reason, ones retired so and named again
+    /// opened; one `task` event, or none when nothing changes. Done tasks,
+    /// and those someone marked not needed, are left as they are.
+    pub async fn follow_tasks(
+        &self,
+        reference: &str,
+        days: &irmer_core::tasks::TaskDays,
+        actor: &str,
+    ) -> Result<(), crate::register::RegisterError> {
+        use irmer_core::tasks::{NO_LONGER_NAMED, follow};
+        self.append_tasks(reference, actor, |rec, tasks| {
+            let current: Vec<(TaskKind, TaskStatus, Option<&str>)> = tasks
+                .iter()
+                .map(|t| (t.row.kind, t.row.status, t.row.reason.as_deref()))
+                .collect();
+            let plan = follow(&current, &rec.assessment);
+            if plan.is_empty() {
+                return Ok(None);
+            }
+            let existing = |kind: TaskKind| tasks.iter().find(|t| t.row.kind == kind);
+            let mut rows = Vec::new();
+            for kind in &plan.add {
+                rows.push(TaskRow {
+                    kind: *kind,
+                    status: TaskStatus::Open,
+                    owner_role: Some(DEFAULT_OWNER),
+                    owner_user: None,
+                    due: days.due(*kind, rec.incident.discovered),
+                    done_on: None,
+                    reference: None,
+                    note: None,
+                    reason: None,
+                });
+            }
+            for kind in &plan.reopen {
+                if let Some(t) = existing(*kind) {
+                    rows.push(TaskRow {
+                        status: TaskStatus::Open,
+                        reason: None,
+                        ..t.row.clone()
+                    });
+                }
+            }
+            for kind in &plan.retire {
+                if let Some(t) = existing(*kind) {
+                    rows.push(TaskRow {
+                        status: TaskStatus::NotNeeded,
+                        reason: Some(NO_LONGER_NAMED.to_owned()),
+                        ..t.row.clone()
+                    });
+                }
+            }
+            let data = serde_json::json!({
+                "why": "assessment",
+                "version": rec.version,
+                "tasks": rows,
+            });
+            Ok(Some((data.to_string(), rows)))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// After a report or a change of facts: when the assessment before or
+    /// after names tasks, the tasks follow it ([`Self::follow_tasks`]);
+    /// the incident as it is then.
+    pub(crate) async fn follow_if_named(
+        &self,
+        rec: crate::register::IncidentRecord,
+        before: Option<&irmer_core::assessment::Assessment>,
+        actor: &str,
+    ) -> Result<crate::register::IncidentRecord, crate::register::RegisterError> {
+        use irmer_core::tasks::kinds_for;
+        if kinds_for(&rec.assessment).is_empty() && before.is_none_or(|b| kinds_for(b).is_empty()) {
+            return Ok(rec);
+        }
+        self.follow_tasks(&rec.reference, &self.task_days(), actor)
+            .await?;
+        self.get(&rec.reference).await
+    }
+
+    /// The days from discovery to each kind of task's due date.
+    pub fn task_days(&self) -> irmer_core::tasks::TaskDays {
+        irmer_core::tasks::TaskDays::default()
+    }
+
+    /// Takes a step on a task (done, not needed, a new due date): checked
+    /// by the core against its state, the incident's discovery and today;
+    /// one `task` event. The task after.
+    pub async fn task_step(
+        &self,
+        id: i64,
+        step: &irmer_core::tasks::TaskStep,
+        actor: &str,
+    ) -> Result<TaskRecord, crate::register::RegisterError> {
+        use irmer_core::tasks::TaskStep;
+        let invalid = |field: &str, message: String| {
+            crate::register::RegisterError::Invalid(irmer_core::parse::InputError {
+                field: field.to_owned(),
+                message,
+                position: None,
+            })
+        };
+        let task = self
+            .store()
+            .task(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
+        let texts = match step {
+            TaskStep::Done {
+                reference, note, ..
+            } => vec![
+                ("reference", reference.as_deref()),
+                ("note", note.as_deref()),
+            ],
+            TaskStep::NotNeeded { reason } => vec![("reason", Some(reason.as_str()))],
+            TaskStep::Due { .. } => Vec::new(),
+        };
+        for (field, text) in texts {
+            if let Some(t) = text {
+                if t.chars().count() > 2000 {
+                    return Err(invalid(field, "at most 2,000 characters".into()));
+                }
+                crate::register::check_free_text(field, t)?;
+            }
+        }
+        let today = self.today();
+        self.append_tasks(&task.incident, actor, |rec, tasks| {
+            let Some(t) = tasks.iter().find(|t| t.id == id) else {
+                return Err(StoreError::NotFound(format!("task {id}")).into());
+            };
+            step.check(t.row.status, rec.incident.discovered, today)
+                .map_err(|r| invalid(r.field, r.message))?;
+            let row = match step {
+                TaskStep::Done {
+                    on,
+                    reference,
+                    note,
+                } => TaskRow {
+                    status: TaskStatus::Done,
+                    done_on: Some(*on),
+                    reference: reference.clone(),
+                    note: note.clone(),
+                    reason: None,
+                    ..t.row.clone()
+                },
+                TaskStep::NotNeeded { reason } => TaskRow {
+                    status: TaskStatus::NotNeeded,
+                    reason: Some(reason.trim().to_owned()),
+                    ..t.row.clone()
+                },
+                TaskStep::Due { on } => TaskRow {
+                    due: *on,
+                    ..t.row.clone()
+                },
+            };
+            let why = match step {
+                TaskStep::Done { .. } => "done",
+                TaskStep::NotNeeded { .. } => "not-needed",
+                TaskStep::Due { .. } => "due",
+            };
+            let data = serde_json::json!({ "why": why, "tasks": [row] });
+            Ok(Some((data.to_string(), vec![row])))
+        })
+        .await?;
+        Ok(self
+            .store()
+            .task(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
+    }
+}
