@@ -15,6 +15,7 @@ mod register;
 mod report;
 mod scan;
 mod stats;
+mod tasks;
 mod taxonomy;
 mod text;
 
@@ -220,6 +221,18 @@ enum Command {
     /// JSON file (`--save FILE [--final]`), or list similar incidents
     /// (`--similar DAYS`). Exit status 1 when identifiers block the export.
     Report(report::ReportArgs),
+    /// What the decisions oblige, as tasks: informing the referrer, the
+    /// practitioner and the patient, the duty of candour, and the reports
+    /// to the MHRA, IRIC, NIAIC, ARSAC or HSE. One per line; --format json
+    /// for one object a line (id, incident, kind, status, due, owner,
+    /// reference).
+    Tasks(tasks::TasksArgs),
+    /// A step on a task: done (with the other body's reference), not
+    /// needed (with the reason), or another due date. Exit status 2 for a
+    /// step refused (already done, a date before the discovery), 1 for no
+    /// such task.
+    #[command(subcommand)]
+    Task(tasks::TaskCommand),
     /// Users and their roles.
     #[command(subcommand)]
     User(accounts::UserCommand),
@@ -305,6 +318,8 @@ async fn run_register(
             app.trusted_proxies = trusted_proxies;
             serve(app, &bind, database, limits).await
         }
+        Command::Tasks(args) => tasks::list(&register, args).await,
+        Command::Task(c) => tasks::step(&register, c, actor).await,
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
         Command::Authority(c) => authority::run(register, c, database).await,

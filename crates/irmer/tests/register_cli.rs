@@ -710,3 +710,115 @@ fn stats_count_a_financial_year_by_cause_and_say_what_is_wrong() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn tasks_are_listed_and_done_from_the_command_line() {
+    let r = Register::new("tasks");
+    let file = r.file(
+        "tasks.jsonl",
+        concat!(
+            r#"{"reference":"T-1","nation":"england","discovered":"2026-01-10","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"clinically_significant":true,"dose":{"unit":"mSv","intended":0.5,"received":6}}"#,
+            "\n",
+            r#"{"reference":"T-2","nation":"scotland","discovered":"2026-01-12","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["equipment"],"dose":{"unit":"mSv","intended":0.5,"received":6}}"#,
+            "\n",
+            r#"{"reference":"T-3","nation":"england","discovered":"2026-01-12","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"dose":{"unit":"mSv","intended":0.5,"received":6}}"#,
+            "\n"
+        ),
+    );
+    r.ok(&["import", &file]);
+    let lines: Vec<Value> = r
+        .ok(&["tasks", "--format", "json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|t| {
+            (
+                t["incident"].as_str().expect("incident"),
+                t["kind"].as_str().expect("kind"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("T-1", "inform-referrer"),
+            ("T-1", "inform-practitioner"),
+            ("T-1", "inform-patient"),
+            ("T-1", "duty-of-candour"),
+            ("T-2", "report-iric"),
+        ],
+        "an equipment fault in Scotland goes to IRIC; T-3 names none"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|t| t["status"] == "open" && t["owner"] == "role:investigator")
+    );
+    assert_eq!(lines[0]["due"], "2026-01-24");
+    // Done with the IRIC reference; twice: refused, exit 2.
+    let iric = lines[4]["id"].to_string();
+    let done: Value = serde_json::from_str(&r.ok(&[
+        "task",
+        "done",
+        &iric,
+        "--date",
+        "2026-01-15",
+        "--reference",
+        "IRIC/2026/0042",
+    ]))
+    .expect("json");
+    assert_eq!(
+        (done["status"].as_str(), done["reference"].as_str()),
+        (Some("done"), Some("IRIC/2026/0042"))
+    );
+    let again = r.run(&["task", "done", &iric]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already done"));
+    let before = r.run(&[
+        "task",
+        "done",
+        &lines[0]["id"].to_string(),
+        "--date",
+        "2026-01-01",
+    ]);
+    assert_eq!(before.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&before.stderr).contains("before the incident was discovered"));
+    assert_eq!(r.run(&["task", "done", "99999"]).status.code(), Some(1));
+    // Not needed, with the reason; the open ones and the overdue ones.
+    r.ok(&[
+        "task",
+        "not-needed",
+        &lines[3]["id"].to_string(),
+        "--reason",
+        "Told in clinic the same day",
+    ]);
+    let open = r.ok(&["tasks", "--open"]);
+    assert_eq!(open.lines().count(), 3, "{open}");
+    let overdue = r.ok(&[
+        "tasks",
+        "--overdue",
+        "--incident",
+        "T-1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        overdue.lines().count(),
+        3,
+        "due in January, open: overdue now"
+    );
+    // Each step is in the incident's history.
+    let shown = r.show("T-1");
+    let tasks = shown["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["kind"] == "task")
+        .count();
+    assert_eq!(
+        tasks, 2,
+        "made, then not needed (the refused steps wrote nothing)"
+    );
+}

@@ -1,0 +1,159 @@
+//! `irmer tasks` and `irmer task done|not-needed|due`: what a decision
+//! obliges, listed and tracked to done from the command line.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use irmer_core::incident::CivilDate;
+use irmer_core::tasks::TaskStep;
+use irmer_store::Store;
+use irmer_store::register::{Register, RegisterError};
+use irmer_store::tasks::{TaskFilter, TaskRecord};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TasksFormat {
+    Table,
+    Json,
+}
+
+/// The arguments of `irmer tasks`.
+#[derive(clap::Args)]
+pub struct TasksArgs {
+    /// Only this incident's.
+    #[arg(long, value_name = "REF")]
+    incident: Option<String>,
+    /// Only open ones.
+    #[arg(long)]
+    open: bool,
+    /// Only open ones past their due date (today, in the UK).
+    #[arg(long)]
+    overdue: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: TasksFormat,
+}
+
+#[derive(Subcommand)]
+pub enum TaskCommand {
+    /// Mark a task done (today unless --date), with the other body's
+    /// reference (a Yellow Card, IRIC, NIAIC, ARSAC or HSE reference) and a
+    /// note.
+    Done {
+        id: i64,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<CivilDate>,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark a task not needed, with the reason.
+    NotNeeded {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Give a task another due date.
+    Due {
+        id: i64,
+        #[arg(value_parser = parse_date)]
+        date: CivilDate,
+    },
+}
+
+fn parse_date(text: &str) -> Result<CivilDate, String> {
+    CivilDate::parse(text).ok_or_else(|| format!("{text:?}: expected a date, YYYY-MM-DD"))
+}
+
+/// One task as a line of JSON: `id`, `incident`, `kind`, `status`, `due`,
+/// `owner`, `reference`, and what else it has.
+fn json_of(t: &TaskRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id,
+        "incident": t.incident,
+        "kind": t.row.kind.id(),
+        "status": t.row.status.as_str(),
+        "due": t.row.due.to_string(),
+        "owner": t.row.owner_user.map_or_else(
+            || t.row.owner_role.map(|r| format!("role:{}", r.as_str())).unwrap_or_default(),
+            |u| format!("user:{u}"),
+        ),
+        "reference": t.row.reference,
+        "done_on": t.row.done_on.map(|d| d.to_string()),
+        "note": t.row.note,
+        "reason": t.row.reason,
+    })
+}
+
+pub async fn list<S: Store>(register: &Register<S>, args: TasksArgs) -> anyhow::Result<ExitCode> {
+    let filter = TaskFilter {
+        incident: args.incident,
+        open: args.open,
+        overdue_on: args.overdue.then(|| register.today()),
+        scope: None,
+    };
+    let tasks = register.store().tasks(&filter).await?;
+    let mut out = std::io::stdout().lock();
+    for t in &tasks {
+        match args.format {
+            TasksFormat::Json => writeln!(out, "{}", json_of(t))?,
+            TasksFormat::Table => writeln!(
+                out,
+                "{:>6}  {:<20}  {:<20}  {:<10}  due {}{}",
+                t.id,
+                t.incident,
+                t.row.kind.id(),
+                t.row.status.as_str(),
+                t.row.due,
+                t.row
+                    .reference
+                    .as_deref()
+                    .map(|r| format!("  ref {r}"))
+                    .unwrap_or_default()
+            )?,
+        }
+    }
+    if args.format == TasksFormat::Table && tasks.is_empty() {
+        eprintln!("irmer: no task");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn step<S: Store>(
+    register: &Register<S>,
+    command: TaskCommand,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    let (id, step) = match command {
+        TaskCommand::Done {
+            id,
+            date,
+            reference,
+            note,
+        } => (
+            id,
+            TaskStep::Done {
+                on: date.unwrap_or_else(|| register.today()),
+                reference,
+                note,
+            },
+        ),
+        TaskCommand::NotNeeded { id, reason } => (id, TaskStep::NotNeeded { reason }),
+        TaskCommand::Due { id, date } => (id, TaskStep::Due { on: date }),
+    };
+    match register.task_step(id, &step, actor).await {
+        Ok(t) => {
+            println!("{}", json_of(&t));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RegisterError::Invalid(e)) => {
+            eprintln!("irmer: {}: {}", e.field, e.message);
+            Ok(ExitCode::from(2))
+        }
+        Err(RegisterError::Store(irmer_store::StoreError::NotFound(_))) => {
+            eprintln!("irmer: no task {id}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
