@@ -35,6 +35,7 @@ pub mod send;
 pub mod server;
 mod shown_once;
 pub mod statistics;
+mod tasks_api;
 #[cfg(feature = "testclient")]
 pub mod testclient;
 
@@ -56,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/incidents/{reference}/comments"),
     ("get", "/api/v1/incidents/{reference}/identity"),
     ("put", "/api/v1/incidents/{reference}/identity"),
+    ("get", "/api/v1/tasks"),
+    ("post", "/api/v1/tasks/{id}/steps"),
     ("get", "/api/v1/deadlines"),
     ("get", "/api/v1/statistics"),
     ("get", "/api/v1/trends"),
@@ -89,6 +92,8 @@ pub fn router<S: Store + AccountStore>(app: App<S>) -> Router {
             "/api/v1/incidents/{reference}/identity",
             get(identity::<S>).put(set_identity::<S>),
         )
+        .route("/api/v1/tasks", get(tasks_api::tasks::<S>))
+        .route("/api/v1/tasks/{id}/steps", post(tasks_api::task_step::<S>))
         .route("/api/v1/deadlines", get(deadlines::<S>))
         .route("/api/v1/statistics", get(statistics_json::<S>))
         .route("/api/v1/trends", get(trends_json::<S>))

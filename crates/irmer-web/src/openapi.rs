@@ -617,6 +617,30 @@ fn written() -> Value {
                     }
                 }
             },
+            "/api/v1/tasks": {"get": {
+                "summary": "What the decisions oblige, as tasks, within the caller's scope: informing the referrer, the practitioner and the patient, the duty of candour, the reports to other bodies",
+                "description": "By due date, then incident. A task is made when an assessment names it, and follows the assessment: no longer named, it is marked not needed with the reason; never deleted.",
+                "parameters": [
+                    query_param("incident", "Only this incident's tasks.", json!({"type": "string"})),
+                    query_param("open", "Only open tasks.", json!({"type": "string", "enum": ["true", "false"]})),
+                    query_param("overdue", "Only open tasks past their due date (today in the UK).", json!({"type": "string", "enum": ["true", "false"]}))
+                ],
+                "responses": {
+                    "200": ok("The tasks.", "Tasks"),
+                    "400": problem("An unknown parameter, or a flag that is not true or false; names it.")
+                }
+            }},
+            "/api/v1/tasks/{id}/steps": {"post": {
+                "summary": "A step on a task: done (with the date, the other body's reference and a note), not needed (with the reason), or another due date. Investigators and administrators.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}, "description": "The task's id."}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TaskStep"}}}},
+                "responses": {
+                    "200": ok("The task after the step.", "Task"),
+                    "403": problem("The role may not take steps."),
+                    "404": problem("No such task in the caller's scope."),
+                    "422": problem("A step refused: already done, a date before the discovery or in the future, no reason, an identifier in a text; names the field.")
+                }
+            }},
             "/api/v1/deadlines": {"get": {
                 "summary": "Every incident with a deadline still to meet, soonest first",
                 "parameters": [
@@ -692,6 +716,36 @@ fn written() -> Value {
                     "notes": {"type": "array", "items": {"type": "string"}}
                 }
             },
+            "Task": {"type": "object", "required": ["id", "incident", "kind", "label", "status", "due", "owner"], "properties": {
+                "id": {"type": "integer"},
+                "incident": {"type": "string"},
+                "kind": {"enum": ["inform-referrer", "inform-practitioner", "inform-patient", "duty-of-candour", "report-mhra", "report-iric", "report-niaic", "report-arsac", "report-hse"]},
+                "label": {"type": "string"},
+                "status": {"enum": ["open", "done", "not-needed"]},
+                "due": {"type": "string", "format": "date"},
+                "owner": {"type": "string", "description": "role:NAME or user:ID"},
+                "reference": {"type": ["string", "null"], "description": "The other body's reference (Yellow Card, IRIC, NIAIC, ARSAC, HSE)."},
+                "done_on": {"type": ["string", "null"], "format": "date"},
+                "note": {"type": ["string", "null"]},
+                "reason": {"type": ["string", "null"]}
+            }},
+            "Tasks": {"type": "object", "required": ["today", "items"], "properties": {
+                "today": {"type": "string", "format": "date"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}
+            }},
+            "TaskStep": {"oneOf": [
+                {"type": "object", "required": ["step"], "additionalProperties": false, "properties": {
+                    "step": {"const": "done"},
+                    "date": {"type": "string", "format": "date", "pattern": DATE, "description": "Today when left out."},
+                    "reference": {"type": "string", "maxLength": 2000},
+                    "note": {"type": "string", "maxLength": 2000}}},
+                {"type": "object", "required": ["step", "reason"], "additionalProperties": false, "properties": {
+                    "step": {"const": "not-needed"},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}}},
+                {"type": "object", "required": ["step", "date"], "additionalProperties": false, "properties": {
+                    "step": {"const": "due"},
+                    "date": {"type": "string", "format": "date", "pattern": DATE}}}
+            ]},
             "Record": {
                 "type": "object",
                 "required": ["reference", "version", "status", "incident", "assessment", "milestones", "deadline_status", "original", "created_at", "updated_at"],

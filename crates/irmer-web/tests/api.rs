@@ -42,6 +42,7 @@ crate::on_both_backends!(
     who_the_incident_is_about,
     causes_are_codes_of_the_taxonomy,
     statistics_and_trends,
+    tasks_on_the_api,
 );
 
 fn recording_and_bad_input(addr: &Server) {
@@ -654,4 +655,112 @@ fn statistics_and_trends(addr: &Server) {
         assert_eq!(r.status, 400, "{query}: {}", r.body);
         assert_eq!(r.json()["field"], field, "{query}: {}", r.body);
     }
+}
+
+fn tasks_on_the_api(server: &Server) {
+    let mut incident = ct("TASK-1", "2026-02-20");
+    incident["clinically_significant"] = json!(true);
+    let r = call(server, "POST", "/api/v1/incidents", &incident.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = call(server, "GET", "/api/v1/tasks?incident=TASK-1", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let items = r.json()["items"].as_array().expect("items").clone();
+    assert_eq!(
+        items
+            .iter()
+            .map(|t| t["kind"].as_str().expect("kind"))
+            .collect::<Vec<_>>(),
+        [
+            "inform-referrer",
+            "inform-practitioner",
+            "inform-patient",
+            "duty-of-candour"
+        ]
+    );
+    let id = items[0]["id"].as_i64().expect("id");
+    let steps = format!("/api/v1/tasks/{id}/steps");
+    // Done; again refused naming the field; nothing else changed.
+    let r = call(
+        server,
+        "POST",
+        &steps,
+        r#"{"step": "done", "date": "2026-02-25", "note": "Told by telephone."}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.json()["status"].clone(), r.json()["done_on"].clone()),
+        (json!("done"), json!("2026-02-25"))
+    );
+    let p = problem(
+        &call(server, "POST", &steps, r#"{"step": "done"}"#),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "status");
+    let p = problem(
+        &call(server, "POST", &steps, r#"{"step": "finished"}"#),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "step");
+    let p = problem(
+        &call(
+            server,
+            "POST",
+            &format!("/api/v1/tasks/{}/steps", items[1]["id"]),
+            r#"{"step": "not-needed", "reason": " "}"#,
+        ),
+        422,
+        "invalid-input",
+    );
+    assert_eq!(p["field"], "reason");
+    problem(
+        &call(server, "GET", "/api/v1/tasks?open=yes", ""),
+        400,
+        "invalid-parameter",
+    );
+    let open = call(server, "GET", "/api/v1/tasks?open=true&incident=TASK-1", "").json();
+    assert_eq!(open["items"].as_array().expect("items").len(), 3);
+    // Outside the caller's scope, or no such task: not found; a reporter
+    // may not take steps.
+    problem(
+        &server.api(
+            "inv2",
+            "POST",
+            &steps,
+            r#"{"step": "due", "date": "2026-03-30"}"#,
+        ),
+        404,
+        "not-found",
+    );
+    assert_eq!(
+        server.api("inv2", "GET", "/api/v1/tasks", "").json()["items"],
+        json!([]),
+        "another department's tasks are not listed"
+    );
+    problem(
+        &call(
+            server,
+            "POST",
+            "/api/v1/tasks/99999/steps",
+            r#"{"step": "done"}"#,
+        ),
+        404,
+        "not-found",
+    );
+    problem(
+        &call(
+            server,
+            "POST",
+            "/api/v1/tasks/x/steps",
+            r#"{"step": "done"}"#,
+        ),
+        404,
+        "not-found",
+    );
+    problem(
+        &server.api("rep", "POST", &steps, r#"{"step": "done"}"#),
+        403,
+        "forbidden",
+    );
 }
