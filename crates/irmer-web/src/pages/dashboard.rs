@@ -75,6 +75,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
     .for_page(&p)?;
     let themes = possible_themes(&app, &p, &open.items).await?;
     let unsent = super::sending::troubled(&app, &p).await?;
+    let tasks = super::tasks::mine(&app, &p).await?;
     let drafts = app.accounts.store().drafts(p.user.id).await?;
     let places = Places::load(app.accounts.store()).await?;
     let changed = raw.as_deref() == Some("changed=password");
@@ -107,6 +108,7 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
                 }
             }
         }
+        (super::tasks::dashboard_list(&tasks, today))
         @if !themes.is_empty() {
             h2 { "Possible themes" }
             p { "Open incidents that share a coded cause with others within " (themes[0].2) " months. Confirm or dismiss each on its own page." }

@@ -36,6 +36,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
     let places = Places::load(app.accounts.store()).await.for_page(&p)?;
     let themes = super::themes::suggested(&app, &p, &record).await?;
     let sending = super::sending::state(&app, &p, &record).await?;
+    let tasks = super::tasks::of(&app, &p, &record).await?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
@@ -44,6 +45,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
         Some("theme=confirmed") => Some("Theme confirmed: the incident was assessed again."),
         Some("theme=dismissed") => Some("Theme dismissed."),
         Some("sent=1") => Some("Queued for the authority: irmer is sending it now."),
+        Some("task=1") => Some("Task saved."),
         _ => None,
     };
     Ok(show(
@@ -54,7 +56,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
             &app,
             &p,
             (&record, &places),
-            (&history, &themes, sending.as_ref()),
+            (&history, &themes, sending.as_ref(), &tasks),
             (notice, &Answers::default()),
             &[],
         ),
@@ -65,10 +67,11 @@ fn incident_body<S: Store>(
     app: &App<S>,
     p: &PageUser,
     (rec, places): (&IncidentRecord, &Places),
-    (history, themes, sending): (
+    (history, themes, sending, tasks): (
         &[HistoryEntry],
         &[Suggestion],
         Option<&super::sending::SendState>,
+        &[irmer_store::tasks::TaskRecord],
     ),
     (notice, typed): (Option<&str>, &Answers),
     errors: &[(String, String)],
@@ -94,6 +97,7 @@ fn incident_body<S: Store>(
         p { (clocks(rec.deadline_status(today).as_ref())) }
         (super::themes::notice(rec, themes))
         (super::sending::panel(p, rec, sending))
+        (super::tasks::panel(p, rec, tasks, today, typed))
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/causes" } { "Code the causes" } }
@@ -468,6 +472,7 @@ pub(super) async fn incident_again<S: Store + AccountStore>(
     let places = Places::load(app.accounts.store()).await.for_page(p)?;
     let themes = super::themes::suggested(app, p, rec).await?;
     let sending = super::sending::state(app, p, rec).await?;
+    let tasks = super::tasks::of(app, p, rec).await?;
     let status = status_of(errors);
     Ok(show_as(
         p,
@@ -478,7 +483,7 @@ pub(super) async fn incident_again<S: Store + AccountStore>(
             app,
             p,
             (rec, &places),
-            (&history, &themes, sending.as_ref()),
+            (&history, &themes, sending.as_ref(), &tasks),
             (None, typed),
             errors,
         ),

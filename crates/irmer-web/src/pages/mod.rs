@@ -38,6 +38,7 @@ mod reporting;
 mod sending;
 mod sign_in;
 mod statistics;
+mod tasks;
 mod themes;
 mod tokens;
 
@@ -83,6 +84,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/incidents/{reference}/send",
     "/incidents/{reference}/send-report",
     "/incidents/{reference}/report",
+    "/incidents/{reference}/tasks/{id}",
     "/incidents/{reference}/steps",
     "/incidents/{reference}/comments",
     "/admin/users",
@@ -205,6 +207,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/report.pdf",
             get(investigation_report::report_pdf::<S>),
+        )
+        .route(
+            "/incidents/{reference}/tasks/{id}",
+            post(tasks::task_step::<S>),
         )
         .route("/incidents/{reference}/steps", post(incident::step::<S>))
         .route(

@@ -17,5 +17,6 @@ mod roles;
 mod sending;
 mod sign_in;
 mod statistics;
+mod tasks;
 mod themes;
 mod tokens;
