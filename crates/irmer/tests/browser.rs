@@ -661,10 +661,13 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     let file = dir.join("one.jsonl");
     let mut coded = irmer_store::testsuite::ct("AXE-2", "2026-10-02");
     coded["causes"] = json!(["operator.pre-exposure-checks.wrong-protocol"]);
+    // And one clinically significant, with tasks to do.
+    let mut significant = irmer_store::testsuite::ct("AXE-3", "2026-11-25");
+    significant["clinically_significant"] = json!(true);
     std::fs::write(
         &file,
         format!(
-            "{}\n{coded}\n",
+            "{}\n{coded}\n{significant}\n",
             irmer_store::testsuite::ct("AXE-1", "2026-11-20")
         ),
     )
@@ -781,6 +784,20 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         .script("document.querySelector(\"form[action$='/comments']\").requestSubmit(); return 0;");
     browser.wait_for("Comment added");
     at("incidents/AXE-1", "History", "incident page", &mut seen);
+    at(
+        "incidents/AXE-3",
+        "What this decision obliges",
+        "incident page with tasks",
+        &mut seen,
+    );
+    browser.click("section[aria-labelledby^=task-] button[name=action][value=not-needed]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "incident page, a task refused",
+        &mut seen,
+    );
     at(
         "incidents/AXE-1/edit",
         "Why are you making this change?",
