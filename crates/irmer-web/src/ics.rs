@@ -36,7 +36,35 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-pub fn calendar(records: &[Summary], now: OffsetDateTime) -> String {
+/// One all-day event.
+fn event(
+    out: &mut String,
+    uid: &str,
+    stamp: &str,
+    due: CivilDate,
+    summary: &str,
+    description: &str,
+) {
+    fold("BEGIN:VEVENT", out);
+    fold(&format!("UID:{}@irmer", escape(uid)), out);
+    fold(&format!("DTSTAMP:{stamp}"), out);
+    fold(&format!("DTSTART;VALUE=DATE:{}", compact(due)), out);
+    fold(
+        &format!("DTEND;VALUE=DATE:{}", compact(due.plus_days(1))),
+        out,
+    );
+    fold(&format!("SUMMARY:{}", escape(summary)), out);
+    fold(&format!("DESCRIPTION:{}", escape(description)), out);
+    fold("END:VEVENT", out);
+}
+
+/// The feed: each pending deadline, and each open task's due date (the
+/// incident's reference and the task's kind only).
+pub fn calendar(
+    records: &[Summary],
+    tasks: &[irmer_store::tasks::TaskRecord],
+    now: OffsetDateTime,
+) -> String {
     let stamp = now
         .to_offset(time::UtcOffset::UTC)
         .format(time::macros::format_description!(
@@ -70,33 +98,30 @@ pub fn calendar(records: &[Summary], now: OffsetDateTime) -> String {
             ),
             _ => continue,
         };
-        let end = due.plus_days(1);
-        fold("BEGIN:VEVENT", &mut out);
-        fold(
-            &format!("UID:{}-{kind}@irmer", escape(&r.reference)),
+        event(
             &mut out,
-        );
-        fold(&format!("DTSTAMP:{stamp}"), &mut out);
-        fold(&format!("DTSTART;VALUE=DATE:{}", compact(due)), &mut out);
-        fold(&format!("DTEND;VALUE=DATE:{}", compact(end)), &mut out);
-        fold(
+            &format!("{}-{kind}", r.reference),
+            &stamp,
+            due,
+            &format!("{what}: {}{codes}", r.reference),
             &format!(
-                "SUMMARY:{}",
-                escape(&format!("{what}: {}{codes}", r.reference))
+                "IR(ME)R incident {} is due on {due} (no later than).",
+                r.reference
             ),
-            &mut out,
         );
-        fold(
+    }
+    for t in tasks {
+        event(
+            &mut out,
+            &format!("{}-task-{}", t.incident, t.row.kind.id()),
+            &stamp,
+            t.row.due,
+            &format!("{}: {}", t.row.kind.label(), t.incident),
             &format!(
-                "DESCRIPTION:{}",
-                escape(&format!(
-                    "IR(ME)R incident {} is due on {due} (no later than).",
-                    r.reference
-                ))
+                "A task of IR(ME)R incident {}, due on {}.",
+                t.incident, t.row.due
             ),
-            &mut out,
         );
-        fold("END:VEVENT", &mut out);
     }
     fold("END:VCALENDAR", &mut out);
     out

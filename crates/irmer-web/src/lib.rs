@@ -774,7 +774,17 @@ async fn deadlines_ics<S: Store + AccountStore>(
     user: &irmer_store::accounts::User,
 ) -> Result<Response, Problem> {
     let items = app.register.deadlines(None, Some(user.scope())).await?;
-    let mut response = ics::calendar(&items, app.register.now()).into_response();
+    let tasks = app
+        .register
+        .store()
+        .tasks(&irmer_store::tasks::TaskFilter {
+            open: true,
+            scope: Some(user.scope()),
+            ..irmer_store::tasks::TaskFilter::default()
+        })
+        .await
+        .map_err(irmer_store::register::RegisterError::from)?;
+    let mut response = ics::calendar(&items, &tasks, app.register.now()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),

@@ -763,4 +763,18 @@ fn tasks_on_the_api(server: &Server) {
         403,
         "forbidden",
     );
+    // The calendar feed: each open task's due date, the done one gone.
+    let ics = call(server, "GET", "/api/v1/deadlines.ics", "").body;
+    assert!(
+        ics.contains("UID:TASK-1-task-inform-practitioner@irmer"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("SUMMARY:Apply the duty of candour: TASK-1"),
+        "{ics}"
+    );
+    assert!(
+        !ics.contains("TASK-1-task-inform-referrer"),
+        "done: not in the feed"
+    );
 }
