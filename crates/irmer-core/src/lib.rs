@@ -15,6 +15,7 @@ pub mod assessment;
 pub mod codes;
 pub mod guidance;
 pub mod incident;
+pub mod licences;
 pub mod lifecycle;
 pub mod parse;
 pub mod patch;
