@@ -183,6 +183,15 @@ impl Places {
         })
     }
 
+    /// The site a department belongs to, by name.
+    pub fn site_of(&self, department: Option<i64>) -> Option<&str> {
+        let d = self.departments.iter().find(|d| Some(d.id) == department)?;
+        self.sites
+            .iter()
+            .find(|s| s.id == d.site_id)
+            .map(|s| s.name.as_str())
+    }
+
     /// The department's name for people: `Radiology (North site)`, or
     /// "Whole organisation" for none.
     pub fn department(&self, id: Option<i64>) -> String {

@@ -30,6 +30,7 @@ pub mod columns;
 pub mod counts;
 pub mod export;
 pub mod identity;
+pub mod licences;
 pub mod mail;
 pub mod notification;
 pub mod register;

@@ -76,6 +76,12 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
     let themes = possible_themes(&app, &p, &open.items).await?;
     let unsent = super::sending::troubled(&app, &p).await?;
     let tasks = super::tasks::mine(&app, &p).await?;
+    let (_, licences) = app.register.licences().await?;
+    let renewals: Vec<&irmer_core::licences::Licence> = if p.user.may(Action::Investigate) {
+        irmer_store::licences::due_for_renewal(&licences, today)
+    } else {
+        Vec::new()
+    };
     let drafts = app.accounts.store().drafts(p.user.id).await?;
     let places = Places::load(app.accounts.store()).await?;
     let changed = raw.as_deref() == Some("changed=password");
@@ -109,6 +115,18 @@ pub(super) async fn dashboard<S: Store + AccountStore>(
             }
         }
         (super::tasks::dashboard_list(&tasks, today))
+        @if !renewals.is_empty() {
+            div class="notice warning" {
+                h2 { "ARSAC licences to renew" }
+                p { "A renewal takes 6 to 8 weeks." }
+                ul {
+                    @for l in &renewals {
+                        li { (l.number) " (" (l.holder.as_str()) ", " (l.site) "): " @if l.expiry < today { "expired on " } @else { "expires on " } (crate::dates::day(l.expiry)) }
+                    }
+                }
+                @if p.user.may(Action::Administer) { p { a href="/admin/licences" { "The licence register" } } }
+            }
+        }
         @if !themes.is_empty() {
             h2 { "Possible themes" }
             p { "Open incidents that share a coded cause with others within " (themes[0].2) " months. Confirm or dismiss each on its own page." }

@@ -37,6 +37,7 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
     let themes = super::themes::suggested(&app, &p, &record).await?;
     let sending = super::sending::state(&app, &p, &record).await?;
     let tasks = super::tasks::of(&app, &p, &record).await?;
+    let licence = licence_of(&app, &record, &places).await?;
     let notice = match raw.as_deref() {
         Some("changed=1") => Some("Change saved and the incident assessed again."),
         Some("step=1") => Some("Step recorded."),
@@ -56,23 +57,39 @@ pub(super) async fn incident_page<S: Store + AccountStore>(
             &app,
             &p,
             (&record, &places),
-            (&history, &themes, sending.as_ref(), &tasks),
+            Panels {
+                history: &history,
+                themes: &themes,
+                sending: sending.as_ref(),
+                tasks: &tasks,
+                licence: licence.as_ref(),
+            },
             (notice, &Answers::default()),
             &[],
         ),
     ))
 }
 
+/// What the incident page shows beside the incident itself.
+struct Panels<'a> {
+    history: &'a [HistoryEntry],
+    themes: &'a [Suggestion],
+    sending: Option<&'a super::sending::SendState>,
+    tasks: &'a [irmer_store::tasks::TaskRecord],
+    licence: Option<&'a irmer_store::licences::LicenceFinding>,
+}
+
 fn incident_body<S: Store>(
     app: &App<S>,
     p: &PageUser,
     (rec, places): (&IncidentRecord, &Places),
-    (history, themes, sending, tasks): (
-        &[HistoryEntry],
-        &[Suggestion],
-        Option<&super::sending::SendState>,
-        &[irmer_store::tasks::TaskRecord],
-    ),
+    Panels {
+        history,
+        themes,
+        sending,
+        tasks,
+        licence,
+    }: Panels<'_>,
     (notice, typed): (Option<&str>, &Answers),
     errors: &[(String, String)],
 ) -> Markup {
@@ -97,6 +114,7 @@ fn incident_body<S: Store>(
         p { (clocks(rec.deadline_status(today).as_ref())) }
         (super::themes::notice(rec, themes))
         (super::sending::panel(p, rec, sending))
+        (licence_notice(licence))
         (super::tasks::panel(p, rec, tasks, today, typed))
         p {
             @if p.user.may(Action::Investigate) { a class="button secondary" href={ "/incidents/" (r) "/edit" } { "Change the facts" } }
@@ -193,6 +211,43 @@ fn json_words(v: Option<&Value>) -> String {
         None | Some(Value::Null) => "(none)".into(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// Whether the incident's administration was covered by the ARSAC
+/// licence register (`None`: no substance, or no register kept).
+async fn licence_of<S: Store + AccountStore>(
+    app: &App<S>,
+    rec: &IncidentRecord,
+    places: &Places,
+) -> Result<Option<irmer_store::licences::LicenceFinding>, PageError> {
+    let (_, licences) = app.register.licences().await?;
+    Ok(irmer_store::licences::check(
+        rec,
+        &licences,
+        places.site_of(rec.owner.department),
+    ))
+}
+
+fn licence_notice(finding: Option<&irmer_store::licences::LicenceFinding>) -> Markup {
+    use irmer_core::licences::Holder;
+    html! {
+        @if let Some(f) = finding {
+            @if !f.missing.is_empty() {
+                div class="notice warning" role="status" {
+                    h2 { "Possible licensing breach" }
+                    p {
+                        "The ARSAC licence register holds no valid "
+                        @for (n, h) in f.missing.iter().enumerate() {
+                            @if n > 0 { " or " }
+                            @match h { Holder::Employer => { "employer's licence for " (f.site.as_deref().unwrap_or("the site")) }, Holder::Practitioner => { "practitioner's licence" } }
+                        }
+                        " covering " (f.substance) " on " (crate::dates::day(f.day)) ". If none was held, it is a breach of regulation 5: notify the ARSAC Support Unit (and in England, the CQC's licensing breach form)."
+                    }
+                    @if f.site.is_none() { p { "The incident's department names no site, so the employer's licence was not checked." } }
+                }
+            }
+        }
     }
 }
 
@@ -473,6 +528,7 @@ pub(super) async fn incident_again<S: Store + AccountStore>(
     let themes = super::themes::suggested(app, p, rec).await?;
     let sending = super::sending::state(app, p, rec).await?;
     let tasks = super::tasks::of(app, p, rec).await?;
+    let licence = licence_of(app, rec, &places).await?;
     let status = status_of(errors);
     Ok(show_as(
         p,
@@ -483,7 +539,13 @@ pub(super) async fn incident_again<S: Store + AccountStore>(
             app,
             p,
             (rec, &places),
-            (&history, &themes, sending.as_ref(), &tasks),
+            Panels {
+                history: &history,
+                themes: &themes,
+                sending: sending.as_ref(),
+                tasks: &tasks,
+                licence: licence.as_ref(),
+            },
             (None, typed),
             errors,
         ),

@@ -95,6 +95,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/hospital-numbers",
     "/admin/activity",
     "/admin/authority",
+    "/admin/licences",
 ];
 
 /// The pages an enforcing authority's register shares with an employer's:
@@ -239,6 +240,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/admin/activity",
             get(admin::settings::activity_page::<S>).post(admin::settings::change_activity::<S>),
+        )
+        .route(
+            "/admin/licences",
+            get(admin::settings::licences_page::<S>).post(admin::settings::change_licences::<S>),
         )
         .route(
             "/admin/authority",

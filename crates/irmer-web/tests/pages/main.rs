@@ -11,6 +11,7 @@ mod forms;
 mod identity;
 mod incident;
 mod investigation_report;
+mod licences;
 mod register;
 mod reporting;
 mod roles;

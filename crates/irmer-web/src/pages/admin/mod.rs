@@ -54,6 +54,11 @@ const PAGES: &[(&str, &str, &str)] = &[
         "Examinations per modality, for incidents per 10,000 and the low-reporting flags.",
     ),
     (
+        "/admin/licences",
+        "ARSAC licences",
+        "The licences held for administering radioactive substances, and those due for renewal.",
+    ),
+    (
         "/admin/authority",
         "Enforcing authorities",
         "Where \u{201c}Send\u{201d} sends a notifiable incident: each authority's irmer and your organisation's token.",

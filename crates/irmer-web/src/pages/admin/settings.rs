@@ -553,3 +553,93 @@ pub(in super::super) async fn change_authority<S: Store + AccountStore>(
         .await?;
     Ok(see_other("/admin/authority?done=saved"))
 }
+
+/// `GET /admin/licences`: the ARSAC licence register, as CSV to paste or
+/// edit, and the licences due for renewal.
+pub(in super::super) async fn licences_page<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Administrator(p): Administrator,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let (text, _) = app.register.licences().await?;
+    licences_again(&app, &p, notice(raw.as_deref(), SAVED), &text, &[])
+}
+
+fn licences_again<S: Store + AccountStore>(
+    app: &App<S>,
+    p: &PageUser,
+    done: Option<&str>,
+    text: &str,
+    errors: &[(String, String)],
+) -> PageResult {
+    let licences = irmer_core::licences::read_csv(text).unwrap_or_default();
+    let today = app.register.today();
+    let due = irmer_store::licences::due_for_renewal(&licences, today);
+    let body = html! {
+        h1 { "ARSAC licences" }
+        p { "The licences held for administering radioactive substances (IR(ME)R regulation 5): each employer's for its installation (site), each practitioner's. A nuclear medicine incident whose substance was not covered on its day is flagged as a possible licensing breach. A licence due to expire within 14 weeks is listed here and on the dashboard (a renewal takes 6 to 8 weeks)." }
+        @if !due.is_empty() {
+            div class="notice warning" {
+                h2 { "Due for renewal" }
+                ul {
+                    @for l in &due {
+                        li { (l.number) " (" (l.holder.as_str()) ", " (l.site) "): " @if l.expiry < today { "expired on " } @else { "expires on " } (crate::dates::day(l.expiry)) }
+                    }
+                }
+            }
+        }
+        form method="post" action="/admin/licences" novalidate {
+            (csrf_field(&p.csrf))
+            div class="field" {
+                label for=(field_id("licences")) { "The register, as CSV" }
+                span class="hint" id="licences-hint" { "A header line holder,name,site,number,procedures,start,expiry, then a licence a line: holder is employer or practitioner; procedures the procedures or substances covered, separated by ;; dates YYYY-MM-DD. For example: practitioner,Dr A Consultant,Royal Infirmary,P-5678,Tc-99m MDP; F-18 FDG,2022-06-01,2027-05-31" }
+                textarea id=(field_id("licences")) name="licences" rows="12" aria-describedby="licences-hint" spellcheck="false" { (text) }
+            }
+            button type="submit" { "Save the register" }
+        }
+    };
+    Ok(admin_show(
+        p,
+        status_of(errors),
+        "/admin/licences",
+        (done, errors),
+        body,
+    ))
+}
+
+pub(in super::super) async fn change_licences<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    AdminForm(p, a): AdminForm,
+) -> PageResult {
+    let text = a.get("licences").unwrap_or_default();
+    let read = if text.trim().is_empty() {
+        Ok(Vec::new())
+    } else {
+        irmer_core::licences::read_csv(text)
+    };
+    match read {
+        Err(errors) => {
+            let shown: Vec<(String, String)> = errors
+                .iter()
+                .take(10)
+                .map(|(line, message)| ("licences".to_owned(), format!("Line {line}: {message}")))
+                .collect();
+            licences_again(&app, &p, None, text, &shown)
+        }
+        Ok(licences) => {
+            app.accounts
+                .store()
+                .set_setting(irmer_store::licences::SETTING, text)
+                .await?;
+            app.accounts
+                .audit(
+                    app.register.now(),
+                    &p.user.username,
+                    "change-licences",
+                    &format!("{} licences", licences.len()),
+                )
+                .await?;
+            Ok(see_other("/admin/licences?done=saved"))
+        }
+    }
+}
