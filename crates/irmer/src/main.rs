@@ -233,6 +233,11 @@ enum Command {
     /// such task.
     #[command(subcommand)]
     Task(tasks::TaskCommand),
+    /// The ARSAC licence register: import it from CSV (holder, name,
+    /// site, number, procedures, start, expiry), list it, or list those
+    /// due for renewal (within 14 weeks).
+    #[command(subcommand)]
+    Licences(tasks::LicenceCommand),
     /// Users and their roles.
     #[command(subcommand)]
     User(accounts::UserCommand),
@@ -320,6 +325,7 @@ async fn run_register(
         }
         Command::Tasks(args) => tasks::list(&register, args).await,
         Command::Task(c) => tasks::step(&register, c, actor).await,
+        Command::Licences(c) => tasks::licences(&register, c, actor).await,
         Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
         Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
         Command::Authority(c) => authority::run(register, c, database).await,

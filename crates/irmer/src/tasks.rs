@@ -1,5 +1,6 @@
 //! `irmer tasks` and `irmer task done|not-needed|due`: what a decision
-//! obliges, listed and tracked to done from the command line.
+//! obliges, listed and tracked to done from the command line; and
+//! `irmer licences import|list`, the ARSAC licence register.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -155,5 +156,84 @@ pub async fn step<S: Store>(
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `irmer licences …`: the ARSAC licence register.
+#[derive(Subcommand)]
+pub enum LicenceCommand {
+    /// Replace the register with a CSV file (header
+    /// holder,name,site,number,procedures,start,expiry). Every bad line is
+    /// named and nothing is saved (exit status 2).
+    Import { file: std::path::PathBuf },
+    /// The licences, soonest expiry first; --due: only those expiring
+    /// within 14 weeks or expired.
+    List {
+        #[arg(long)]
+        due: bool,
+    },
+}
+
+pub async fn licences<S: Store + irmer_store::accounts::AccountStore>(
+    register: &Register<S>,
+    command: LicenceCommand,
+    actor: &str,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    match command {
+        LicenceCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            match irmer_core::licences::read_csv(&text) {
+                Err(errors) => {
+                    for (line, message) in errors {
+                        eprintln!("irmer: {}, line {line}: {message}", file.display());
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Ok(licences) => {
+                    let store = register.store();
+                    store
+                        .set_setting(irmer_store::licences::SETTING, &text)
+                        .await?;
+                    irmer_store::accounts::AccountStore::audit(
+                        store,
+                        &irmer_store::accounts::AuditEntry {
+                            at: register.now(),
+                            actor: actor.to_owned(),
+                            action: "change-licences".into(),
+                            detail: format!("{} licences", licences.len()),
+                        },
+                    )
+                    .await?;
+                    eprintln!("irmer: {} licences in the register", licences.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+        LicenceCommand::List { due } => {
+            let (_, mut licences) = register.licences().await?;
+            let today = register.today();
+            let shown: Vec<&irmer_core::licences::Licence> = if due {
+                irmer_store::licences::due_for_renewal(&licences, today)
+            } else {
+                licences.sort_by_key(|l| l.expiry);
+                licences.iter().collect()
+            };
+            let mut out = std::io::stdout().lock();
+            for l in shown {
+                writeln!(
+                    out,
+                    "{}  {:<12}  {}  {} to {}  {}",
+                    l.number,
+                    l.holder.as_str(),
+                    l.site,
+                    l.start,
+                    l.expiry,
+                    l.covers.join("; ")
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -1016,6 +1016,21 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         &mut seen,
     );
     at(
+        "admin/licences",
+        "The register, as CSV",
+        "administration: ARSAC licences",
+        &mut seen,
+    );
+    browser.type_into("#f-licences", "holder,name\nnurse,X");
+    browser.click("form[action='/admin/licences'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "administration: ARSAC licences, an error",
+        &mut seen,
+    );
+    at(
         "admin/tokens",
         "API tokens",
         "administration: tokens",

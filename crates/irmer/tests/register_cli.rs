@@ -822,3 +822,38 @@ fn tasks_are_listed_and_done_from_the_command_line() {
         "made, then not needed (the refused steps wrote nothing)"
     );
 }
+
+#[test]
+fn the_licence_register_is_imported_and_listed() {
+    let r = Register::new("licences");
+    let bad = r.file(
+        "bad.csv",
+        "holder,name,site,number,procedures,start,expiry\nnurse,X,Site,N-1,Tc-99m,2024-01-01,2025-01-01\nemployer,X,Site,N-2,Tc-99m,2025-01-01,2024-01-01\n",
+    );
+    let out = r.run(&["licences", "import", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2: holder") && err.contains("line 3: expiry"),
+        "{err}"
+    );
+    assert_eq!(r.ok(&["licences", "list"]), "", "nothing saved");
+    let good = r.file(
+        "good.csv",
+        "holder,name,site,number,procedures,start,expiry\n\
+         employer,Northshire Hospitals NHS Trust,Royal Infirmary,E-1,Tc-99m MDP,2024-01-01,2028-12-31\n\
+         practitioner,Dr A Consultant,Royal Infirmary,P-1,Tc-99m MDP,2021-06-01,2026-01-31\n",
+    );
+    r.ok(&["licences", "import", &good]);
+    let listed = r.ok(&["licences", "list"]);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.lines().next().expect("a line").starts_with("P-1"),
+        "soonest expiry first"
+    );
+    let due = r.ok(&["licences", "list", "--due"]);
+    assert!(
+        due.starts_with("P-1") && due.lines().count() == 1,
+        "expired: due: {due}"
+    );
+}
