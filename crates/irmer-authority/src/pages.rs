@@ -804,19 +804,11 @@ async fn report_document<S: Store + AccountStore + AuthorityStore>(
         .find(|r| r.version == version)
         .and_then(|r| r.document)
         .ok_or_else(missing)?;
-    let mut r = document.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}-report-v{version}.pdf\"",
-        n.reference
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(download(
+        document,
+        "application/pdf",
+        &format!("{}-report-v{version}.pdf", n.reference),
+    ))
 }
 
 /// Every notification, for the annual figures.
@@ -963,17 +955,7 @@ async fn annual_pdf<S: Store + AccountStore + AuthorityStore>(
                 ))
                 .for_user(&p)
             })?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"annual-figures.pdf\""),
-    );
-    Ok(r)
+    Ok(download(bytes, "application/pdf", "annual-figures.pdf"))
 }
 
 async fn annual_csv<S: Store + AccountStore + AuthorityStore>(
@@ -982,17 +964,27 @@ async fn annual_csv<S: Store + AccountStore + AuthorityStore>(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let year = annual_year(&app, &p, raw.as_deref()).await?;
-    let mut r = crate::annual::csv(&year).into_response();
+    Ok(download(
+        crate::annual::csv(&year),
+        "text/csv; charset=utf-8",
+        "annual-figures.csv",
+    ))
+}
+
+/// A file to save: its type, and its name (letters, digits, `-` and `.`
+/// only: irmer makes every name it gives).
+fn download(body: impl IntoResponse, content_type: &'static str, file_name: &str) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"annual-figures.csv\""),
-    );
-    Ok(r)
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let safe: String = file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
 }
 
 async fn outbox<S: Store + AccountStore + MailStore>(
