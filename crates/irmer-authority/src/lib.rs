@@ -13,6 +13,7 @@
 
 use irmer_core::assessment::EnforcingAuthority;
 
+mod admin;
 pub mod annual;
 pub mod api;
 pub mod case;
