@@ -17,6 +17,9 @@ in the OpenAPI descriptions and kept by the server's own tests:
   a number, a date or an address (identifiers are refused where typed);
 - who is involved, where a number, name or date is not one (a hospital
   number of 4 to 20 letters and digits, a name with a word of two letters);
+- a task step's date before the incident's discovery (the generator cannot
+  know the incident): a positive step's date becomes yesterday, after
+  every discovery the run makes (a future one is repaired to yesterday);
 - a merge patch to a field whose rule joins it to what is already recorded
   (occurred, occurred_time, exposure, dose, patient), or to any object (a
   patch merges into the stored object: `{}` for a radiopharmaceutical not
@@ -51,6 +54,7 @@ FREE_TEXT = {
     "authority_reference",
     "name",
     "role",
+    "note",
 }
 STATEFUL = {"occurred", "occurred_time", "exposure", "dose", "patient"}
 VALID_HEALTH_NUMBER = "943 476 5919"
@@ -179,6 +183,11 @@ def map_case(context, case):
         if isinstance(body, dict):
             if case.operation.path.endswith("/identity") and method == "PUT":
                 _repair_identity(body)
+            if case.operation.path.endswith("/steps"):
+                if isinstance(body.get("date"), str):
+                    body["date"] = TODAY.isoformat()
+                if isinstance(body.get("reference"), str):
+                    body["reference"] = _plain(body["reference"])
             patch = body.get("patch")
             if method == "PATCH" and isinstance(patch, dict):
                 for field in [f for f, v in patch.items() if f in STATEFUL or isinstance(v, dict)]:

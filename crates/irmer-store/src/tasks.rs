@@ -243,8 +243,17 @@ impl<S: crate::Store> crate::register::Register<S> {
             let Some(t) = tasks.iter().find(|t| t.id == id) else {
                 return Err(StoreError::NotFound(format!("task {id}")).into());
             };
+            // A refusal by the task's state is a conflict (the step is
+            // not possible now); one by a field of the step, invalid input.
             step.check(t.row.status, rec.incident.discovered, today)
-                .map_err(|r| invalid(r.field, r.message))?;
+                .map_err(|r| match r.field {
+                    "status" => irmer_core::lifecycle::TransitionError {
+                        field: r.field,
+                        message: r.message,
+                    }
+                    .into(),
+                    _ => invalid(r.field, r.message),
+                })?;
             let row = match step {
                 TaskStep::Done {
                     on,

@@ -69,7 +69,7 @@ fn incident_fields() -> Value {
         "dependentRequired": {"occurred_time": ["occurred"]},
         "additionalProperties": false,
         "if": {"required": ["exposure"], "properties": {"exposure": {"const": "accidental"}}},
-        "then": {"properties": {"dose": {"properties": {"intended": {"type": "number", "maximum": 0}}}}},
+        "then": {"properties": {"dose": {"properties": {"intended": {"anyOf": [{"type": "null"}, {"type": "number", "maximum": 0}]}}}}},
         "properties": {
             "reference": {"type": "string", "minLength": 1, "maxLength": 100, "allOf": [{"pattern": "\\S"}, {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}], "description": "The employer's own reference; assigned when absent. No control characters."},
             "nation": {"enum": names(Nation::ALL, Nation::as_str)},
@@ -638,7 +638,8 @@ fn written() -> Value {
                     "200": ok("The task after the step.", "Task"),
                     "403": problem("The role may not take steps."),
                     "404": problem("No such task in the caller's scope."),
-                    "422": problem("A step refused: already done, a date before the discovery or in the future, no reason, an identifier in a text; names the field.")
+                    "409": problem("The task's state refuses the step: already done, or already marked not needed (field status)."),
+                    "422": problem("A step's field refused: a date before the discovery, a done date in the future, no reason, an identifier in a text; names the field.")
                 }
             }},
             "/api/v1/deadlines": {"get": {

@@ -693,8 +693,8 @@ fn tasks_on_the_api(server: &Server) {
     );
     let p = problem(
         &call(server, "POST", &steps, r#"{"step": "done"}"#),
-        422,
-        "invalid-input",
+        409,
+        "invalid-step",
     );
     assert_eq!(p["field"], "status");
     let p = problem(

@@ -170,6 +170,10 @@ pub(super) async fn task_step<S: Store + AccountStore>(
             let errors = vec![(format!("{field}-{id}"), capital(&e.message))];
             super::incident::incident_again(&app, &p, &rec, &a, &errors).await
         }
+        Err(RegisterError::Transition(e)) => {
+            let errors = vec![(format!("task-date-{id}"), capital(&e.message))];
+            super::incident::incident_again(&app, &p, &rec, &a, &errors).await
+        }
         Err(e) => Err(PageError::from(e).for_user(&p)),
     }
 }
