@@ -151,6 +151,10 @@ pub async fn step<S: Store>(
             eprintln!("irmer: {}: {}", e.field, e.message);
             Ok(ExitCode::from(2))
         }
+        Err(RegisterError::Transition(e)) => {
+            eprintln!("irmer: {}: {}", e.field, e.message);
+            Ok(ExitCode::from(2))
+        }
         Err(RegisterError::Store(irmer_store::StoreError::NotFound(_))) => {
             eprintln!("irmer: no task {id}");
             Ok(ExitCode::from(1))

@@ -45,7 +45,8 @@ pub async fn tasks_follow_the_assessment_and_are_done<S: Store>(store: S) {
     assert_eq!(plain.version, 1);
     assert!(store.tasks(&of("T-2")).await.expect("tasks").is_empty());
 
-    // Done, with a note; twice: refused by field, nothing written.
+    // Done, with a note; twice: refused by its state (a conflict, the
+    // field named), nothing written.
     let referrer = tasks[0].id;
     let done = register
         .task_step(
@@ -75,7 +76,7 @@ pub async fn tasks_follow_the_assessment_and_are_done<S: Store>(store: S) {
             "ines",
         )
         .await;
-    assert!(matches!(again, Err(RegisterError::Invalid(e)) if e.field == "status"));
+    assert!(matches!(again, Err(RegisterError::Transition(e)) if e.field == "status"));
     let early = register
         .task_step(
             tasks[1].id,
