@@ -126,6 +126,21 @@ impl Licence {
 
     /// Whether it was valid on `day` (from its start to its expiry, both
     /// included) and covers `what`.
+    /// Whether this licence renews `older`: the same holder at the same
+    /// site, expiring later, and covering everything `older` covered (an
+    /// employer may hold several licences at one site for different
+    /// procedures; one does not renew another).
+    pub fn renews(&self, older: &Licence) -> bool {
+        self.holder == older.holder
+            && key(&self.name) == key(&older.name)
+            && key(&self.site) == key(&older.site)
+            && self.expiry > older.expiry
+            && older
+                .covers
+                .iter()
+                .all(|c| self.covers.iter().any(|n| key(n) == key(c)))
+    }
+
     pub fn covers_on(&self, what: &str, day: CivilDate) -> bool {
         let wanted = key(what);
         self.start <= day
@@ -311,6 +326,25 @@ mod tests {
         );
         // The expiry day itself is covered.
         assert!(covered(&all, "Royal Infirmary", "Tc-99m MDP", d("2027-05-31")).is_empty());
+    }
+
+    #[test]
+    fn a_licence_is_renewed_only_by_one_covering_what_it_covered() {
+        let all = read_csv(
+            "holder,name,site,number,procedures,start,expiry\n\
+             employer,Trust,Royal Infirmary,E-1,Tc-99m MDP; F-18 FDG,2022-01-01,2026-05-20\n\
+             employer,trust,royal  infirmary,E-9,tc-99m mdp;F-18 FDG;I-131,2026-05-01,2031-04-30\n\
+             employer,Trust,Royal Infirmary,E-2,Tc-99m MDP,2026-05-01,2031-04-30\n\
+             employer,Trust,General Hospital,E-3,Tc-99m MDP; F-18 FDG,2026-05-01,2031-04-30\n",
+        )
+        .expect("read");
+        assert!(
+            all[1].renews(&all[0]),
+            "the same holder and site, case and spacing aside, covering more"
+        );
+        assert!(!all[2].renews(&all[0]), "FDG not covered");
+        assert!(!all[3].renews(&all[0]), "another site");
+        assert!(!all[0].renews(&all[1]), "expiring earlier");
     }
 
     #[test]

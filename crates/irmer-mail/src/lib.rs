@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use irmer_store::StoreError;
+pub use irmer_store::mail::is_email;
 use irmer_store::mail::{Attempt, Mail, MailStore};
 use lettre::Address;
 use lettre::message::Mailbox;
@@ -85,16 +86,10 @@ impl Smtp {
     }
 }
 
-/// A new Message-ID for mail from `from`: random, at the sender's domain.
+/// A new Message-ID for mail from `from`: random, at the sender's domain
+/// ([`irmer_store::mail::message_id`]).
 pub fn new_message_id(from: &str) -> Result<String, MailError> {
-    let domain = from
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>'))
-        .filter(|d| !d.is_empty() && !d.contains(char::is_whitespace))
-        .ok_or_else(|| MailError::From(from.to_owned()))?;
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes).map_err(|_| MailError::From(from.to_owned()))?;
-    Ok(format!("<{}@{domain}>", hex::encode(bytes)))
+    irmer_store::mail::message_id(from).ok_or_else(|| MailError::From(from.to_owned()))
 }
 
 /// The wait before attempt `attempt` + 1 after `attempt` failed for now:
@@ -128,24 +123,6 @@ fn mailbox(text: &str, what: &str) -> Result<Mailbox, String> {
         .parse()
         .map_err(|e| format!("the {what} {text:?}: {e}"))?;
     Ok(Mailbox::new(name, address))
-}
-
-/// Whether `text` is an e-mail address a mail can be sent to: one `@`, a
-/// local part, a domain with a dot, no spaces or angle brackets.
-pub fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && text.len() <= 254
-        && !text
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
-        && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 /// The message as it goes over SMTP.

@@ -37,8 +37,8 @@ impl AccountStore for PgStore {
 
     async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
         let row = sqlx::query(&format!(
-            "INSERT INTO users (username, display_name, role, department_id, password_hash, must_change_password, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+            "INSERT INTO users (username, display_name, role, department_id, password_hash, must_change_password, created_at, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {USER_COLUMNS}"
         ))
         .bind(&new.username)
         .bind(&new.display_name)
@@ -47,6 +47,7 @@ impl AccountStore for PgStore {
         .bind(&new.password_hash)
         .bind(new.must_change_password)
         .bind(OffsetDateTime::now_utc())
+        .bind(&new.email)
         .fetch_one(&self.pool)
         .await
         .map_err(taken(&new.username))?;
@@ -86,7 +87,7 @@ impl AccountStore for PgStore {
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE users SET display_name = $2, role = $3, department_id = $4, password_hash = $5,
-                 must_change_password = $6, disabled = $7
+                 must_change_password = $6, disabled = $7, email = $8
              WHERE id = $1",
         )
         .bind(user.id)
@@ -96,6 +97,7 @@ impl AccountStore for PgStore {
         .bind(&user.password_hash)
         .bind(user.must_change_password)
         .bind(user.disabled)
+        .bind(&user.email)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -44,6 +44,34 @@ impl MailStore for PgStore {
         Ok(id)
     }
 
+    async fn queue_once(
+        &self,
+        key: &str,
+        mail: &Mail,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let id = insert_mail(&mut tx, mail, at).await?;
+        // A key already there (another sweep's): the transaction, mail
+        // and all, is rolled back when dropped.
+        let fresh = sqlx::query(
+            "INSERT INTO reminders (key, outbox_id, at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn due_mail(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Queued>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1

@@ -267,6 +267,8 @@ pub struct User {
     pub must_change_password: bool,
     pub disabled: bool,
     pub created_at: OffsetDateTime,
+    /// Where reminders are sent ([`crate::reminders`]); `None`: none are.
+    pub email: Option<String>,
 }
 
 impl User {
@@ -295,6 +297,7 @@ pub struct NewUser {
     pub department_id: Option<i64>,
     pub password_hash: Option<String>,
     pub must_change_password: bool,
+    pub email: Option<String>,
 }
 
 /// A sign-in session as stored: the digest of its id, never the id.
@@ -835,6 +838,7 @@ impl<A: AccountStore> Accounts<A> {
                 department_id: None,
                 password_hash: Some(self.hash(&password).await?),
                 must_change_password: true,
+                email: None,
             })
             .await?;
         self.audit(
@@ -879,6 +883,7 @@ impl<A: AccountStore> Accounts<A> {
                 department_id,
                 password_hash: Some(self.hash(&password).await?),
                 must_change_password: true,
+                email: None,
             })
             .await
             .map_err(|e| match e {

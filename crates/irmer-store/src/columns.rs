@@ -257,7 +257,7 @@ pub const EVENTS_OF: &str = "SELECT seq, at, actor, kind, reason, data, changes,
 
 /// The columns of a user.
 pub const USER_COLUMNS: &str = "id, username, display_name, role, department_id, password_hash,
-    must_change_password, disabled, created_at";
+    must_change_password, disabled, created_at, email";
 
 /// The user columns of `users u` in a join (names unchanged).
 pub static USER_COLUMNS_OF_U: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -362,6 +362,7 @@ pub fn user(row: &impl Columns) -> Result<User, StoreError> {
         must_change_password: row.flag("must_change_password")?,
         disabled: row.flag("disabled")?,
         created_at: row.time("created_at")?,
+        email: row.opt_text("email")?,
     })
 }
 

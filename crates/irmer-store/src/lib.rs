@@ -34,6 +34,7 @@ pub mod licences;
 pub mod mail;
 pub mod notification;
 pub mod register;
+pub mod reminders;
 pub mod report;
 pub mod sends;
 pub mod tasks;

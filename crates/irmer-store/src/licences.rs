@@ -73,21 +73,17 @@ pub fn check(
 }
 
 /// The licences expiring within [`RENEWAL_WEEKS`] of `today` or expired
-/// (and not renewed by a licence of the same holder, site and number
-/// expiring later), soonest first.
+/// (and not renewed by a later licence: [`Licence::renews`]), soonest
+/// first.
 pub fn due_for_renewal(licences: &[Licence], today: CivilDate) -> Vec<&Licence> {
     let horizon = today.date() + time::Duration::weeks(RENEWAL_WEEKS);
     let mut due: Vec<&Licence> = licences
         .iter()
         .filter(|l| l.expiry.date() <= horizon)
         .filter(|l| {
-            !licences.iter().any(|other| {
-                other.holder == l.holder
-                    && other.name == l.name
-                    && other.site == l.site
-                    && other.expiry > l.expiry
-                    && other.expiry.date() > horizon
-            })
+            !licences
+                .iter()
+                .any(|other| other.renews(l) && other.expiry.date() > horizon)
         })
         .collect();
     due.sort_by_key(|l| l.expiry);

@@ -83,6 +83,36 @@ pub enum Attempt {
     },
 }
 
+/// Whether `text` is an e-mail address a mail can be sent to: one `@`, a
+/// local part, a domain with a dot, no spaces or angle brackets.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && text.len() <= 254
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// A new Message-ID for mail from `from`: random, at the sender's domain;
+/// `None` when `from` has no domain (or the system no randomness).
+pub fn message_id(from: &str) -> Option<String> {
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
+        .filter(|d| !d.is_empty() && !d.contains(char::is_whitespace))?;
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(format!("<{}@{domain}>", hex::encode(bytes)))
+}
+
 /// A backend's outbox. Each method is one transaction.
 pub trait MailStore: Clone + Send + Sync + 'static {
     /// Queues a mail on its own (what causes it is written elsewhere);
@@ -92,6 +122,17 @@ pub trait MailStore: Clone + Send + Sync + 'static {
         mail: &Mail,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Queues a mail once for `key`: the key and the mail are written in
+    /// one transaction, or neither when the key is already there (false).
+    /// What a sweep that may run again (after a crash, on two servers)
+    /// sends, such as reminders.
+    fn queue_once(
+        &self,
+        key: &str,
+        mail: &Mail,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Queued mail whose next attempt is due at `now`, oldest first.
     fn due_mail(

@@ -35,6 +35,7 @@ pub async fn cases_keep_their_history_and_chase_once<
             department_id: None,
             password_hash: None,
             must_change_password: false,
+            email: None,
         })
         .await
         .expect("user");
