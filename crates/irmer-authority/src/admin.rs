@@ -1,68 +1,18 @@
-//! The authority's administration pages beyond the shared staff ones:
-//! the outbox (every e-mail and its state) and the organisations' tokens
-//! (made and shown once, revoked). Administrators only: each handler takes
+//! The authority's administration pages beyond the shared staff ones
+//! (and the outbox): the organisations' tokens (made and shown once,
+//! revoked). Administrators only: each handler takes
 //! an [`Administrator`] or an [`AdminForm`].
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use irmer_store::Store;
 use irmer_store::accounts::AccountStore;
 use irmer_store::authority::AuthorityStore;
-use irmer_store::mail::{MailStatus, MailStore};
 use irmer_web::App;
 use irmer_web::pages::kit::{
     AdminForm, Administrator, Answers, ForPage, PageError, PageResult, PageUser, admin_show,
     csrf_field, field_id, moment, see_other, status_of,
 };
 use maud::{Markup, html};
-
-pub(crate) async fn outbox<S: Store + AccountStore + MailStore>(
-    State(app): State<App<S>>,
-    Administrator(p): Administrator,
-) -> PageResult {
-    let mail = app.register.store().outbox(200, 0).await.for_page(&p)?;
-    let status = |s: MailStatus| match s {
-        MailStatus::Queued => ("Waiting to send", "due-soon"),
-        MailStatus::Sent => ("Sent", "met"),
-        MailStatus::Failed => ("Failed", "overdue"),
-    };
-    let body = html! {
-        h1 { "Outbox" }
-        p { "Every e-mail, newest first: it is written here in the same transaction as what causes it and sent by a worker with retries. Without an SMTP server configured (--smtp or IRMER_SMTP_URL), e-mail waits here." }
-        @if mail.is_empty() { p { "No e-mail yet." } }
-        @else {
-            div class="table-wrap" {
-                table class="stack" {
-                    caption class="visually-hidden" { "E-mail" }
-                    thead { tr { th scope="col" { "To" } th scope="col" { "Subject" } th scope="col" { "Queued" } th scope="col" { "State" } } }
-                    tbody {
-                        @for q in &mail {
-                            @let (words, class) = status(q.status);
-                            tr {
-                                td data-label="To" { (q.mail.to) }
-                                td data-label="Subject" { (q.mail.subject) }
-                                td data-label="Queued" { (moment(q.created_at)) }
-                                td data-label="State" {
-                                    strong class={ "tag " (class) } { (words) }
-                                    " after " (q.attempts) " attempt" @if q.attempts != 1 { "s" }
-                                    @if let Some(e) = &q.last_error { br; "Last reply: " (e) }
-                                    @if q.status == MailStatus::Queued && q.attempts > 0 { br; "Next try " (moment(q.next_attempt_at)) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    Ok(admin_show(
-        &p,
-        StatusCode::OK,
-        "/admin/outbox",
-        (None, &[]),
-        body,
-    ))
-}
 
 /// What [`irmer_web`]'s shown-once store keeps a new organisation token
 /// as.

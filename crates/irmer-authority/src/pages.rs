@@ -92,7 +92,6 @@ pub fn routes<S: Store + AccountStore + AuthorityStore + MailStore>() -> Router<
         .route("/annual/figures.csv", get(annual_csv::<S>))
         .route("/annual/figures.pdf", get(annual_pdf::<S>))
         .route("/admin", get(|| async { see_other("/admin/users") }))
-        .route("/admin/outbox", get(crate::admin::outbox::<S>))
         .route(
             "/admin/organisations",
             get(crate::admin::organisations::<S>).post(crate::admin::make_organisation_token::<S>),

@@ -20,12 +20,29 @@ pub struct Received {
 }
 
 impl Received {
-    /// A header's value (the first with that name, any case).
+    /// A header's value (the first with that name, any case), as sent:
+    /// its first line only when folded ([`Self::unfolded`] for all).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.data.split("\r\n\r\n").next()?.lines().find_map(|l| {
             let (n, v) = l.split_once(':')?;
             n.eq_ignore_ascii_case(name).then(|| v.trim())
         })
+    }
+
+    /// A header's whole value, its folded lines joined (RFC 5322 2.2.3).
+    pub fn unfolded(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let mut lines = head.split("\r\n").skip_while(|l| {
+            l.split_once(':')
+                .is_none_or(|(n, _)| !n.eq_ignore_ascii_case(name))
+        });
+        let (_, first) = lines.next()?.split_once(':')?;
+        let mut value = first.trim().to_owned();
+        for more in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+            value.push(' ');
+            value.push_str(more.trim());
+        }
+        Some(value)
     }
 }
 

@@ -300,6 +300,18 @@ pub struct NewUser {
     pub email: Option<String>,
 }
 
+/// A user to add ([`Accounts::add_user`]) as an administrator typed them.
+#[derive(Clone, Copy, Debug)]
+pub struct Newcomer<'a> {
+    pub username: &'a str,
+    /// Blank: the username.
+    pub display_name: &'a str,
+    pub role: Role,
+    pub department_id: Option<i64>,
+    /// Blank: none ([`check_email`]).
+    pub email: &'a str,
+}
+
 /// A sign-in session as stored: the digest of its id, never the id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRow {
@@ -588,6 +600,22 @@ fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
     }
 }
 
+/// A user's e-mail address as typed: none when blank, else an address
+/// mail can be sent to ([`crate::mail::is_email`]).
+pub fn check_email(text: &str) -> Result<Option<String>, AccountError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !crate::mail::is_email(text) {
+        return Err(invalid(
+            "email",
+            "expected an e-mail address, such as j.smith@trust.nhs.uk",
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// A new random secret: 32 bytes from the operating system, as hex.
 pub fn secret() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
@@ -856,12 +884,17 @@ impl<A: AccountStore> Accounts<A> {
         &self,
         actor: &str,
         now: OffsetDateTime,
-        username: &str,
-        display_name: &str,
-        role: Role,
-        department_id: Option<i64>,
+        who: Newcomer<'_>,
     ) -> Result<(User, String), AccountError> {
+        let Newcomer {
+            username,
+            display_name,
+            role,
+            department_id,
+            email,
+        } = who;
         check_username(username)?;
+        let email = check_email(email)?;
         if let Some(d) = department_id {
             if !self.store.departments().await?.iter().any(|x| x.id == d) {
                 return Err(invalid("department", format!("no department with id {d}")));
@@ -883,7 +916,7 @@ impl<A: AccountStore> Accounts<A> {
                 department_id,
                 password_hash: Some(self.hash(&password).await?),
                 must_change_password: true,
-                email: None,
+                email,
             })
             .await
             .map_err(|e| match e {

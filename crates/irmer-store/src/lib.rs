@@ -343,7 +343,9 @@ pub struct Page {
 pub const MAX_PAGE: u32 = 1000;
 
 /// A storage backend. Every method is one transaction.
-pub trait Store: Clone + Send + Sync + 'static + sends::SendStore + tasks::TaskStore {
+pub trait Store:
+    Clone + Send + Sync + 'static + sends::SendStore + tasks::TaskStore + mail::MailStore
+{
     /// Creates an incident with its first event. `Duplicate` when the
     /// reference is taken.
     fn create(&self, new: &NewIncident) -> impl Future<Output = Result<(), StoreError>> + Send;

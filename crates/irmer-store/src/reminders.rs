@@ -20,7 +20,7 @@ use irmer_core::incident::CivilDate;
 use irmer_core::licences::Licence;
 
 use crate::accounts::{AccountStore, Role, User};
-use crate::mail::{Mail, MailStore, message_id};
+use crate::mail::{Mail, message_id};
 use crate::register::{Register, RegisterError};
 use crate::tasks::{DEFAULT_OWNER, TaskFilter, TaskRecord};
 use crate::{Store, StoreError};
@@ -118,7 +118,7 @@ pub struct Swept {
     pub licences: usize,
 }
 
-impl<S: Store + AccountStore + MailStore> Register<S> {
+impl<S: Store + AccountStore> Register<S> {
     /// Queues every reminder due today and not queued before; how many.
     pub async fn remind(&self, sender: &Sender) -> Result<Swept, RegisterError> {
         let today = self.today();

@@ -11,7 +11,9 @@ use irmer_core::{GuidanceVersion, Outcome, Settings};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::accounts::{AccountError, AccountStore, Accounts, LOCK_AFTER, LOCK_FOR, Role, Scope};
+use crate::accounts::{
+    AccountError, AccountStore, Accounts, LOCK_AFTER, LOCK_FOR, Newcomer, Role, Scope,
+};
 
 /// Two client addresses, for the lock-out.
 const HERE: &str = "192.0.2.1";
@@ -1133,13 +1135,34 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
         Err(StoreError::Duplicate(_))
     ));
     let (rita, rita_password) = accounts
-        .add_user("admin", t0, "rita", "Rita R", Role::Reporter, Some(dept.id))
+        .add_user(
+            "admin",
+            t0,
+            Newcomer {
+                username: "rita",
+                display_name: "Rita R",
+                role: Role::Reporter,
+                department_id: Some(dept.id),
+                email: " rita@trust.example ",
+            },
+        )
         .await
         .expect("add");
+    assert_eq!(rita.email.as_deref(), Some("rita@trust.example"));
     assert_eq!(rita.scope(), Scope::OwnReports { user: rita.id });
     assert!(matches!(
         accounts
-            .add_user("admin", t0, "rita", "", Role::Auditor, None)
+            .add_user(
+                "admin",
+                t0,
+                Newcomer {
+                    username: "rita",
+                    display_name: "",
+                    role: Role::Auditor,
+                    department_id: None,
+                    email: ""
+                }
+            )
             .await,
         Err(AccountError::Invalid {
             field: "username",
@@ -1148,18 +1171,55 @@ pub async fn accounts_sign_in_lock_out_sessions_and_tokens<S: Store + AccountSto
     ));
     assert!(matches!(
         accounts
-            .add_user("admin", t0, "ivan", "", Role::Investigator, Some(9999))
+            .add_user(
+                "admin",
+                t0,
+                Newcomer {
+                    username: "ivan",
+                    display_name: "",
+                    role: Role::Investigator,
+                    department_id: Some(9999),
+                    email: ""
+                }
+            )
             .await,
         Err(AccountError::Invalid {
             field: "department",
             ..
         })
     ));
+    assert!(matches!(
+        accounts
+            .add_user(
+                "admin",
+                t0,
+                Newcomer {
+                    username: "ivan",
+                    display_name: "",
+                    role: Role::Investigator,
+                    department_id: None,
+                    email: "ivan at trust"
+                }
+            )
+            .await,
+        Err(AccountError::Invalid { field: "email", .. })
+    ));
     let (ivan, _) = accounts
-        .add_user("admin", t0, "ivan", "", Role::Investigator, Some(dept.id))
+        .add_user(
+            "admin",
+            t0,
+            Newcomer {
+                username: "ivan",
+                display_name: "",
+                role: Role::Investigator,
+                department_id: Some(dept.id),
+                email: "",
+            },
+        )
         .await
         .expect("add");
     assert_eq!(ivan.display_name, "ivan");
+    assert_eq!(ivan.email, None);
     assert_eq!(
         ivan.scope(),
         Scope::Department {

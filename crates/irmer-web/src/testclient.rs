@@ -332,7 +332,17 @@ async fn seed<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
     for (name, role, department) in TEST_USERS {
         let (mut user, _) = app
             .accounts
-            .add_user("test", now, name, "", *role, *department)
+            .add_user(
+                "test",
+                now,
+                irmer_store::accounts::Newcomer {
+                    username: name,
+                    display_name: "",
+                    role: *role,
+                    department_id: *department,
+                    email: "",
+                },
+            )
             .await
             .expect("user");
         user.display_name = format!("Test {name}");

@@ -25,6 +25,16 @@ pub enum UserCommand {
         /// The full name shown in the application.
         #[arg(long = "display-name")]
         display_name: Option<String>,
+        /// Where reminders are sent (tasks due soon and overdue; to
+        /// administrators, ARSAC licences due for renewal).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set a user's e-mail address for reminders, or take it away (no
+    /// ADDRESS).
+    Email {
+        name: String,
+        address: Option<String>,
     },
     /// Every user, with role, scope and state.
     List,
@@ -100,6 +110,7 @@ pub async fn user<A: AccountStore>(
             role,
             department,
             display_name,
+            email,
         } => {
             let department = match department {
                 Some(d) => Some(department_id(&store, &d).await?),
@@ -109,10 +120,13 @@ pub async fn user<A: AccountStore>(
                 .add_user(
                     actor,
                     now,
-                    &name,
-                    display_name.as_deref().unwrap_or_default(),
-                    role,
-                    department,
+                    irmer_store::accounts::Newcomer {
+                        username: &name,
+                        display_name: display_name.as_deref().unwrap_or_default(),
+                        role,
+                        department_id: department,
+                        email: email.as_deref().unwrap_or_default(),
+                    },
                 )
                 .await
                 .context("cannot add the user")?;
@@ -120,6 +134,35 @@ pub async fn user<A: AccountStore>(
                 "added {} as {}; one-time password (shown only now): {password}",
                 user.username,
                 user.role.as_str()
+            );
+        }
+        UserCommand::Email { name, address } => {
+            let Some(mut user) = store.user_by_name(&name).await? else {
+                bail!("no user {name:?} (see `irmer user list`)");
+            };
+            user.email = irmer_store::accounts::check_email(address.as_deref().unwrap_or_default())
+                .context("cannot set the e-mail address")?;
+            store.update_user(&user).await?;
+            accounts
+                .audit(
+                    now,
+                    actor,
+                    "user-email",
+                    &format!(
+                        "{} ({})",
+                        user.username,
+                        if user.email.is_some() {
+                            "with an e-mail address"
+                        } else {
+                            "no e-mail address"
+                        }
+                    ),
+                )
+                .await?;
+            println!(
+                "{}: {}",
+                user.username,
+                user.email.as_deref().unwrap_or("no e-mail address")
             );
         }
         UserCommand::Unlock { name } => {
@@ -133,8 +176,8 @@ pub async fn user<A: AccountStore>(
             let departments = store.departments().await?;
             let locks = store.locks(now).await?;
             println!(
-                "{:<20} {:<14} {:<24} STATE",
-                "USERNAME", "ROLE", "DEPARTMENT"
+                "{:<20} {:<14} {:<24} {:<18} E-MAIL",
+                "USERNAME", "ROLE", "DEPARTMENT", "STATE"
             );
             for u in store.users().await? {
                 let dept = u.department_id.map_or_else(
@@ -156,10 +199,11 @@ pub async fn user<A: AccountStore>(
                     "active"
                 };
                 println!(
-                    "{:<20} {:<14} {:<24} {state}",
+                    "{:<20} {:<14} {:<24} {state:<18} {}",
                     u.username,
                     u.role.as_str(),
-                    dept
+                    dept,
+                    u.email.as_deref().unwrap_or("-")
                 );
             }
         }

@@ -15,9 +15,6 @@ use irmer_store::mail::MailStore;
 use irmer_store::register::Register;
 use irmer_store::sends::SendStore;
 
-/// How often the mail worker looks for mail due.
-const MAIL_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
 #[derive(Subcommand)]
 pub enum AuthorityCommand {
     /// Serve the authority's notifications API (POST /api/v1/notifications,
@@ -31,13 +28,10 @@ pub enum AuthorityCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8090")]
         bind: String,
-        /// The SMTP server: smtp://host:port, smtp://host:port?tls=required
-        /// (STARTTLS), smtps://host:port; user:password@ when it asks.
-        #[arg(long, env = "IRMER_SMTP_URL", hide_env_values = true)]
-        smtp: Option<String>,
-        /// The acknowledgements' sender, e.g. "CQC IR(ME)R <irmer@cqc.org.uk>".
-        #[arg(long, env = "IRMER_MAIL_FROM")]
-        mail_from: Option<String>,
+        /// SMTP and the acknowledgements' sender, e.g. "CQC IR(ME)R
+        /// <irmer@cqc.org.uk>".
+        #[command(flatten)]
+        mail: crate::mail::MailArgs,
         /// Session cookies without `Secure`: only for plain HTTP on a name
         /// other than localhost (put TLS in front instead where you can).
         #[arg(long)]
@@ -354,18 +348,10 @@ pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
         AuthorityCommand::Serve {
             authority,
             bind,
-            smtp,
-            mail_from,
+            mail,
             insecure_cookies,
         } => {
-            let mail_from =
-                mail_from.unwrap_or_else(|| format!("irmer@{}.invalid", authority.id()));
-            irmer_mail::new_message_id(&mail_from)
-                .map_err(|e| anyhow::anyhow!("--mail-from: {e}"))?;
-            let smtp = smtp
-                .map(|url| irmer_mail::Smtp::new(&url))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--smtp: {e}"))?;
+            let (smtp, mail_from) = mail.setup(&format!("irmer@{}.invalid", authority.id()))?;
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
@@ -395,14 +381,7 @@ pub async fn run<S: Store + AuthorityStore + MailStore + AccountStore>(
             let _ = out.flush();
             // Reports due soon or overdue: chased once each, by e-mail.
             tokio::spawn(chaser(store.clone(), authority, mail_from.clone()));
-            if let Some(smtp) = smtp {
-                tokio::spawn(irmer_mail::worker(
-                    store.clone(),
-                    smtp,
-                    MAIL_EVERY,
-                    time::OffsetDateTime::now_utc,
-                ));
-            }
+            crate::mail::spawn_worker(&store, smtp);
             let config = irmer_authority::pages::CaseConfig {
                 authority,
                 mail_from: mail_from.clone(),

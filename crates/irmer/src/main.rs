@@ -11,6 +11,7 @@ mod authority;
 mod csv_import;
 mod database;
 mod explain;
+mod mail;
 mod register;
 mod report;
 mod scan;
@@ -136,6 +137,15 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// SMTP for reminders (tasks due soon and overdue to their owners,
+        /// ARSAC licences due for renewal to the administrators) and their
+        /// sender; users' addresses are set under Administration, Users.
+        #[command(flatten)]
+        mail: mail::MailArgs,
+        /// The application's address as users reach it, for the links in
+        /// reminders (e.g. https://irmer.trust.nhs.uk).
+        #[arg(long, env = "IRMER_BASE_URL")]
+        base_url: Option<String>,
     },
     /// The year's statistics: incidents counted by the date they were
     /// discovered, grouped by one or more fields, near misses and
@@ -312,6 +322,8 @@ async fn run_register(
             header_timeout,
             max_connections,
             trusted_proxies,
+            mail,
+            base_url,
         } => {
             let mut limits = irmer_web::server::Limits::for_this_process();
             limits.header_read = std::time::Duration::from_secs(header_timeout);
@@ -321,7 +333,19 @@ async fn run_register(
             let mut app = irmer_web::App::new(register);
             app.secure_cookies = !insecure_cookies;
             app.trusted_proxies = trusted_proxies;
-            serve(app, &bind, database, limits).await
+            if let Some(url) = &base_url {
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(char::is_whitespace)
+                {
+                    eprintln!(
+                        "irmer: --base-url: expected https://… (the address users reach irmer at), not {url:?}"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            let (smtp, from) = mail.setup("irmer@localhost.invalid")?;
+            let sender = irmer_store::reminders::Sender { from, base_url };
+            serve(app, &bind, database, limits, (smtp, sender)).await
         }
         Command::Tasks(args) => tasks::list(&register, args).await,
         Command::Task(c) => tasks::step(&register, c, actor).await,
@@ -343,6 +367,7 @@ async fn serve<
     bind: &str,
     database: &str,
     limits: irmer_web::server::Limits,
+    (smtp, sender): (Option<irmer_mail::Smtp>, irmer_store::reminders::Sender),
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
     app.load_settings().await?;
@@ -356,8 +381,12 @@ async fn serve<
     let mut out = std::io::stdout();
     let _ = writeln!(
         out,
-        "irmer: listening on http://{address}/ (register: {})",
-        database::redact(database)
+        "irmer: listening on http://{address}/ (register: {}; mail: {})",
+        database::redact(database),
+        smtp.as_ref()
+            .map_or("not configured: reminders stay queued", |s| s
+                .shown
+                .as_str())
     );
     if let Some((name, password)) = app.accounts.first_administrator(app.register.now()).await? {
         let _ = writeln!(
@@ -371,8 +400,29 @@ async fn serve<
         app.register.clone(),
         std::time::Duration::from_secs(30),
     ));
+    // Reminders queued once each; sent when SMTP is configured.
+    tokio::spawn(reminders(app.register.clone(), sender));
+    mail::spawn_worker(app.register.store(), smtp);
     irmer_web::serve(listener, irmer_web::router(app), limits).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the reminders due are looked for (and once at the start).
+const REMIND_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Queues the reminders due, every [`REMIND_EVERY`]; a failure is logged
+/// and tried again next time.
+async fn reminders<S: irmer_store::Store + irmer_store::accounts::AccountStore>(
+    register: irmer_store::register::Register<S>,
+    sender: irmer_store::reminders::Sender,
+) {
+    let mut tick = tokio::time::interval(REMIND_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = register.remind(&sender).await {
+            eprintln!("irmer: reminders: {e}");
+        }
+    }
 }
 
 fn main() -> ExitCode {

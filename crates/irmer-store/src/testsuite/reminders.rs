@@ -66,7 +66,7 @@ fn sender() -> Sender {
     }
 }
 
-pub async fn reminders_are_sent_once_to_owners<S: Store + AccountStore + MailStore>(store: S) {
+pub async fn reminders_are_sent_once_to_owners<S: Store + AccountStore>(store: S) {
     let site = store.create_site("General").await.expect("site").id;
     let a = store.create_department(site, "CT").await.expect("dept").id;
     let b = store

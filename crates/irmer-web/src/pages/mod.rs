@@ -99,8 +99,8 @@ pub const FORM_ROUTES: &[&str] = &[
 ];
 
 /// The pages an enforcing authority's register shares with an employer's:
-/// the assets, signing in and out, the password, the staff accounts and
-/// the audit log.
+/// the assets, signing in and out, the password, the staff accounts, the
+/// audit log and the outbox.
 pub fn account_routes<S: Store + AccountStore>() -> Router<App<S>> {
     Router::new()
         .route(
@@ -130,6 +130,7 @@ pub fn account_routes<S: Store + AccountStore>() -> Router<App<S>> {
             get(admin::users::one_time_password_page::<S>),
         )
         .route("/admin/audit", get(admin::audit_page::<S>))
+        .route("/admin/outbox", get(admin::outbox::outbox::<S>))
 }
 
 /// Every page of an employer's register.

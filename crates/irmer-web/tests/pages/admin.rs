@@ -90,6 +90,41 @@ fn administration(server: &Server) {
     assert_eq!(r.status, 422);
     assert!(r.body.contains("You cannot disable your own account"));
     assert_eq!(admin.get("/").status, 200);
+    // An e-mail address for reminders: a bad one refused by its field,
+    // nothing saved; a good one saved and shown; blank takes it away.
+    let newbie_form = user_path(&listing, "newbie");
+    let id = newbie_form.rsplit('/').next().expect("id").to_owned();
+    let save = |email: &str| {
+        vec![
+            ("action", "save".to_owned()),
+            ("role", "reporter".to_owned()),
+            ("department", "1".to_owned()),
+            ("email", email.to_owned()),
+        ]
+    };
+    let post = |b: &mut Browser, email: &str| {
+        let fields = save(email);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post(&newbie_form, &pairs)
+    };
+    let r = post(&mut admin, "newbie at trust");
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains(&format!("<a href=\"#f-email-{id}\">Expected an e-mail address")),
+        "{}",
+        r.body
+    );
+    assert!(!admin.get("/admin/users").body.contains("newbie at trust"));
+    let r = post(&mut admin, " newbie@trust.example ");
+    assert_eq!(r.status, 303);
+    assert!(admin.get("/admin/users").body.contains("value=\"newbie@trust.example\""));
+    assert!(admin.get("/admin/audit").body.contains("with an e-mail address"));
+    let r = post(&mut admin, "");
+    assert_eq!(r.status, 303);
+    assert!(!admin.get("/admin/users").body.contains("newbie@trust.example"));
+    // The outbox: administrators only.
+    assert_eq!(admin.get("/admin/outbox").status, 200);
+    assert_eq!(inv.get("/admin/outbox").status, 403);
     // Settings change the next assessment.
     let r = admin.post(
         "/admin/settings",

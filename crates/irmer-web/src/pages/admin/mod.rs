@@ -21,6 +21,7 @@ use super::{Administrator, PageResult, show_as, tokens};
 use crate::app::{App, PageUser};
 use crate::html::{Section, error_summary};
 
+pub(super) mod outbox;
 pub(super) mod places;
 pub(super) mod settings;
 pub(super) mod users;
@@ -72,6 +73,11 @@ const PAGES: &[(&str, &str, &str)] = &[
         "/admin/audit",
         "Audit log",
         "Administration and sign-in events.",
+    ),
+    (
+        "/admin/outbox",
+        "Outbox",
+        "Every e-mail irmer sends: reminders of tasks due and of ARSAC licences to renew, and whether each was sent.",
     ),
 ];
 

@@ -5,7 +5,7 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use irmer_store::Store;
-use irmer_store::accounts::{AccountError, AccountStore, Role, User};
+use irmer_store::accounts::{AccountError, AccountStore, Newcomer, Role, User, check_email};
 use maud::{Markup, html};
 
 use super::super::status_of;
@@ -87,6 +87,9 @@ async fn users_again<S: Store + AccountStore>(
                                     (role_select(p, &format!("role-{}", u.id), u.role))
                                     label for={ "dept-" (u.id) } class="visually-hidden" { "Department of " (u.username) }
                                     (department_select(&places, &format!("dept-{}", u.id), u.department_id))
+                                    @let email_id = field_id(&format!("email-{}", u.id));
+                                    label for=(email_id) class="visually-hidden" { "E-mail address of " (u.username) }
+                                    input type="email" id=(email_id) name="email" value=(u.email.as_deref().unwrap_or_default()) placeholder="E-mail address" autocomplete="off" spellcheck="false";
                                     button class="secondary" type="submit" name="action" value="save" { "Save" }
                                     @if u.id != p.user.id {
                                         @if u.disabled { button class="secondary" type="submit" name="action" value="enable" { "Enable" } }
@@ -115,6 +118,11 @@ async fn users_again<S: Store + AccountStore>(
             div class="field" {
                 label for=(field_id("display_name")) { "Full name" }
                 input type="text" id=(field_id("display_name")) name="display_name" value=(typed.get("display_name").unwrap_or_default()) autocomplete="off";
+            }
+            div class="field" {
+                label for=(field_id("email")) { "E-mail address (optional)" }
+                span class="hint" id="email-hint" { "Where irmer sends the user's reminders: their tasks due soon and overdue; to administrators, ARSAC licences coming up for renewal." }
+                input type="email" id=(field_id("email")) name="email" value=(typed.get("email").unwrap_or_default()) autocomplete="off" spellcheck="false" aria-describedby="email-hint";
             }
             div class="field" { label for=(field_id("role")) { "Role" } (role_select(p, &field_id("role"), typed_role)) }
             div class="field" { label for=(field_id("department")) { "Department" } (department_select(&places, &field_id("department"), typed_department)) }
@@ -229,16 +237,20 @@ pub(in super::super) async fn add_user<S: Store + AccountStore>(
     };
     let username = a.get("username").unwrap_or_default();
     let display_name = a.get("display_name").unwrap_or_default();
+    let email = a.get("email").unwrap_or_default();
     let now = app.register.now();
     match app
         .accounts
         .add_user(
             &p.user.username,
             now,
-            username,
-            display_name,
-            role,
-            department,
+            Newcomer {
+                username,
+                display_name,
+                role,
+                department_id: department,
+                email,
+            },
         )
         .await
     {
@@ -349,6 +361,14 @@ pub(in super::super) async fn change_user<S: Store + AccountStore>(
                 Ok(d) => d,
                 Err(e) => return users_again(&app, &p, None, &none, &[e]).await,
             };
+            user.email = match check_email(a.get("email").unwrap_or_default()) {
+                Ok(e) => e,
+                Err(AccountError::Invalid { message, .. }) => {
+                    let field = format!("email-{}", user.id);
+                    return refuse(&app, &p, &none, (&field, &capital(&message))).await;
+                }
+                Err(e) => return Err(PageError::from(e).for_user(&p)),
+            };
             "saved"
         }
     };
@@ -369,10 +389,15 @@ async fn audit_change<S: Store + AccountStore>(
             &p.user.username,
             &format!("user-{action}"),
             &format!(
-                "{} ({}, department {:?})",
+                "{} ({}, department {:?}, {})",
                 user.username,
                 user.role.as_str(),
-                user.department_id
+                user.department_id,
+                if user.email.is_some() {
+                    "with an e-mail address"
+                } else {
+                    "no e-mail address"
+                }
             ),
         )
         .await?;
