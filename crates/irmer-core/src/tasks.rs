@@ -178,6 +178,61 @@ impl TaskDays {
     pub fn due(&self, kind: TaskKind, discovered: CivilDate) -> CivilDate {
         discovered.plus_days(self.of(kind))
     }
+
+    /// The days an administrator may set for a kind.
+    pub const RANGE: std::ops::RangeInclusive<u16> = 1..=TaskDays::MAX;
+
+    /// Sets a kind's days; refused (nothing changed) outside [`Self::RANGE`].
+    pub fn set(&mut self, kind: TaskKind, days: u16) -> Result<(), String> {
+        if !Self::RANGE.contains(&days) {
+            return Err(format!(
+                "{}: enter a whole number of days from 1 to {}",
+                kind.id(),
+                Self::MAX
+            ));
+        }
+        if let Some(i) = TaskKind::ALL.iter().position(|k| *k == kind) {
+            self.0[i] = days;
+        }
+        Ok(())
+    }
+
+    /// As kept in the settings: `kind=days` for each kind, comma-separated.
+    pub fn to_setting(&self) -> String {
+        TaskKind::ALL
+            .iter()
+            .map(|k| format!("{}={}", k.id(), self.of(*k)))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads [`Self::to_setting`]'s form; a kind left out keeps its
+    /// default. An unknown kind, a repeated one or days out of range are
+    /// refused, naming the part.
+    pub fn from_setting(text: &str) -> Result<TaskDays, String> {
+        let mut days = TaskDays::default();
+        let mut seen = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, n) = part
+                .split_once('=')
+                .ok_or_else(|| format!("'{part}': expected kind=days"))?;
+            let kind = TaskKind::parse(id.trim())
+                .ok_or_else(|| format!("'{}': not a kind of task", id.trim()))?;
+            if seen.contains(&kind) {
+                return Err(format!("{}: given twice", kind.id()));
+            }
+            seen.push(kind);
+            let n = n.trim().parse::<u16>().map_err(|_| {
+                format!(
+                    "{}: '{}' is not a whole number of days",
+                    kind.id(),
+                    n.trim()
+                )
+            })?;
+            days.set(kind, n)?;
+        }
+        Ok(days)
+    }
 }
 
 /// The reason a task is marked no longer needed when a new assessment no
@@ -353,6 +408,38 @@ mod tests {
             TaskDays::default().due(TaskKind::ReportHse, d("2026-11-20")),
             d("2026-12-04")
         );
+    }
+
+    #[test]
+    fn task_days_read_back_what_they_write_and_refuse_by_part() {
+        let mut days = TaskDays::default();
+        days.set(TaskKind::DutyOfCandour, 10).unwrap();
+        days.set(TaskKind::ReportHse, TaskDays::MAX).unwrap();
+        assert_eq!(TaskDays::from_setting(&days.to_setting()), Ok(days.clone()));
+        assert_eq!(
+            TaskDays::from_setting("duty-of-candour=10")
+                .unwrap()
+                .due(TaskKind::DutyOfCandour, d("2026-11-20")),
+            d("2026-11-30")
+        );
+        assert_eq!(TaskDays::from_setting(""), Ok(TaskDays::default()));
+        assert!(days.set(TaskKind::ReportHse, 0).is_err());
+        assert!(days.set(TaskKind::ReportHse, 366).is_err());
+        assert_eq!(
+            days.of(TaskKind::ReportHse),
+            TaskDays::MAX,
+            "a refusal changes nothing"
+        );
+        for (bad, names) in [
+            ("inform-everyone=3", "inform-everyone"),
+            ("report-hse=0", "report-hse"),
+            ("report-hse=x", "report-hse"),
+            ("report-hse=3,report-hse=4", "given twice"),
+            ("report-hse", "kind=days"),
+        ] {
+            let e = TaskDays::from_setting(bad).unwrap_err();
+            assert!(e.contains(names), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -364,6 +364,8 @@ pub struct Register<S> {
     /// Shared by every clone: an administrator's change applies to the
     /// next assessment made anywhere.
     settings: Arc<std::sync::RwLock<Settings>>,
+    /// The days to each kind of task's due date, shared the same way.
+    pub(crate) task_days: Arc<std::sync::RwLock<irmer_core::tasks::TaskDays>>,
     clock: Clock,
     /// The dashboard's counts, shared by every clone (see `counts`).
     counts: Arc<CountCache>,
@@ -377,6 +379,7 @@ impl<S: Store> Register<S> {
             store,
             guidance,
             settings: Arc::new(std::sync::RwLock::new(settings)),
+            task_days: Arc::default(),
             clock: Arc::new(OffsetDateTime::now_utc),
             counts: Arc::new(CountCache::new(COUNTS_FRESH_FOR)),
             // The shipped file is checked by irmer-stats' tests; a build

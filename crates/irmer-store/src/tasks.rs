@@ -7,7 +7,7 @@
 use std::future::Future;
 
 use irmer_core::incident::CivilDate;
-use irmer_core::tasks::{TaskKind, TaskStatus};
+use irmer_core::tasks::{TaskDays, TaskKind, TaskStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -107,6 +107,9 @@ pub fn fold(events: &[serde_json::Value]) -> Result<Vec<TaskRow>, String> {
 /// The default owner of a new task: the investigators (the IR(ME)R lead
 /// or quality team).
 pub const DEFAULT_OWNER: Role = Role::Investigator;
+/// The setting that holds the administrator's days to each kind of task's
+/// due date ([`TaskDays::to_setting`]).
+pub const TASK_DAYS_SETTING: &str = "task_days";
 
 impl<S: crate::Store> crate::register::Register<S> {
     /// Brings the incident's tasks in line with its assessment
@@ -118,7 +121,7 @@ impl<S: crate::Store> crate::register::Register<S> {
     pub async fn follow_tasks(
         &self,
         reference: &str,
-        days: &irmer_core::tasks::TaskDays,
+        days: &TaskDays,
         actor: &str,
     ) -> Result<(), crate::register::RegisterError> {
         use irmer_core::tasks::{NO_LONGER_NAMED, follow};
@@ -193,9 +196,37 @@ impl<S: crate::Store> crate::register::Register<S> {
         self.get(&rec.reference).await
     }
 
-    /// The days from discovery to each kind of task's due date.
-    pub fn task_days(&self) -> irmer_core::tasks::TaskDays {
-        irmer_core::tasks::TaskDays::default()
+    /// The days from discovery to each kind of task's due date, for the
+    /// tasks made from now on.
+    pub fn task_days(&self) -> TaskDays {
+        self.task_days
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets the days for every task made from now on, by every clone of
+    /// this register (tasks already made keep their due dates).
+    pub fn set_task_days(&self, days: TaskDays) {
+        *self
+            .task_days
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = days;
+    }
+
+    /// Reads the administrator's days ([`TASK_DAYS_SETTING`]); a setting
+    /// that does not read (only the checked forms write it) leaves the
+    /// defaults.
+    pub async fn load_task_days(&self) -> Result<(), crate::StoreError>
+    where
+        S: crate::accounts::AccountStore,
+    {
+        if let Some(text) = self.store().setting(TASK_DAYS_SETTING).await? {
+            if let Ok(days) = TaskDays::from_setting(&text) {
+                self.set_task_days(days);
+            }
+        }
+        Ok(())
     }
 
     /// Takes a step on a task (done, not needed, a new due date): checked

@@ -58,7 +58,7 @@ impl<S: Store + AccountStore> App<S> {
                 child_age_under: age,
             });
         }
-        Ok(())
+        self.register.load_task_days().await
     }
 
     /// An incident for `action`: refused when the user's role does not

@@ -296,67 +296,76 @@ async fn run_register(
     (actor, taxonomy): (&str, irmer_stats::taxonomy::Taxonomy),
 ) -> anyhow::Result<ExitCode> {
     let db = database::open(database).await?;
-    with_register!(db, guidance, settings, taxonomy, |register| match command {
-        Command::Incident(c) => register::incident(&register, c, actor).await,
-        Command::Deadlines { within, json } => register::deadlines(&register, within, json).await,
-        Command::Import { file, format } => register::import(&register, &file, format, actor).await,
-        Command::Export {
-            format,
-            filter,
-            output,
-        } => register::export(&register, format, &filter, output.as_deref()).await,
-        Command::Backup { path } => register::backup(&register, &path).await,
-        Command::Stats { period, by, format } =>
-            stats::stats(&register, &period, &by, format).await,
-        Command::Trends { period, by, format } =>
-            stats::trends(&register, &period, &by, format).await,
-        Command::Committee {
-            period,
-            format,
-            output,
-        } => stats::committee(&register, &period, format, output.as_deref()).await,
-        Command::Report(args) => report::run(&register, args, actor).await,
-        Command::Serve {
-            bind,
-            insecure_cookies,
-            header_timeout,
-            max_connections,
-            trusted_proxies,
-            mail,
-            base_url,
-        } => {
-            let mut limits = irmer_web::server::Limits::for_this_process();
-            limits.header_read = std::time::Duration::from_secs(header_timeout);
-            if let Some(n) = max_connections {
-                limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+    with_register!(db, guidance, settings, taxonomy, |register| {
+        register.load_task_days().await?;
+        match command {
+            Command::Incident(c) => register::incident(&register, c, actor).await,
+            Command::Deadlines { within, json } => {
+                register::deadlines(&register, within, json).await
             }
-            let mut app = irmer_web::App::new(register);
-            app.secure_cookies = !insecure_cookies;
-            app.trusted_proxies = trusted_proxies;
-            if let Some(url) = &base_url {
-                if !(url.starts_with("https://") || url.starts_with("http://"))
-                    || url.contains(char::is_whitespace)
-                {
-                    eprintln!(
-                        "irmer: --base-url: expected https://… (the address users reach irmer at), not {url:?}"
-                    );
-                    return Ok(ExitCode::from(2));
+            Command::Import { file, format } => {
+                register::import(&register, &file, format, actor).await
+            }
+            Command::Export {
+                format,
+                filter,
+                output,
+            } => register::export(&register, format, &filter, output.as_deref()).await,
+            Command::Backup { path } => register::backup(&register, &path).await,
+            Command::Stats { period, by, format } => {
+                stats::stats(&register, &period, &by, format).await
+            }
+            Command::Trends { period, by, format } => {
+                stats::trends(&register, &period, &by, format).await
+            }
+            Command::Committee {
+                period,
+                format,
+                output,
+            } => stats::committee(&register, &period, format, output.as_deref()).await,
+            Command::Report(args) => report::run(&register, args, actor).await,
+            Command::Serve {
+                bind,
+                insecure_cookies,
+                header_timeout,
+                max_connections,
+                trusted_proxies,
+                mail,
+                base_url,
+            } => {
+                let mut limits = irmer_web::server::Limits::for_this_process();
+                limits.header_read = std::time::Duration::from_secs(header_timeout);
+                if let Some(n) = max_connections {
+                    limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
                 }
+                let mut app = irmer_web::App::new(register);
+                app.secure_cookies = !insecure_cookies;
+                app.trusted_proxies = trusted_proxies;
+                if let Some(url) = &base_url {
+                    if !(url.starts_with("https://") || url.starts_with("http://"))
+                        || url.contains(char::is_whitespace)
+                    {
+                        eprintln!(
+                            "irmer: --base-url: expected https://… (the address users reach irmer at), not {url:?}"
+                        );
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+                let (smtp, from) = mail.setup("irmer@localhost.invalid")?;
+                let sender = irmer_store::reminders::Sender { from, base_url };
+                serve(app, &bind, database, limits, (smtp, sender)).await
             }
-            let (smtp, from) = mail.setup("irmer@localhost.invalid")?;
-            let sender = irmer_store::reminders::Sender { from, base_url };
-            serve(app, &bind, database, limits, (smtp, sender)).await
+            Command::Tasks(args) => tasks::list(&register, args).await,
+            Command::Task(c) => tasks::step(&register, c, actor).await,
+            Command::Licences(c) => tasks::licences(&register, c, actor).await,
+            Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
+            Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
+            Command::Authority(c) => authority::run(register, c, database).await,
+            Command::Assess { .. }
+            | Command::Explain { .. }
+            | Command::Scan { .. }
+            | Command::Taxonomy { .. } => unreachable!("handled without a register"),
         }
-        Command::Tasks(args) => tasks::list(&register, args).await,
-        Command::Task(c) => tasks::step(&register, c, actor).await,
-        Command::Licences(c) => tasks::licences(&register, c, actor).await,
-        Command::User(c) => accounts::user(register.store().clone(), c, actor).await,
-        Command::Token(c) => accounts::token(register.store().clone(), c, actor).await,
-        Command::Authority(c) => authority::run(register, c, database).await,
-        Command::Assess { .. }
-        | Command::Explain { .. }
-        | Command::Scan { .. }
-        | Command::Taxonomy { .. } => unreachable!("handled without a register"),
     })
 }
 

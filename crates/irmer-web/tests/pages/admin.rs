@@ -110,18 +110,35 @@ fn administration(server: &Server) {
     let r = post(&mut admin, "newbie at trust");
     assert_eq!(r.status, 422);
     assert!(
-        r.body.contains(&format!("<a href=\"#f-email-{id}\">Expected an e-mail address")),
+        r.body.contains(&format!(
+            "<a href=\"#f-email-{id}\">Expected an e-mail address"
+        )),
         "{}",
         r.body
     );
     assert!(!admin.get("/admin/users").body.contains("newbie at trust"));
     let r = post(&mut admin, " newbie@trust.example ");
     assert_eq!(r.status, 303);
-    assert!(admin.get("/admin/users").body.contains("value=\"newbie@trust.example\""));
-    assert!(admin.get("/admin/audit").body.contains("with an e-mail address"));
+    assert!(
+        admin
+            .get("/admin/users")
+            .body
+            .contains("value=\"newbie@trust.example\"")
+    );
+    assert!(
+        admin
+            .get("/admin/audit")
+            .body
+            .contains("with an e-mail address")
+    );
     let r = post(&mut admin, "");
     assert_eq!(r.status, 303);
-    assert!(!admin.get("/admin/users").body.contains("newbie@trust.example"));
+    assert!(
+        !admin
+            .get("/admin/users")
+            .body
+            .contains("newbie@trust.example")
+    );
     // The outbox: administrators only.
     assert_eq!(admin.get("/admin/outbox").status, 200);
     assert_eq!(inv.get("/admin/outbox").status, 403);

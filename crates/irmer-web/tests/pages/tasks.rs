@@ -5,6 +5,58 @@ use crate::helpers::*;
 use serde_json::json;
 
 crate::on_both_backends!(tasks_are_shown_and_done_on_the_incident_page);
+crate::on_both_backends!(an_administrator_sets_the_days_to_a_due_date);
+
+/// Administration > Settings: the days from discovery to each kind's due
+/// date, checked by field, for the tasks made from then on.
+fn an_administrator_sets_the_days_to_a_due_date(server: &Server) {
+    let mut admin = signed_in(server, "admin");
+    let settings = |days: &'static str| {
+        [
+            ("child_age_under", "18"),
+            ("default_nation", "england"),
+            ("task_days_duty-of-candour", days),
+        ]
+    };
+    for bad in ["0", "366", "ten"] {
+        let r = admin.post("/admin/settings", &settings(bad));
+        assert_eq!(r.status, 422, "{bad}");
+        assert!(
+            r.body.contains(
+                "<a href=\"#f-task-days-duty-of-candour\">Apply the duty of candour: enter a whole number of days from 1 to 365"
+            ),
+            "{}",
+            r.body
+        );
+    }
+    let r = admin.post("/admin/settings", &settings("10"));
+    let (_, page) = follow(&mut admin, &r);
+    assert!(
+        page.body
+            .contains("name=\"task_days_duty-of-candour\" value=\"10\"")
+            && page
+                .body
+                .contains("name=\"task_days_inform-referrer\" value=\"14\""),
+        "{}",
+        page.body
+    );
+    assert!(admin.get("/admin/audit").body.contains("duty-of-candour=10"));
+    let mut incident = irmer_store::testsuite::ct("PT-2", "2026-02-20");
+    incident["clinically_significant"] = json!(true);
+    let r = server.api("admin", "POST", "/api/v1/incidents", &incident.to_string());
+    assert_eq!(r.status, 201, "{}", r.body);
+    let tasks = server
+        .api("admin", "GET", "/api/v1/tasks?incident=PT-2", "")
+        .json();
+    let due = |kind: &str| {
+        tasks["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|t| t["kind"] == kind))
+            .map(|t| t["due"].clone())
+    };
+    assert_eq!(due("duty-of-candour"), Some(json!("2026-03-02")), "{tasks}");
+    assert_eq!(due("inform-referrer"), Some(json!("2026-03-06")), "{tasks}");
+}
 
 fn tasks_are_shown_and_done_on_the_incident_page(server: &Server) {
     let mut incident = irmer_store::testsuite::ct("PT-1", "2026-02-20");

@@ -1,12 +1,15 @@
-//! The assessment settings (the child age cut-off, the nation for new
-//! reports) and the patterns of local hospital numbers.
+//! The settings (the organisation's name, the child age cut-off, the
+//! nation for new reports, the themes' window, low reporting, the days to
+//! each task's due date) and the patterns of local hospital numbers.
 
 use axum::extract::{RawQuery, State};
 use irmer_core::Settings;
 use irmer_core::assessment::EnforcingAuthority;
+use irmer_core::tasks::{TaskDays, TaskKind};
 use irmer_store::Store;
 use irmer_store::accounts::{AccountStore, ORGANISATION_SETTING};
 use irmer_store::activity::{SILENT_RANGE, SILENT_SETTING};
+use irmer_store::tasks::TASK_DAYS_SETTING;
 use irmer_store::theme::{WINDOW_RANGE, WINDOW_SETTING};
 use maud::html;
 
@@ -60,6 +63,17 @@ async fn settings_again<S: Store + AccountStore>(
         Some(t) => t.to_owned(),
         None => app.register.silent_months().await?.to_string(),
     };
+    let current_days = app.register.task_days();
+    let days: Vec<(TaskKind, String, String)> = TaskKind::ALL
+        .into_iter()
+        .map(|k| {
+            let name = days_field(k);
+            let value = typed
+                .get(&name)
+                .map_or_else(|| current_days.of(k).to_string(), str::to_owned);
+            (k, name, value)
+        })
+        .collect();
     let organisation = match typed.get("organisation_name") {
         Some(t) => t.to_owned(),
         None => app
@@ -98,6 +112,16 @@ async fn settings_again<S: Store + AccountStore>(
                 label for=(field_id("low_reporting_months")) { "Months without an incident that flag low reporting" }
                 span class="hint" id="low-reporting-hint" { "A department, or a modality with activity entered, that has reported nothing for this many months is flagged on the Statistics page. From 1 to 24; default 3." }
                 input class="short" type="text" inputmode="numeric" id=(field_id("low_reporting_months")) name="low_reporting_months" value=(silent) aria-describedby="low-reporting-hint";
+            }
+            fieldset {
+                legend { "Days from discovery to each task's due date" }
+                p class="hint" id="task-days-hint" { "What a decision obliges becomes a task on the incident, due this many calendar days after the discovery. From 1 to " (TaskDays::MAX) "; default 14. Tasks already made keep their dates (change one on its incident)." }
+                @for (k, name, value) in &days {
+                    div class="field" {
+                        label for=(field_id(name)) { (k.label()) }
+                        input class="short" type="text" inputmode="numeric" id=(field_id(name)) name=(name) value=(value) aria-describedby="task-days-hint";
+                    }
+                }
             }
             button type="submit" { "Save settings" }
         }
@@ -151,6 +175,27 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
         &SILENT_RANGE,
         &mut errors,
     );
+    let mut days = app.register.task_days();
+    for k in TaskKind::ALL {
+        let name = days_field(k);
+        if let Some(v) = a.get(&name) {
+            let set = v
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| ())
+                .and_then(|n| days.set(k, n).map_err(|_| ()));
+            if set.is_err() {
+                errors.push((
+                    name,
+                    format!(
+                        "{}: enter a whole number of days from 1 to {}",
+                        k.label(),
+                        TaskDays::MAX
+                    ),
+                ));
+            }
+        }
+    }
     let organisation = a.get("organisation_name").unwrap_or_default();
     if organisation.chars().count() > ORGANISATION_MAX {
         errors.push((
@@ -177,6 +222,9 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
     store
         .set_setting(ORGANISATION_SETTING, organisation)
         .await?;
+    let setting = days.to_setting();
+    store.set_setting(TASK_DAYS_SETTING, &setting).await?;
+    app.register.set_task_days(days);
     app.register.set_settings(Settings {
         child_age_under: age,
     });
@@ -186,11 +234,16 @@ pub(in super::super) async fn change_settings<S: Store + AccountStore>(
             &p.user.username,
             "change-settings",
             &format!(
-                "child_age_under={age}, default_nation={nation}, theme_window_months={window}, low_reporting_months={silent}, organisation_name={organisation}"
+                "child_age_under={age}, default_nation={nation}, theme_window_months={window}, low_reporting_months={silent}, task_days={setting}, organisation_name={organisation}"
             ),
         )
         .await?;
     Ok(see_other("/admin/settings?done=saved"))
+}
+
+/// The form's field for a kind's days.
+fn days_field(kind: TaskKind) -> String {
+    format!("task_days_{}", kind.id())
 }
 
 /// A whole number of months in `range` from the form (left out: `current`,
