@@ -413,14 +413,13 @@ mod tests {
     #[test]
     fn task_days_read_back_what_they_write_and_refuse_by_part() {
         let mut days = TaskDays::default();
-        days.set(TaskKind::DutyOfCandour, 10).unwrap();
-        days.set(TaskKind::ReportHse, TaskDays::MAX).unwrap();
+        assert_eq!(days.set(TaskKind::DutyOfCandour, 10), Ok(()));
+        assert_eq!(days.set(TaskKind::ReportHse, TaskDays::MAX), Ok(()));
         assert_eq!(TaskDays::from_setting(&days.to_setting()), Ok(days.clone()));
         assert_eq!(
             TaskDays::from_setting("duty-of-candour=10")
-                .unwrap()
-                .due(TaskKind::DutyOfCandour, d("2026-11-20")),
-            d("2026-11-30")
+                .map(|days| days.due(TaskKind::DutyOfCandour, d("2026-11-20"))),
+            Ok(d("2026-11-30"))
         );
         assert_eq!(TaskDays::from_setting(""), Ok(TaskDays::default()));
         assert!(days.set(TaskKind::ReportHse, 0).is_err());
@@ -437,7 +436,7 @@ mod tests {
             ("report-hse=3,report-hse=4", "given twice"),
             ("report-hse", "kind=days"),
         ] {
-            let e = TaskDays::from_setting(bad).unwrap_err();
+            let e = TaskDays::from_setting(bad).err().unwrap_or_default();
             assert!(e.contains(names), "{bad}: {e}");
         }
     }

@@ -40,7 +40,12 @@ fn an_administrator_sets_the_days_to_a_due_date(server: &Server) {
         "{}",
         page.body
     );
-    assert!(admin.get("/admin/audit").body.contains("duty-of-candour=10"));
+    assert!(
+        admin
+            .get("/admin/audit")
+            .body
+            .contains("duty-of-candour=10")
+    );
     let mut incident = irmer_store::testsuite::ct("PT-2", "2026-02-20");
     incident["clinically_significant"] = json!(true);
     let r = server.api("admin", "POST", "/api/v1/incidents", &incident.to_string());
