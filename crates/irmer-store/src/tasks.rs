@@ -323,4 +323,91 @@ impl<S: crate::Store> crate::register::Register<S> {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
     }
+
+    /// Assigns an open task to a user (by username), or back to its role
+    /// (`None`): one `task` event. The user must be able to sign in, act
+    /// on tasks (investigators and administrators) and see the incident;
+    /// otherwise refused naming the field `owner`, nothing changed.
+    pub async fn assign_task(
+        &self,
+        id: i64,
+        to: Option<&str>,
+        actor: &str,
+    ) -> Result<TaskRecord, crate::register::RegisterError>
+    where
+        S: crate::accounts::AccountStore,
+    {
+        use crate::accounts::Action;
+        use crate::register::RegisterError;
+        let invalid = |message: String| {
+            RegisterError::Invalid(irmer_core::parse::InputError {
+                field: "owner".to_owned(),
+                message,
+                position: None,
+            })
+        };
+        let task = self
+            .store()
+            .task(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
+        let owner = match to.map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(name) => {
+                let Some(user) = self.store().user_by_name(name).await? else {
+                    return Err(invalid(format!("no user is named '{name}'")));
+                };
+                if user.disabled {
+                    return Err(invalid(format!("{name} is disabled")));
+                }
+                if !user.may(Action::Investigate) {
+                    return Err(invalid(format!(
+                        "{name} is a {}, who cannot act on tasks",
+                        user.role.label().to_lowercase()
+                    )));
+                }
+                match self.get_in(&task.incident, user.scope()).await {
+                    Ok(_) => {}
+                    Err(RegisterError::Store(StoreError::NotFound(_))) => {
+                        return Err(invalid(format!(
+                            "{name} cannot see incident {}",
+                            task.incident
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                }
+                Some(user.id)
+            }
+        };
+        self.append_tasks(&task.incident, actor, |_, tasks| {
+            let Some(t) = tasks.iter().find(|t| t.id == id) else {
+                return Err(StoreError::NotFound(format!("task {id}")).into());
+            };
+            if t.row.status != TaskStatus::Open {
+                return Err(irmer_core::lifecycle::TransitionError {
+                    field: "status",
+                    message: format!(
+                        "the task is {}: only an open task is assigned",
+                        t.row.status.as_str()
+                    ),
+                }
+                .into());
+            }
+            if t.row.owner_user == owner {
+                return Ok(None);
+            }
+            let row = TaskRow {
+                owner_user: owner,
+                ..t.row.clone()
+            };
+            let data = serde_json::json!({ "why": "assigned", "tasks": [row] });
+            Ok(Some((data.to_string(), vec![row])))
+        })
+        .await?;
+        Ok(self
+            .store()
+            .task(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
+    }
 }

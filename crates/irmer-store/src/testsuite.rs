@@ -32,7 +32,7 @@ mod themes;
 pub use authority::notifications_are_numbered_without_gaps_and_acknowledged;
 pub use cases::cases_keep_their_history_and_chase_once;
 pub use mail::mail_is_queued_retried_and_kept;
-pub use reminders::reminders_are_sent_once_to_owners;
+pub use reminders::{reminders_are_sent_once_to_owners, tasks_are_assigned_to_a_user_who_may_act};
 pub use sends::sends_are_once_per_incident_and_retried;
 pub use statistics::statistics_agree_with_an_independent_count;
 pub use tasks::tasks_follow_the_assessment_and_are_done;
@@ -2244,7 +2244,8 @@ macro_rules! backend_tests {
             cases_keep_their_history_and_chase_once,
             sends_are_once_per_incident_and_retried,
             tasks_follow_the_assessment_and_are_done,
-            reminders_are_sent_once_to_owners);
+            reminders_are_sent_once_to_owners,
+            tasks_are_assigned_to_a_user_who_may_act);
     };
     (@tests $make:expr; $($name:ident),+) => {
         $(

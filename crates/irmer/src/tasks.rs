@@ -60,6 +60,9 @@ pub enum TaskCommand {
         #[arg(value_parser = parse_date)]
         date: CivilDate,
     },
+    /// Assign an open task to a user who may act on tasks and see the
+    /// incident; without USER, back to the investigators.
+    Assign { id: i64, user: Option<String> },
 }
 
 fn parse_date(text: &str) -> Result<CivilDate, String> {
@@ -120,12 +123,16 @@ pub async fn list<S: Store>(register: &Register<S>, args: TasksArgs) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn step<S: Store>(
+pub async fn step<S: Store + irmer_store::accounts::AccountStore>(
     register: &Register<S>,
     command: TaskCommand,
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
     let (id, step) = match command {
+        TaskCommand::Assign { id, user } => {
+            let assigned = register.assign_task(id, user.as_deref(), actor).await;
+            return answer(id, assigned);
+        }
         TaskCommand::Done {
             id,
             date,
@@ -142,7 +149,13 @@ pub async fn step<S: Store>(
         TaskCommand::NotNeeded { id, reason } => (id, TaskStep::NotNeeded { reason }),
         TaskCommand::Due { id, date } => (id, TaskStep::Due { on: date }),
     };
-    match register.task_step(id, &step, actor).await {
+    answer(id, register.task_step(id, &step, actor).await)
+}
+
+/// The task after a step, or the error: exit 2 naming the field, 1 for no
+/// such task.
+fn answer(id: i64, result: Result<TaskRecord, RegisterError>) -> anyhow::Result<ExitCode> {
+    match result {
         Ok(t) => {
             println!("{}", json_of(&t));
             Ok(ExitCode::SUCCESS)

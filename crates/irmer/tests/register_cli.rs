@@ -786,6 +786,9 @@ fn tasks_are_listed_and_done_from_the_command_line() {
     assert_eq!(before.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&before.stderr).contains("before the incident was discovered"));
     assert_eq!(r.run(&["task", "done", "99999"]).status.code(), Some(1));
+    let nobody = r.run(&["task", "assign", &lines[1]["id"].to_string(), "nobody"]);
+    assert_eq!(nobody.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("owner: no user is named 'nobody'"));
     // Not needed, with the reason; the open ones and the overdue ones.
     r.ok(&[
         "task",

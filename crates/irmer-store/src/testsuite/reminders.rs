@@ -247,3 +247,131 @@ pub async fn reminders_are_sent_once_to_owners<S: Store + AccountStore>(store: S
     let swept = register.remind(&sender()).await.expect("sweep");
     assert_eq!(swept.licences, 1);
 }
+
+/// A task assigned to a user: only one who may sign in, act on tasks and
+/// see the incident (refused naming `owner`, nothing written otherwise);
+/// only an open task; one event; the reminder goes to that user alone.
+pub async fn tasks_are_assigned_to_a_user_who_may_act<S: Store + AccountStore>(store: S) {
+    let site = store.create_site("General").await.expect("site").id;
+    let a = store.create_department(site, "CT").await.expect("dept").id;
+    let b = store.create_department(site, "MRI").await.expect("dept").id;
+    user(
+        &store,
+        "ines",
+        Role::Investigator,
+        Some(a),
+        Some("ines@trust.example"),
+    )
+    .await;
+    user(
+        &store,
+        "ivan",
+        Role::Investigator,
+        Some(b),
+        Some("ivan@trust.example"),
+    )
+    .await;
+    user(
+        &store,
+        "rita",
+        Role::Reporter,
+        Some(a),
+        Some("rita@trust.example"),
+    )
+    .await;
+    let ada = user(
+        &store,
+        "ada",
+        Role::Administrator,
+        None,
+        Some("ada@trust.example"),
+    )
+    .await;
+    let dora = user(&store, "dora", Role::Investigator, Some(a), None).await;
+    let mut disabled = store.user(dora).await.expect("read").expect("dora");
+    disabled.disabled = true;
+    store.update_user(&disabled).await.expect("disable");
+    let register = super::register(store.clone());
+    report(&register, "R-1", "2026-02-10", a).await;
+    let tasks = store
+        .tasks(&TaskFilter {
+            incident: Some("R-1".into()),
+            ..TaskFilter::default()
+        })
+        .await
+        .expect("tasks");
+    let (first, second) = (tasks[0].id, tasks[1].id);
+    let events = register.history("R-1").await.expect("history").len();
+    for (to, says) in [
+        ("nobody", "no user is named 'nobody'"),
+        ("rita", "rita is a reporter, who cannot act on tasks"),
+        ("ivan", "ivan cannot see incident R-1"),
+        ("dora", "dora is disabled"),
+    ] {
+        match register.assign_task(first, Some(to), "ada").await {
+            Err(crate::register::RegisterError::Invalid(e)) => {
+                assert_eq!(e.field, "owner");
+                assert!(e.message.contains(says), "{to}: {}", e.message);
+            }
+            other => panic!("{to}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        register.history("R-1").await.expect("history").len(),
+        events,
+        "nothing written"
+    );
+    let assigned = register
+        .assign_task(first, Some("ada"), "ines")
+        .await
+        .expect("assigned");
+    assert_eq!(assigned.row.owner_user, Some(ada));
+    let history = register.history("R-1").await.expect("history");
+    assert_eq!(history.len(), events + 1);
+    assert_eq!(history[events].data["why"], "assigned");
+    // The same again: nothing to write.
+    register
+        .assign_task(first, Some("ada"), "ines")
+        .await
+        .expect("again");
+    assert_eq!(register.history("R-1").await.expect("h").len(), events + 1);
+    // Overdue on 1 March: ada for the assigned task, ines for the rest.
+    let swept = register.remind(&sender()).await.expect("sweep");
+    assert_eq!(swept.tasks, tasks.len());
+    let mails = outbox(&store).await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.mail.to == "ada@trust.example")
+            .count(),
+        1
+    );
+    assert!(
+        mails
+            .iter()
+            .filter(|m| m.mail.to == "ada@trust.example")
+            .all(|m| m.mail.body.contains(&format!("#task-{first}")))
+    );
+    // Back to the role; a done task is not assigned (a conflict).
+    let back = register
+        .assign_task(first, None, "ines")
+        .await
+        .expect("back");
+    assert_eq!(back.row.owner_user, None);
+    register
+        .task_step(
+            second,
+            &TaskStep::Done {
+                on: super::d("2026-02-20"),
+                reference: None,
+                note: None,
+            },
+            "ines",
+        )
+        .await
+        .expect("done");
+    assert!(matches!(
+        register.assign_task(second, Some("ines"), "ada").await,
+        Err(crate::register::RegisterError::Transition(_))
+    ));
+}

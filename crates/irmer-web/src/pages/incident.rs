@@ -75,7 +75,7 @@ struct Panels<'a> {
     history: &'a [HistoryEntry],
     themes: &'a [Suggestion],
     sending: Option<&'a super::sending::SendState>,
-    tasks: &'a [irmer_store::tasks::TaskRecord],
+    tasks: &'a super::tasks::Tasks,
     licence: Option<&'a irmer_store::licences::LicenceFinding>,
 }
 
@@ -273,6 +273,7 @@ fn event_words(h: &HistoryEntry) -> &'static str {
             Some("done") => "Task done",
             Some("not-needed") => "Task marked not needed",
             Some("due") => "Task's due date changed",
+            Some("assigned") => "Task assigned",
             _ => "Tasks follow the assessment",
         },
     }

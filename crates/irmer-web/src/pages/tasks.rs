@@ -17,20 +17,43 @@ use crate::app::{App, PageUser};
 use crate::dates::day;
 use crate::html::{csrf_field, field_id};
 
+/// The incident's tasks, and who may be given one.
+pub(super) struct Tasks {
+    pub list: Vec<TaskRecord>,
+    /// Users who may sign in and act on tasks (id, username, name);
+    /// whether one can see the incident is checked when assigned.
+    pub owners: Vec<(i64, String, String)>,
+}
+
 /// The incident's tasks.
 pub(super) async fn of<S: Store + AccountStore>(
     app: &App<S>,
     p: &PageUser,
     rec: &IncidentRecord,
-) -> Result<Vec<TaskRecord>, PageError> {
-    app.register
+) -> Result<Tasks, PageError> {
+    let list = app
+        .register
         .store()
         .tasks(&TaskFilter {
             incident: Some(rec.reference.clone()),
             ..TaskFilter::default()
         })
         .await
-        .for_page(p)
+        .for_page(p)?;
+    let owners = if list.is_empty() || !p.user.may(Action::Investigate) {
+        Vec::new()
+    } else {
+        app.accounts
+            .store()
+            .users()
+            .await
+            .for_page(p)?
+            .into_iter()
+            .filter(|u| !u.disabled && u.may(Action::Investigate))
+            .map(|u| (u.id, u.username, u.display_name))
+            .collect()
+    };
+    Ok(Tasks { list, owners })
 }
 
 fn status_tag(t: &TaskRecord, today: CivilDate) -> Markup {
@@ -48,7 +71,10 @@ fn status_tag(t: &TaskRecord, today: CivilDate) -> Markup {
 pub(super) fn panel(
     p: &PageUser,
     rec: &IncidentRecord,
-    tasks: &[TaskRecord],
+    Tasks {
+        list: tasks,
+        owners,
+    }: &Tasks,
     today: CivilDate,
     typed: &crate::form::Answers,
 ) -> Markup {
@@ -67,6 +93,7 @@ pub(super) fn panel(
                         @if let Some(on) = t.row.done_on { " · done " (day(on)) }
                         @if let Some(reference) = &t.row.reference { " · " (t.row.kind.reference_name().unwrap_or("Reference")) ": " strong { (reference) } }
                         @if let Some(reason) = &t.row.reason { " · " (reason) }
+                        " · owner: " (owner_of(t, owners))
                     }
                     @if let Some(note) = &t.row.note { p { (note) } }
                     @if may && t.row.status != TaskStatus::Done {
@@ -97,10 +124,38 @@ pub(super) fn panel(
                             }
                             button class="secondary" type="submit" name="action" value="due" { "Due on the date" }
                         }
+                        @if t.row.status == TaskStatus::Open {
+                            @let chosen = if mine { typed.get("owner").map(str::to_owned) } else { owners.iter().find(|o| Some(o.0) == t.row.owner_user).map(|o| o.1.clone()) };
+                            form method="post" action={ "/incidents/" (r) "/tasks/" (t.id) } novalidate {
+                                (csrf_field(&p.csrf))
+                                input type="hidden" name="task" value=(t.id);
+                                div class="field" {
+                                    label for={ (field_id("task-owner")) "-" (t.id) } { "Owner" }
+                                    select id={ (field_id("task-owner")) "-" (t.id) } name="owner" {
+                                        option value="" selected[chosen.is_none()] { "The investigators (by scope)" }
+                                        @for (_, username, name) in owners {
+                                            option value=(username) selected[chosen.as_deref() == Some(username.as_str())] { (name) " (" (username) ")" }
+                                        }
+                                    }
+                                }
+                                button class="secondary" type="submit" name="action" value="assign" { "Assign" }
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// Who owns a task, in words.
+fn owner_of(t: &TaskRecord, owners: &[(i64, String, String)]) -> String {
+    match t.row.owner_user {
+        Some(id) => owners
+            .iter()
+            .find(|o| o.0 == id)
+            .map_or_else(|| format!("user {id}"), |o| o.2.clone()),
+        None => "the investigators".to_owned(),
     }
 }
 
@@ -113,10 +168,25 @@ pub(super) async fn task_step<S: Store + AccountStore>(
 ) -> PageResult {
     let rec = incident_for(&app, &p, &reference, Action::Investigate).await?;
     let tasks = of(&app, &p, &rec).await?;
-    if !tasks.iter().any(|t| t.id == id) {
+    if !tasks.list.iter().any(|t| t.id == id) {
         return Err(
             PageError::not_found(format!("Incident {reference} has no task {id}.")).for_user(&p),
         );
+    }
+    if a.get("action") == Some("assign") {
+        let to = a.get("owner").filter(|o| !o.is_empty());
+        return match app.register.assign_task(id, to, &p.user.username).await {
+            Ok(_) => Ok(see_other(&format!("/incidents/{}?task=1", enc(&reference)))),
+            Err(RegisterError::Invalid(e)) => {
+                let errors = vec![(format!("task-owner-{id}"), capital(&e.message))];
+                super::incident::incident_again(&app, &p, &rec, &a, &errors).await
+            }
+            Err(RegisterError::Transition(e)) => {
+                let errors = vec![(format!("task-owner-{id}"), capital(&e.message))];
+                super::incident::incident_again(&app, &p, &rec, &a, &errors).await
+            }
+            Err(e) => Err(PageError::from(e).for_user(&p)),
+        };
     }
     let text = |k: &str| {
         a.get(k)

@@ -61,6 +61,41 @@ fn an_administrator_sets_the_days_to_a_due_date(server: &Server) {
     };
     assert_eq!(due("duty-of-candour"), Some(json!("2026-03-02")), "{tasks}");
     assert_eq!(due("inform-referrer"), Some(json!("2026-03-06")), "{tasks}");
+
+    // Assigned to a user: an unknown one refused on the field; the
+    // administrator, shown as the owner and in the history.
+    let id = tasks["items"][0]["id"].as_i64().expect("id");
+    let form = format!("/incidents/PT-2/tasks/{id}");
+    let assign = |to: &'static str| {
+        [
+            ("task", id.to_string()),
+            ("action", "assign".into()),
+            ("owner", to.into()),
+        ]
+    };
+    let r = admin.post(
+        &form,
+        &assign("nobody").each_ref().map(|(k, v)| (*k, v.as_str())),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<a href=\"#f-task-owner-{id}\">No user is named")),
+        "{}",
+        r.body
+    );
+    let r = admin.post(
+        &form,
+        &assign("admin").each_ref().map(|(k, v)| (*k, v.as_str())),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = admin.get("/incidents/PT-2").body;
+    assert!(page.contains("Task assigned"), "{page}");
+    assert!(page.contains("<option value=\"admin\" selected>"), "{page}");
+    assert_eq!(
+        page.matches("owner: the investigators").count(),
+        tasks["items"].as_array().map_or(0, Vec::len) - 1
+    );
 }
 
 fn tasks_are_shown_and_done_on_the_incident_page(server: &Server) {
