@@ -196,6 +196,15 @@ impl<S: crate::Store> crate::register::Register<S> {
         self.get(&rec.reference).await
     }
 
+    /// One task, or not found.
+    async fn task_by_id(&self, id: i64) -> Result<TaskRecord, crate::register::RegisterError> {
+        Ok(self
+            .store()
+            .task(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
+    }
+
     /// The days from discovery to each kind of task's due date, for the
     /// tasks made from now on.
     pub fn task_days(&self) -> TaskDays {
@@ -246,11 +255,7 @@ impl<S: crate::Store> crate::register::Register<S> {
                 position: None,
             })
         };
-        let task = self
-            .store()
-            .task(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
+        let task = self.task_by_id(id).await?;
         let texts = match step {
             TaskStep::Done {
                 reference, note, ..
@@ -317,11 +322,7 @@ impl<S: crate::Store> crate::register::Register<S> {
             Ok(Some((data.to_string(), vec![row])))
         })
         .await?;
-        Ok(self
-            .store()
-            .task(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
+        self.task_by_id(id).await
     }
 
     /// Assigns an open task to a user (by username), or back to its role
@@ -346,11 +347,7 @@ impl<S: crate::Store> crate::register::Register<S> {
                 position: None,
             })
         };
-        let task = self
-            .store()
-            .task(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?;
+        let task = self.task_by_id(id).await?;
         let owner = match to.map(str::trim).filter(|u| !u.is_empty()) {
             None => None,
             Some(name) => {
@@ -404,10 +401,6 @@ impl<S: crate::Store> crate::register::Register<S> {
             Ok(Some((data.to_string(), vec![row])))
         })
         .await?;
-        Ok(self
-            .store()
-            .task(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("task {id}")))?)
+        self.task_by_id(id).await
     }
 }

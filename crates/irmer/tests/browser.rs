@@ -1042,7 +1042,12 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "administration: audit log",
         &mut seen,
     );
-    at("admin/outbox", "Outbox", "administration: outbox", &mut seen);
+    at(
+        "admin/outbox",
+        "Outbox",
+        "administration: outbox",
+        &mut seen,
+    );
 
     assert_accessible(&seen);
     let _ = std::fs::remove_dir_all(&dir);
