@@ -745,7 +745,10 @@ fn written() -> Value {
                     "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}}},
                 {"type": "object", "required": ["step", "date"], "additionalProperties": false, "properties": {
                     "step": {"const": "due"},
-                    "date": {"type": "string", "format": "date", "pattern": DATE}}}
+                    "date": {"type": "string", "format": "date", "pattern": DATE}}},
+                {"type": "object", "required": ["step"], "additionalProperties": false, "description": "Assign an open task to a user who may act on tasks and see the incident (422 naming owner otherwise); null or left out: back to the investigators.", "properties": {
+                    "step": {"const": "assign"},
+                    "owner": {"type": ["string", "null"], "maxLength": 100, "description": "A username."}}}
             ]},
             "Record": {
                 "type": "object",

@@ -87,6 +87,33 @@ fn not_found(id: &str) -> Problem {
     )
 }
 
+/// For an `assign` step, the user to assign to (`None` inside: back to
+/// the role); `None` for any other step.
+#[allow(clippy::option_option)]
+fn owner_of(body: &Value) -> Result<Option<Option<String>>, Problem> {
+    let Some(o) = body.as_object() else {
+        return Ok(None);
+    };
+    if o.get("step").and_then(Value::as_str) != Some("assign") {
+        return Ok(None);
+    }
+    if let Some(k) = o.keys().find(|k| !["step", "owner"].contains(&k.as_str())) {
+        return Err(Problem::invalid(
+            k,
+            format!("{k}: not a field of this step"),
+        ));
+    }
+    match o.get("owner") {
+        None | Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.trim().to_owned()))),
+        Some(_) => Err(Problem::invalid(
+            "owner",
+            "owner: expected a username or null",
+        )),
+    }
+}
+
 /// The step a body asks for, or the field in error.
 fn step_of(body: &Value, today: CivilDate) -> Result<TaskStep, Problem> {
     let Some(o) = body.as_object() else {
@@ -97,7 +124,10 @@ fn step_of(body: &Value, today: CivilDate) -> Result<TaskStep, Problem> {
         Some("not-needed") => &["step", "reason"],
         Some("due") => &["step", "date"],
         _ => {
-            return Err(Problem::invalid("step", "expected done, not-needed or due"));
+            return Err(Problem::invalid(
+                "step",
+                "expected done, not-needed, due or assign",
+            ));
         }
     };
     if let Some(k) = o.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -159,16 +189,23 @@ pub(crate) async fn task_step<S: Store + AccountStore>(
     app.incident_for(&user, &task.incident, Action::Investigate)
         .await
         .map_err(|_| not_found(&id))?;
-    let step = step_of(&json_body(&body)?, app.register.today())?;
-    let after = app
-        .register
-        .task_step(number, &step, &user.username)
-        .await
-        .map_err(|e| match e {
-            irmer_store::register::RegisterError::Store(irmer_store::StoreError::NotFound(_)) => {
-                not_found(&id)
-            }
-            other => other.into(),
-        })?;
+    let body = json_body(&body)?;
+    let after = match owner_of(&body)? {
+        Some(owner) => {
+            app.register
+                .assign_task(number, owner.as_deref(), &user.username)
+                .await
+        }
+        None => {
+            let step = step_of(&body, app.register.today())?;
+            app.register.task_step(number, &step, &user.username).await
+        }
+    }
+    .map_err(|e| match e {
+        irmer_store::register::RegisterError::Store(irmer_store::StoreError::NotFound(_)) => {
+            not_found(&id)
+        }
+        other => other.into(),
+    })?;
     Ok(json_response(StatusCode::OK, &view(&after)))
 }

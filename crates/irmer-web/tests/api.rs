@@ -714,6 +714,38 @@ fn tasks_on_the_api(server: &Server) {
         "invalid-input",
     );
     assert_eq!(p["field"], "reason");
+    // Assigned to a user by username; back to the role with null.
+    let third = format!("/api/v1/tasks/{}/steps", items[2]["id"]);
+    for (body, field) in [
+        (r#"{"step": "assign", "owner": "nobody"}"#, "owner"),
+        (r#"{"step": "assign", "owner": 7}"#, "owner"),
+        (r#"{"step": "assign", "date": "2026-03-01"}"#, "date"),
+    ] {
+        let p = problem(&call(server, "POST", &third, body), 422, "invalid-input");
+        assert_eq!(p["field"], field, "{body}");
+    }
+    let assigned = call(
+        server,
+        "POST",
+        &third,
+        r#"{"step": "assign", "owner": "admin"}"#,
+    );
+    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assert!(
+        assigned.json()["owner"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("user:")),
+        "{}",
+        assigned.body
+    );
+    let back = call(
+        server,
+        "POST",
+        &third,
+        r#"{"step": "assign", "owner": null}"#,
+    )
+    .json();
+    assert_eq!(back["owner"], "role:investigator");
     problem(
         &call(server, "GET", "/api/v1/tasks?open=yes", ""),
         400,
