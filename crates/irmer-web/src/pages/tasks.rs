@@ -1,7 +1,8 @@
 //! An incident's tasks on its page: each with its state, due date, owner
 //! and the other body's reference; for investigators, a form to record it
-//! done (the date, the reference, a note), not needed (the reason), or due
-//! on another date. The dashboard lists the user's open and overdue ones.
+//! done (the date, the reference, a note), not needed (the reason), due
+//! on another date, or assigned to one user (or back to the role). The
+//! dashboard lists the user's open and overdue ones.
 
 use axum::extract::{Path, State};
 use irmer_core::incident::CivilDate;
@@ -154,7 +155,7 @@ fn owner_of(t: &TaskRecord, owners: &[(i64, String, String)]) -> String {
         Some(id) => owners
             .iter()
             .find(|o| o.0 == id)
-            .map_or_else(|| format!("user {id}"), |o| o.2.clone()),
+            .map_or_else(|| "one user".to_owned(), |o| o.2.clone()),
         None => "the investigators".to_owned(),
     }
 }
