@@ -52,7 +52,7 @@ fn nullable_optional(schema: &mut Value) {
 
 /// A radiopharmaceutical's name: 1 to 200 characters, not only spaces.
 fn name() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"})
+    json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\s\\u0085]"})
 }
 
 fn incident_schema() -> Value {
@@ -71,12 +71,12 @@ fn incident_fields() -> Value {
         "if": {"required": ["exposure"], "properties": {"exposure": {"const": "accidental"}}},
         "then": {"properties": {"dose": {"properties": {"intended": {"anyOf": [{"type": "null"}, {"type": "number", "maximum": 0}]}}}}},
         "properties": {
-            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "allOf": [{"pattern": "\\S"}, {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}], "description": "The employer's own reference; assigned when absent. No control characters."},
+            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "allOf": [{"pattern": "[^\\s\\u0085]"}, {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}], "description": "The employer's own reference; assigned when absent. No control characters."},
             "nation": {"enum": names(Nation::ALL, Nation::as_str)},
             "discovered": {"type": "string", "format": "date", "pattern": DATE, "description": "When the employer discovered the incident; the deadline clocks start here."},
             "occurred": {"type": "string", "format": "date", "pattern": DATE},
             "occurred_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "The time of day of the exposure, HH:MM on the 24-hour clock (UK local time); only with occurred."},
-            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "A short title, as a local incident system lists it. Checked for identifiers like the description."},
+            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\s\\u0085]", "description": "A short title, as a local incident system lists it. Checked for identifiers like the description."},
             "modality": {"enum": names(Modality::ALL, Modality::as_str)},
             "exposure": {"enum": names(ExposureKind::ALL, ExposureKind::as_str)},
             "person": {"enum": names(Person::ALL, Person::as_str), "default": "patient"},
@@ -157,7 +157,7 @@ fn incident_fields() -> Value {
             "description": {"type": "string", "description": "Free text; never read by the criteria engine."},
             "immediate_action": {"type": "string", "description": "What was done at once (free text); checked for identifiers like the description."},
             "causes": {"type": "array", "maxItems": 20, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*){2}$"}, "description": "The investigation's causes: tier-3 codes of the server's cause taxonomy (`irmer taxonomy` lists them; this document lists the server's own). A code recorded before the taxonomy changed stays."},
-            "contributing_factors": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}, "description": "What contributed, a few words each (free text, checked for identifiers)."}
+            "contributing_factors": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\s\\u0085]"}, "description": "What contributed, a few words each (free text, checked for identifiers)."}
         }
     })
 }
@@ -204,8 +204,8 @@ fn identity_schema() -> Value {
             "hospital_number": {"type": "string", "description": "4 to 20 letters and digits (spaces and hyphens are dropped)."}
         }},
         "staff": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["role", "name"], "additionalProperties": false, "properties": {
-            "role": {"type": "string", "minLength": 1, "pattern": "\\S", "description": "radiographer, referrer, practitioner…: what a redaction writes in their place."},
-            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}
+            "role": {"type": "string", "minLength": 1, "pattern": "[^\\s\\u0085]", "description": "radiographer, referrer, practitioner…: what a redaction writes in their place."},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\s\\u0085]"}
         }}}
     }});
     nullable_optional(&mut schema);
@@ -215,12 +215,12 @@ fn identity_schema() -> Value {
 /// A step: the action and exactly its own fields, with the version read.
 fn step_schema() -> Value {
     let date = json!({"type": "string", "format": "date", "pattern": DATE, "description": "On or after discovery, and not after today (UK)."});
-    let text = |what: &str, max: u32| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "\\S", "description": what});
+    let text = |what: &str, max: u32| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": "[^\\s\\u0085]", "description": what});
     let one = |action: &str, fields: Vec<(&str, Value)>| {
         let mut properties = serde_json::Map::new();
         properties.insert("action".into(), json!({"const": action}));
         properties.insert("version".into(), json!({"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."}));
-        properties.insert("reason".into(), json!({"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}], "description": "Why, kept in the history (optional)."}));
+        properties.insert("reason".into(), json!({"anyOf": [{"type": "null"}, {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "[^\\s\\u0085]"}], "description": "Why, kept in the history (optional)."}));
         let mut required = vec!["action".to_owned(), "version".to_owned()];
         for (k, v) in fields {
             required.push(k.to_owned());
@@ -587,7 +587,7 @@ fn written() -> Value {
                 "parameters": [reference_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["comment"], "additionalProperties": false,
-                    "properties": {"comment": {"type": "string", "minLength": 1, "maxLength": 10000, "pattern": "\\S", "description": "Refused (422) when it holds what may identify a person."}}}}}},
+                    "properties": {"comment": {"type": "string", "minLength": 1, "maxLength": 10000, "pattern": "[^\\s\\u0085]", "description": "Refused (422) when it holds what may identify a person."}}}}}},
                 "responses": {
                     "201": ok("The record after the comment.", "Record"),
                     "403": problem("The role may not comment."),
@@ -742,7 +742,7 @@ fn written() -> Value {
                     "note": {"type": "string", "maxLength": 2000}}},
                 {"type": "object", "required": ["step", "reason"], "additionalProperties": false, "properties": {
                     "step": {"const": "not-needed"},
-                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}}},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "[^\\s\\u0085]"}}},
                 {"type": "object", "required": ["step", "date"], "additionalProperties": false, "properties": {
                     "step": {"const": "due"},
                     "date": {"type": "string", "format": "date", "pattern": DATE}}},
@@ -825,7 +825,7 @@ fn written() -> Value {
                     "verdict": {"enum": ["too-few-points", "common-cause", "concern", "improvement"]}}}}}},
             "Amendment": {"type": "object", "required": ["version", "reason", "patch"], "additionalProperties": false, "properties": {
                 "version": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_i64, "description": "The version read (If-Match: \"N\" is read when the body has none)."},
-                "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S", "description": "Why; kept in the history (not only white space)."},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "[^\\s\\u0085]", "description": "Why; kept in the history (not only white space)."},
                 "patch": patch_schema()}},
             "Identity": identity_schema(),
             "Step": step_schema(),
