@@ -1,6 +1,7 @@
-//! The authority's HTTP API: `POST /api/v1/notifications` for employers'
-//! systems, each with its organisation's token (`Authorization: Bearer
-//! irmer_org_…`), answering `201 {"reference": …}`; with an
+//! The authority's HTTP API: `POST /api/v1/notifications` (and
+//! `POST /api/v1/licence-breaches`, the licensing breach form's) for
+//! employers' systems, each with its organisation's token
+//! (`Authorization: Bearer irmer_org_…`), answering `201 {"reference": …}`; with an
 //! `Idempotency-Key`, a retry answers the first reference (200) and sends
 //! no second e-mail. Errors are problem+json naming the field.
 
@@ -50,6 +51,7 @@ impl<S> AuthorityApp<S> {
 pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
     Router::new()
         .route("/api/v1/notifications", post(notify::<S>))
+        .route("/api/v1/licence-breaches", post(breach::<S>))
         .route(
             "/api/v1/notifications/{reference}/report",
             post(report::<S>).layer(DefaultBodyLimit::max(crate::report::REPORT_MAX)),
@@ -60,7 +62,7 @@ pub fn router<S: AuthorityStore + MailStore>(app: AuthorityApp<S>) -> Router {
                 StatusCode::NOT_FOUND,
                 "no-route",
                 "No such resource",
-                "the notifications API is POST /api/v1/notifications",
+                "the notifications API is POST /api/v1/notifications (and POST /api/v1/licence-breaches)",
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -239,14 +241,7 @@ async fn notify<S: AuthorityStore + MailStore>(
     let found = organisation(&app.store, &headers).await?;
     let key = idempotency_key(&headers)?;
     let submission = intake::read(&body).map_err(|e| Problem::input(&e))?;
-    if let (Some(theirs), Some(given)) = (&found.organisation_code, &submission.organisation_code)
-        && !theirs.eq_ignore_ascii_case(given)
-    {
-        return Err(Problem::invalid(
-            "organisation.code",
-            format!("this token was issued to the organisation {theirs}, not {given}"),
-        ));
-    }
+    same_organisation(&found, submission.organisation_code.as_ref())?;
     let now = (app.clock)();
     let new = intake::new_notification(app.authority, &submission, Some(found.id), key, now);
     let message_id = irmer_mail::new_message_id(&app.mail_from).map_err(internal)?;
@@ -275,6 +270,68 @@ async fn notify<S: AuthorityStore + MailStore>(
     });
     Ok((
         status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.to_string(),
+    )
+        .into_response())
+}
+
+/// The token's organisation code against the one a body gives: another
+/// organisation's code is refused.
+fn same_organisation(
+    found: &irmer_store::authority::OrganisationToken,
+    given: Option<&String>,
+) -> Result<(), Problem> {
+    match (&found.organisation_code, given) {
+        (Some(theirs), Some(given)) if !theirs.eq_ignore_ascii_case(given) => {
+            Err(Problem::invalid(
+                "organisation.code",
+                format!("this token was issued to the organisation {theirs}, not {given}"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /api/v1/licence-breaches`: a licensing breach, read as the
+/// licensing breach form reads it ([`crate::licence::read`]), numbered in
+/// its own series and acknowledged by e-mail; with an Idempotency-Key
+/// used before, the first reference (200) and no second e-mail.
+async fn breach<S: AuthorityStore + MailStore>(
+    State(app): State<AuthorityApp<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let found = organisation(&app.store, &headers).await?;
+    let key = idempotency_key(&headers)?;
+    let now = (app.clock)();
+    let breach = intake::json_of(&body)
+        .and_then(|v| crate::licence::read(&v, irmer_core::lifecycle::uk_date(now)))
+        .map_err(|e| Problem::input(&e))?;
+    same_organisation(&found, breach.organisation_code.as_ref())?;
+    let mut new = crate::licence::new_breach(app.authority, &breach, key, now);
+    new.token_id = Some(found.id);
+    let message_id = irmer_mail::new_message_id(&app.mail_from).map_err(internal)?;
+    let received = app
+        .store
+        .receive(&new, &|reference| {
+            crate::licence::acknowledgement(
+                app.authority,
+                &app.mail_from,
+                &breach,
+                reference,
+                message_id.clone(),
+            )
+        })
+        .await
+        .map_err(internal)?;
+    let answer = json!({"reference": received.reference});
+    Ok((
+        if received.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
         [(header::CONTENT_TYPE, "application/json")],
         answer.to_string(),
     )

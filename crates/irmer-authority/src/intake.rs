@@ -120,17 +120,22 @@ fn object<'a>(
 
 pub use irmer_mail::is_email;
 
-/// Reads a notification's body. A body that is not JSON is an error with
-/// its position (400); anything else names its field (422).
-pub fn read(body: &[u8]) -> Result<Submission, InputError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| InputError {
+/// A body read as JSON; if it is not, the error with its position (400).
+pub fn json_of(body: &[u8]) -> Result<Value, InputError> {
+    serde_json::from_slice(body).map_err(|e| InputError {
         field: String::new(),
         message: format!("not valid JSON: {e}"),
         position: Some(irmer_core::parse::Position {
             line: e.line(),
             column: e.column(),
         }),
-    })?;
+    })
+}
+
+/// Reads a notification's body. A body that is not JSON is an error with
+/// its position (400); anything else names its field (422).
+pub fn read(body: &[u8]) -> Result<Submission, InputError> {
+    let value = json_of(body)?;
     let top = object(
         Some(&value),
         "",

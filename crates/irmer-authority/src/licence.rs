@@ -16,22 +16,10 @@ use time::OffsetDateTime;
 use crate::intake::invalid;
 
 /// Whose licence was missing.
-pub const HOLDERS: &[(&str, &str)] = &[
-    ("employer", "The employer's licence (for the installation)"),
-    ("practitioner", "A practitioner's licence"),
-    ("both", "Both"),
-];
+pub const HOLDERS: &[(&str, &str)] = irmer_core::licences::BREACH_HOLDERS;
 
 /// What the breach was.
-pub const KINDS: &[(&str, &str)] = &[
-    ("no-licence", "No licence was held"),
-    ("expired", "The licence had expired"),
-    (
-        "not-covered",
-        "The licence did not cover the procedure or radioactive substance",
-    ),
-    ("other", "Something else"),
-];
+pub const KINDS: &[(&str, &str)] = irmer_core::licences::BREACH_KINDS;
 
 /// A licensing breach read and checked.
 #[derive(Clone, Debug)]

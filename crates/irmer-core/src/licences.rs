@@ -36,6 +36,24 @@ impl Holder {
     }
 }
 
+/// Whose licence was missing, as a licensing breach form asks it.
+pub const BREACH_HOLDERS: &[(&str, &str)] = &[
+    ("employer", "The employer's licence (for the installation)"),
+    ("practitioner", "A practitioner's licence"),
+    ("both", "Both"),
+];
+
+/// What a licensing breach was, as the form asks it.
+pub const BREACH_KINDS: &[(&str, &str)] = &[
+    ("no-licence", "No licence was held"),
+    ("expired", "The licence had expired"),
+    (
+        "not-covered",
+        "The licence did not cover the procedure or radioactive substance",
+    ),
+    ("other", "Something else"),
+];
+
 /// A licence as the register keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Licence {

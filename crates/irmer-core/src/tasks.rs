@@ -3,7 +3,8 @@
 //! representative) of a clinically significant exposure (regulation 8(1)),
 //! the duty of candour, and the reports to the other bodies the
 //! assessment names (MHRA's Yellow Card, IRIC in Scotland, NIAIC in
-//! Northern Ireland, the ARSAC Support Unit, HSE).
+//! Northern Ireland, the ARSAC Support Unit, HSE), and, for a licensing
+//! breach in England, the CQC's own licensing breach form.
 //!
 //! Pure: which tasks an assessment names ([`kinds_for`]), how the tasks
 //! an incident has follow a new assessment ([`follow`]: added, or marked
@@ -14,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{Assessment, Duty, OtherBody};
-use crate::incident::CivilDate;
+use crate::incident::{CivilDate, Nation};
 
 /// A kind of task; an incident has at most one of each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,11 +29,15 @@ pub enum TaskKind {
     ReportIric,
     ReportNiaic,
     ReportArsac,
+    /// In England, the CQC's licensing breach form (the guidance: "You
+    /// should notify the ARSAC Support Unit of any licensing breaches. We
+    /// also encourage you to report these incidents to us.").
+    ReportLicenceBreach,
     ReportHse,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 9] = [
+    pub const ALL: [TaskKind; 10] = [
         TaskKind::InformReferrer,
         TaskKind::InformPractitioner,
         TaskKind::InformPatient,
@@ -41,6 +46,7 @@ impl TaskKind {
         TaskKind::ReportIric,
         TaskKind::ReportNiaic,
         TaskKind::ReportArsac,
+        TaskKind::ReportLicenceBreach,
         TaskKind::ReportHse,
     ];
 
@@ -54,6 +60,7 @@ impl TaskKind {
             TaskKind::ReportIric => "report-iric",
             TaskKind::ReportNiaic => "report-niaic",
             TaskKind::ReportArsac => "report-arsac",
+            TaskKind::ReportLicenceBreach => "report-licence-breach",
             TaskKind::ReportHse => "report-hse",
         }
     }
@@ -73,6 +80,7 @@ impl TaskKind {
             TaskKind::ReportIric => "Report to IRIC (NHS National Services Scotland)",
             TaskKind::ReportNiaic => "Report to NIAIC (Northern Ireland Adverse Incident Centre)",
             TaskKind::ReportArsac => "Report to the ARSAC Support Unit",
+            TaskKind::ReportLicenceBreach => "Tell the CQC on its licensing breach form",
             TaskKind::ReportHse => "Report to the HSE",
         }
     }
@@ -85,6 +93,7 @@ impl TaskKind {
             TaskKind::ReportIric => Some("IRIC reference"),
             TaskKind::ReportNiaic => Some("NIAIC reference"),
             TaskKind::ReportArsac => Some("ARSAC case reference"),
+            TaskKind::ReportLicenceBreach => Some("CQC licensing breach reference"),
             TaskKind::ReportHse => Some("HSE reference"),
             _ => None,
         }
@@ -111,8 +120,11 @@ impl TaskKind {
 
 /// The tasks an assessment names, in [`TaskKind::ALL`]'s order: the
 /// three to inform and the duty of candour for a clinically significant
-/// exposure, and a report to each other body it names.
-pub fn kinds_for(a: &Assessment) -> Vec<TaskKind> {
+/// exposure, a report to each other body it names, and for a licensing
+/// breach in England the CQC's licensing breach form besides the ARSAC
+/// Support Unit (whatever the exposure: with a significant one, the
+/// statutory notification is made as well).
+pub fn kinds_for(a: &Assessment, nation: Nation) -> Vec<TaskKind> {
     let mut kinds = Vec::new();
     for duty in &a.duties {
         match duty {
@@ -126,6 +138,9 @@ pub fn kinds_for(a: &Assessment) -> Vec<TaskKind> {
         }
     }
     kinds.extend(a.other_reports.iter().map(|r| TaskKind::of_body(r.to)));
+    if nation == Nation::England && a.other_reports.iter().any(|r| r.to == OtherBody::Arsac) {
+        kinds.push(TaskKind::ReportLicenceBreach);
+    }
     kinds.sort();
     kinds.dedup();
     kinds
@@ -158,7 +173,7 @@ impl TaskStatus {
 
 /// The days from discovery to each kind's due date.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskDays(pub [u16; 9]);
+pub struct TaskDays(pub [u16; TaskKind::ALL.len()]);
 
 impl Default for TaskDays {
     fn default() -> Self {
@@ -261,8 +276,12 @@ impl Follow {
 /// The change to `current` (each task's kind, status and, if not needed,
 /// the reason) that a new assessment calls for. A task done stays done; a
 /// task someone marked not needed stays so; nothing is deleted.
-pub fn follow(current: &[(TaskKind, TaskStatus, Option<&str>)], a: &Assessment) -> Follow {
-    let named = kinds_for(a);
+pub fn follow(
+    current: &[(TaskKind, TaskStatus, Option<&str>)],
+    a: &Assessment,
+    nation: Nation,
+) -> Follow {
+    let named = kinds_for(a, nation);
     let mut f = Follow::default();
     for kind in &named {
         match current.iter().find(|(k, ..)| k == kind) {
@@ -354,6 +373,15 @@ mod tests {
     use super::*;
     use crate::{GuidanceVersion, Settings, assess, parse_incident};
 
+    /// The tasks an incident's assessment names.
+    fn kinds(json: &str) -> Vec<TaskKind> {
+        let incident = parse_incident(json).expect("incident");
+        kinds_for(
+            &assess(&incident, GuidanceVersion::LATEST, &Settings::default()),
+            incident.nation,
+        )
+    }
+
     fn assessment(json: &str) -> Assessment {
         assess(
             &parse_incident(json).expect("incident"),
@@ -370,9 +398,9 @@ mod tests {
 
     #[test]
     fn a_clinically_significant_exposure_names_the_three_to_inform_and_candour() {
-        let kinds = kinds_for(&assessment(SIGNIFICANT));
+        let named = kinds(SIGNIFICANT);
         assert_eq!(
-            kinds,
+            named,
             [
                 TaskKind::InformReferrer,
                 TaskKind::InformPractitioner,
@@ -381,7 +409,7 @@ mod tests {
             ]
         );
         let plain = SIGNIFICANT.replace(r#""clinically_significant":true,"#, "");
-        assert_eq!(kinds_for(&assessment(&plain)), []);
+        assert_eq!(kinds(&plain), []);
     }
 
     #[test]
@@ -389,13 +417,35 @@ mod tests {
         let equipment = SIGNIFICANT
             .replace(r#""clinically_significant":true,"#, "")
             .replace(r#"["human"]"#, r#"["equipment"]"#);
-        assert_eq!(kinds_for(&assessment(&equipment)), [TaskKind::ReportMhra]);
+        assert_eq!(kinds(&equipment), [TaskKind::ReportMhra]);
         let scotland = equipment.replace("england", "scotland");
-        assert_eq!(kinds_for(&assessment(&scotland)), [TaskKind::ReportIric]);
+        assert_eq!(kinds(&scotland), [TaskKind::ReportIric]);
         let ni = equipment.replace("england", "northern-ireland");
-        assert_eq!(kinds_for(&assessment(&ni)), [TaskKind::ReportNiaic]);
+        assert_eq!(kinds(&ni), [TaskKind::ReportNiaic]);
         let licence = r#"{"nation":"england","discovered":"2026-11-20","modality":"nuclear-medicine","exposure":"unintended","patient":{"age_group":"adult"},"errors":["procedural"],"licence":{"practitioner":false},"dose":{"unit":"mSv","intended":3,"received":3}}"#;
-        assert!(kinds_for(&assessment(licence)).contains(&TaskKind::ReportArsac));
+        assert_eq!(
+            kinds(licence),
+            [TaskKind::ReportArsac, TaskKind::ReportLicenceBreach]
+        );
+    }
+
+    #[test]
+    fn a_licensing_breach_carries_its_own_route_with_or_without_an_exposure() {
+        // Given as prescribed, but not licensed: no accidental or
+        // unintended exposure, still a breach of regulation 5.
+        let intended = r#"{"nation":"england","discovered":"2026-11-20","modality":"nuclear-medicine-therapy","exposure":"intended","licence":{"employer":false},"description":"I-131 given as prescribed at a site the licence does not cover"}"#;
+        assert_ne!(assessment(intended).outcome, crate::Outcome::Notifiable);
+        assert_eq!(
+            kinds(intended),
+            [TaskKind::ReportArsac, TaskKind::ReportLicenceBreach]
+        );
+        // The CQC's form is England's; elsewhere, the ARSAC Support Unit.
+        for nation in ["wales", "scotland", "northern-ireland"] {
+            let there = intended.replace("england", nation);
+            assert_eq!(kinds(&there), [TaskKind::ReportArsac], "{nation}");
+        }
+        let licensed = intended.replace(r#""licence":{"employer":false},"#, "");
+        assert_eq!(kinds(&licensed), []);
     }
 
     #[test]
@@ -445,7 +495,7 @@ mod tests {
     fn tasks_follow_a_new_assessment_without_deleting() {
         let now = assessment(SIGNIFICANT);
         // None yet: all four added.
-        assert_eq!(follow(&[], &now).add.len(), 4);
+        assert_eq!(follow(&[], &now, Nation::England).add.len(), 4);
         // A done one stays; an open one no longer named is retired; one
         // retired before is opened again when named again.
         let plain = assessment(&SIGNIFICANT.replace(r#""clinically_significant":true,"#, ""));
@@ -453,7 +503,7 @@ mod tests {
             (TaskKind::InformReferrer, TaskStatus::Done, None),
             (TaskKind::InformPatient, TaskStatus::Open, None),
         ];
-        let f = follow(&current, &plain);
+        let f = follow(&current, &plain, Nation::England);
         assert_eq!(f.retire, [TaskKind::InformPatient]);
         assert!(f.add.is_empty() && f.reopen.is_empty());
         let retired = [
@@ -469,7 +519,7 @@ mod tests {
                 Some("told in clinic the same day"),
             ),
         ];
-        let f = follow(&retired, &now);
+        let f = follow(&retired, &now, Nation::England);
         assert_eq!(f.reopen, [TaskKind::InformPatient]);
         assert_eq!(f.add, [TaskKind::InformPractitioner]);
         assert!(f.retire.is_empty(), "a reason someone gave stands");

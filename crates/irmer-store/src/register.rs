@@ -567,7 +567,7 @@ impl<S: Store> Register<S> {
         let status = IncidentStatus::Reported;
         let state = state(incident, &assessment, status, &milestones)?;
         let at = self.now();
-        let tasked = !irmer_core::tasks::kinds_for(&assessment).is_empty();
+        let tasked = !irmer_core::tasks::kinds_for(&assessment, incident.nation).is_empty();
         Ok((
             NewIncident {
                 reference,

@@ -1,5 +1,6 @@
 //! What the employer sends to its enforcing authority's irmer: the
-//! notification of an incident (later its report), queued once per
+//! notification of an incident (later its report), and a licensing
+//! breach on the authority's own licensing breach form, each queued once per
 //! incident and kind (so an incident never makes two notifications), sent
 //! by a worker with retries and the same Idempotency-Key each time, and
 //! the authority's reference kept when it answers. A failure stays
@@ -19,6 +20,8 @@ use crate::mail::MailStatus;
 pub enum SendKind {
     Notification,
     Report,
+    /// A licensing breach, to the authority's licensing breach form.
+    LicenceBreach,
 }
 
 impl SendKind {
@@ -26,13 +29,18 @@ impl SendKind {
         match self {
             SendKind::Notification => "notification",
             SendKind::Report => "report",
+            SendKind::LicenceBreach => "licence-breach",
         }
     }
 
     pub fn parse(text: &str) -> Option<SendKind> {
-        [SendKind::Notification, SendKind::Report]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            SendKind::Notification,
+            SendKind::Report,
+            SendKind::LicenceBreach,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 

@@ -130,7 +130,7 @@ impl<S: crate::Store> crate::register::Register<S> {
                 .iter()
                 .map(|t| (t.row.kind, t.row.status, t.row.reason.as_deref()))
                 .collect();
-            let plan = follow(&current, &rec.assessment);
+            let plan = follow(&current, &rec.assessment, rec.incident.nation);
             if plan.is_empty() {
                 return Ok(None);
             }
@@ -188,7 +188,10 @@ impl<S: crate::Store> crate::register::Register<S> {
         actor: &str,
     ) -> Result<crate::register::IncidentRecord, crate::register::RegisterError> {
         use irmer_core::tasks::kinds_for;
-        if kinds_for(&rec.assessment).is_empty() && before.is_none_or(|b| kinds_for(b).is_empty()) {
+        let nation = rec.incident.nation;
+        if kinds_for(&rec.assessment, nation).is_empty()
+            && before.is_none_or(|b| kinds_for(b, nation).is_empty())
+        {
             return Ok(rec);
         }
         self.follow_tasks(&rec.reference, &self.task_days(), actor)

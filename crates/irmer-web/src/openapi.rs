@@ -720,7 +720,7 @@ fn written() -> Value {
             "Task": {"type": "object", "required": ["id", "incident", "kind", "label", "status", "due", "owner"], "properties": {
                 "id": {"type": "integer"},
                 "incident": {"type": "string"},
-                "kind": {"enum": ["inform-referrer", "inform-practitioner", "inform-patient", "duty-of-candour", "report-mhra", "report-iric", "report-niaic", "report-arsac", "report-hse"]},
+                "kind": {"enum": ["inform-referrer", "inform-practitioner", "inform-patient", "duty-of-candour", "report-mhra", "report-iric", "report-niaic", "report-arsac", "report-licence-breach", "report-hse"]},
                 "label": {"type": "string"},
                 "status": {"enum": ["open", "done", "not-needed"]},
                 "due": {"type": "string", "format": "date"},

@@ -7,6 +7,8 @@
 //! same Idempotency-Key on every attempt, retries what failed for now,
 //! keeps what was refused with the authority's reason, and records the
 //! reference it answers with the register's record-notification step.
+//! A licensing breach goes the same way to the authority's licensing
+//! breach form, and its reference completes the incident's task for it.
 
 use irmer_core::Outcome;
 use irmer_core::assessment::EnforcingAuthority;
@@ -93,13 +95,9 @@ pub async fn connection<S: AccountStore>(
         .filter(|(u, t)| !u.is_empty() && !t.is_empty()))
 }
 
-/// The notification's body, every text checked with the incident's
-/// scanner.
-async fn body<S: Store + AccountStore>(
-    register: &Register<S>,
-    rec: &IncidentRecord,
-) -> Result<String, SendError> {
-    let store = register.store();
+/// Who sends, from the settings: the organisation (its name and ODS
+/// code) and the contact the authority answers to, as a body gives them.
+async fn sender<S: AccountStore>(store: &S) -> Result<(Value, Value), SendError> {
     let organisation = store
         .setting(ORGANISATION_SETTING)
         .await?
@@ -128,8 +126,16 @@ async fn body<S: Store + AccountStore>(
         .setting(ORGANISATION_CODE_SETTING)
         .await?
         .filter(|c| !c.trim().is_empty());
-    let summary = rec
-        .incident
+    Ok((
+        json!({"name": organisation, "code": code}),
+        json!({"name": contact_name, "email": email}),
+    ))
+}
+
+/// The incident's summary as sent: its title, else its description, else
+/// what and when.
+fn summary_of(rec: &IncidentRecord) -> String {
+    rec.incident
         .title
         .clone()
         .or_else(|| rec.incident.description.clone())
@@ -139,23 +145,20 @@ async fn body<S: Store + AccountStore>(
                 rec.incident.modality.label(),
                 rec.incident.discovered
             )
-        });
-    // Through the gate: what the incident's identity records, the
-    // hospital number masks, and every other kind the scanner knows.
+        })
+}
+
+/// Each text through the incident's identifier scanner (what its identity
+/// records, the hospital number masks, every other kind it knows): the
+/// first found refuses the send, naming the field and the place.
+async fn gate_texts<S: Store + AccountStore>(
+    register: &Register<S>,
+    rec: &IncidentRecord,
+    texts: &[(String, String)],
+) -> Result<(), SendError> {
     let scanner = register.scanner_for(&rec.reference, &[]).await?;
-    let facts = serde_json::to_value(&rec.incident).unwrap_or(Value::Null);
-    let mut texts: Vec<(String, String)> = vec![("summary".into(), summary.clone())];
-    for key in ["title", "description", "immediate_action"] {
-        if let Some(t) = facts.get(key).and_then(Value::as_str) {
-            texts.push((key.to_owned(), t.to_owned()));
-        }
-    }
-    for (i, f) in rec.incident.contributing_factors.iter().enumerate() {
-        texts.push((format!("contributing_factors[{i}]"), f.clone()));
-    }
-    for (field, text) in &texts {
-        let found = scanner.scan(text);
-        if let Some(f) = found.first() {
+    for (field, text) in texts {
+        if let Some(f) = scanner.scan(text).first() {
             return Err(refused(
                 field,
                 format!(
@@ -167,6 +170,28 @@ async fn body<S: Store + AccountStore>(
             ));
         }
     }
+    Ok(())
+}
+
+/// The notification's body, every text checked with the incident's
+/// scanner.
+async fn body<S: Store + AccountStore>(
+    register: &Register<S>,
+    rec: &IncidentRecord,
+) -> Result<String, SendError> {
+    let (organisation, contact) = sender(register.store()).await?;
+    let summary = summary_of(rec);
+    let facts = serde_json::to_value(&rec.incident).unwrap_or(Value::Null);
+    let mut texts: Vec<(String, String)> = vec![("summary".into(), summary.clone())];
+    for key in ["title", "description", "immediate_action"] {
+        if let Some(t) = facts.get(key).and_then(Value::as_str) {
+            texts.push((key.to_owned(), t.to_owned()));
+        }
+    }
+    for (i, f) in rec.incident.contributing_factors.iter().enumerate() {
+        texts.push((format!("contributing_factors[{i}]"), f.clone()));
+    }
+    gate_texts(register, rec, &texts).await?;
     let codes: Vec<String> = rec
         .assessment
         .codes
@@ -174,8 +199,8 @@ async fn body<S: Store + AccountStore>(
         .map(ToString::to_string)
         .collect();
     Ok(json!({
-        "organisation": {"name": organisation, "code": code},
-        "contact": {"name": contact_name, "email": email},
+        "organisation": organisation,
+        "contact": contact,
         "incident": facts,
         "summary": summary,
         "codes": codes,
@@ -229,6 +254,159 @@ pub async fn queue_notification<S: Store + AccountStore + SendStore>(
         at: register.now(),
     };
     match register.store().queue_send(&new).await {
+        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
+        other => Ok(other?),
+    }
+}
+
+/// Whether the assessment names a missing ARSAC licence (a breach of
+/// regulation 5), with or without an accidental or unintended exposure.
+pub fn licensing_breach(rec: &IncidentRecord) -> bool {
+    rec.assessment
+        .other_reports
+        .iter()
+        .any(|r| r.to == irmer_core::assessment::OtherBody::Arsac)
+}
+
+/// Whose licence was missing, as the licensing breach form asks it.
+fn holder_of(rec: &IncidentRecord) -> Option<&'static str> {
+    let l = rec.incident.licence?;
+    match (l.employer == Some(false), l.practitioner == Some(false)) {
+        (true, true) => Some("both"),
+        (true, false) => Some("employer"),
+        (false, true) => Some("practitioner"),
+        (false, false) => None,
+    }
+}
+
+/// The site of the incident's department, if it names one.
+pub async fn site_of<S: Store + AccountStore>(
+    register: &Register<S>,
+    rec: &IncidentRecord,
+) -> Result<Option<String>, StoreError> {
+    Ok(irmer_store::accounts::Places::load(register.store())
+        .await?
+        .site_of(rec.owner.department)
+        .map(str::to_owned))
+}
+
+/// Queues the incident's licensing breach for its authority's licensing
+/// breach form (in England, the CQC's; the ARSAC Support Unit is told
+/// directly), `what` saying what was wrong (one of
+/// [`irmer_core::licences::BREACH_KINDS`]): whose licence from the
+/// incident, the site (the installation) as given, else its department's,
+/// the substance administered,
+/// whether the ARSAC task is done, and the summary through the identifier
+/// gate; the send's id. Once per incident.
+pub async fn queue_licence_breach<S: Store + AccountStore + SendStore>(
+    register: &Register<S>,
+    reference: &str,
+    what: &str,
+    site: Option<&str>,
+    actor: &str,
+) -> Result<i64, SendError> {
+    use irmer_core::licences::BREACH_KINDS;
+    use irmer_core::tasks::{TaskKind, TaskStatus};
+    let rec = register.get(reference).await?;
+    let holder = holder_of(&rec).filter(|_| licensing_breach(&rec)).ok_or_else(|| {
+        refused(
+            "licence",
+            "the incident records no missing ARSAC licence: record whose licence was missing (the employer's or the practitioner's) on the incident first",
+        )
+    })?;
+    if !BREACH_KINDS.iter().any(|(k, _)| *k == what) {
+        return Err(refused(
+            "kind",
+            format!(
+                "say what was wrong: one of {}",
+                BREACH_KINDS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let authority = EnforcingAuthority::for_nation(rec.incident.nation);
+    if connection(register.store(), authority).await?.is_none() {
+        return Err(refused(
+            "authority",
+            format!(
+                "{} is not connected: set its address and the organisation's token first",
+                authority.name()
+            ),
+        ));
+    }
+    let store = register.store();
+    let given = site.map(str::trim).filter(|s| !s.is_empty());
+    if given.is_some_and(|s| s.chars().count() > 200) {
+        return Err(refused("site", "at most 200 characters"));
+    }
+    let site = match given {
+        Some(s) => s.to_owned(),
+        None => site_of(register, &rec).await?.ok_or_else(|| {
+            refused(
+                "site",
+                "name the site (the installation the employer's licence is for): the incident's department names none",
+            )
+        })?,
+    };
+    let substance = rec
+        .incident
+        .radiopharmaceutical
+        .as_ref()
+        .map(|r| r.administered.clone())
+        .ok_or_else(|| {
+            refused(
+                "radiopharmaceutical.administered",
+                "the incident names no radioactive substance administered: add it to the incident's facts",
+            )
+        })?;
+    let arsac_told = store
+        .tasks(&irmer_store::tasks::TaskFilter {
+            incident: Some(rec.reference.clone()),
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .any(|t| t.row.kind == TaskKind::ReportArsac && t.row.status == TaskStatus::Done);
+    let (organisation, contact) = sender(store).await?;
+    let summary = summary_of(&rec);
+    gate_texts(
+        register,
+        &rec,
+        &[
+            ("summary".into(), summary.clone()),
+            ("site".into(), site.clone()),
+            ("radiopharmaceutical.administered".into(), substance.clone()),
+        ],
+    )
+    .await?;
+    let body = json!({
+        "organisation": organisation,
+        "contact": contact,
+        "breach": {
+            "discovered": rec.incident.discovered.to_string(),
+            "holder": holder,
+            "kind": what,
+            "site": site,
+            "substance": substance,
+            // The incident is about one individual.
+            "patients": 1,
+            "arsac_told": arsac_told,
+        },
+        "summary": summary,
+    });
+    let new = NewSend {
+        reference: rec.reference.clone(),
+        kind: SendKind::LicenceBreach,
+        authority: authority.id().to_owned(),
+        idempotency_key: format!("{}-licence-breach", rec.reference),
+        body: body.to_string(),
+        actor: actor.to_owned(),
+        at: register.now(),
+    };
+    match store.queue_send(&new).await {
         Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
         other => Ok(other?),
     }
@@ -399,6 +577,9 @@ async fn post<S: AccountStore>(
             http.post(format!("{base}/api/v1/notifications/{theirs}/report"))
                 .header("Content-Type", "text/plain; charset=utf-8")
         }
+        SendKind::LicenceBreach => http
+            .post(format!("{base}/api/v1/licence-breaches"))
+            .header("Content-Type", "application/json"),
     };
     let answer = request
         .bearer_auth(token)
@@ -462,6 +643,10 @@ pub async fn deliver_sends<S: Store + AccountStore + SendStore>(
                     record_reference(register, &send.reference, authority_reference, actor).await?;
                 }
                 SendKind::Report => record_report_sent(register, &send.reference, actor).await?,
+                SendKind::LicenceBreach => {
+                    record_breach_sent(register, &send.reference, authority_reference, actor)
+                        .await?;
+                }
             }
         }
         match &attempt {
@@ -541,6 +726,47 @@ async fn record_report_sent<S: Store>(
         Ok(_) => Ok(()),
         Err(RegisterError::Transition(e)) => {
             eprintln!("irmer: {reference}: the report was sent but not recorded as a step: {e}");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The incident's task for the licensing breach form, done with the
+/// authority's reference, when it is open (a task already done, or not
+/// needed, is left as it is; the send keeps the reference either way).
+async fn record_breach_sent<S: Store>(
+    register: &Register<S>,
+    reference: &str,
+    authority_reference: &str,
+    actor: &str,
+) -> Result<(), RegisterError> {
+    use irmer_core::tasks::{TaskKind, TaskStatus, TaskStep};
+    let tasks = register
+        .store()
+        .tasks(&irmer_store::tasks::TaskFilter {
+            incident: Some(reference.to_owned()),
+            open: true,
+            ..Default::default()
+        })
+        .await?;
+    let Some(task) = tasks
+        .iter()
+        .find(|t| t.row.kind == TaskKind::ReportLicenceBreach && t.row.status == TaskStatus::Open)
+    else {
+        return Ok(());
+    };
+    let step = TaskStep::Done {
+        on: register.today(),
+        reference: Some(authority_reference.to_owned()),
+        note: Some("Sent to the authority's licensing breach form by irmer".into()),
+    };
+    match register.task_step(task.id, &step, actor).await {
+        Ok(_) => Ok(()),
+        Err(RegisterError::Transition(e)) => {
+            eprintln!(
+                "irmer: {reference}: the licensing breach was sent ({authority_reference}) but its task was not marked done: {e}"
+            );
             Ok(())
         }
         Err(e) => Err(e),

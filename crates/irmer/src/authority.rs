@@ -417,23 +417,37 @@ async fn chaser<S: AuthorityStore>(store: S, authority: EnforcingAuthority, mail
     }
 }
 
-/// `irmer incident send REF`: queue the notification and post it now.
+/// What `irmer incident send` sends.
+pub enum Sent {
+    Notification,
+    Report,
+    /// To the licensing breach form, with what was wrong and the site.
+    LicenceBreach(String, Option<String>),
+}
+
+/// `irmer incident send REF [--report | --licence-breach KIND]`: queue
+/// the send and post it now.
 pub async fn send<S: Store + AccountStore + SendStore>(
     register: &Register<S>,
     reference: &str,
-    report: bool,
+    what: Sent,
     actor: &str,
 ) -> anyhow::Result<ExitCode> {
-    let kind = if report {
-        irmer_store::sends::SendKind::Report
-    } else {
-        irmer_store::sends::SendKind::Notification
-    };
+    use irmer_store::sends::SendKind;
     use irmer_web::send::{self, SendError};
-    let queued = if report {
-        send::queue_report(register, reference, actor).await
-    } else {
-        send::queue_notification(register, reference, actor).await
+    let (kind, queued) = match &what {
+        Sent::Report => (
+            SendKind::Report,
+            send::queue_report(register, reference, actor).await,
+        ),
+        Sent::Notification => (
+            SendKind::Notification,
+            send::queue_notification(register, reference, actor).await,
+        ),
+        Sent::LicenceBreach(k, site) => (
+            SendKind::LicenceBreach,
+            send::queue_licence_breach(register, reference, k, site.as_deref(), actor).await,
+        ),
     };
     match queued {
         Ok(_) => {}

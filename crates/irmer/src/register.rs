@@ -73,8 +73,18 @@ pub enum IncidentCommand {
         /// Send the final investigation report (after the notification)
         /// instead: as text, through the identifier gate; its step
         /// (record-report-sent) recorded.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "licence_breach")]
         report: bool,
+        /// Send the incident's licensing breach to the authority's
+        /// licensing breach form instead, saying what was wrong:
+        /// no-licence, expired, not-covered or other.
+        #[arg(long, value_name = "KIND")]
+        licence_breach: Option<String>,
+        /// With --licence-breach: the site (the installation the
+        /// employer's licence is for), if the incident's department names
+        /// none or another.
+        #[arg(long, requires = "licence_breach")]
+        site: Option<String>,
     },
     /// Take a step in the incident's life.
     Step {
@@ -280,8 +290,19 @@ pub async fn incident<S: Store + AccountStore + SendStore>(
     let today = register.today();
     let mut out = io::stdout().lock();
     match command {
-        IncidentCommand::Send { reference, report } => {
-            crate::authority::send(register, &reference, report, actor).await
+        IncidentCommand::Send {
+            reference,
+            report,
+            licence_breach,
+            site,
+        } => {
+            use crate::authority::Sent;
+            let what = match (report, licence_breach) {
+                (_, Some(kind)) => Sent::LicenceBreach(kind, site),
+                (true, None) => Sent::Report,
+                (false, None) => Sent::Notification,
+            };
+            crate::authority::send(register, &reference, what, actor).await
         }
         IncidentCommand::Add { file } => {
             let text = read_input(file.as_deref())?;

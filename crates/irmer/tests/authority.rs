@@ -453,6 +453,8 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
             r#"{"reference":"NS-2","nation":"england","discovered":"2026-11-21","modality":"dental","exposure":"none","errors":["human"]}"#,
             "\n",
             r#"{"reference":"NS-3","nation":"england","discovered":"2026-11-22","modality":"ct","exposure":"unintended","patient":{"age_group":"adult"},"errors":["human"],"dose":{"unit":"mSv","intended":0.5,"received":7}}"#,
+            "\n",
+            r#"{"reference":"NS-4","nation":"england","discovered":"2026-11-23","modality":"nuclear-medicine-therapy","exposure":"intended","licence":{"employer":false},"radiopharmaceutical":{"intended":"I-131","administered":"I-131"},"title":"I-131 therapy given as prescribed at a site the employer's licence does not cover"}"#,
             "\n"
         ),
     )
@@ -579,15 +581,72 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
     let record: Value = serde_json::from_slice(&shown.stdout).expect("json");
     assert_eq!(record["status"], "report-sent", "{record}");
 
-    // The authority acknowledged the one it received.
+    // A licensing breach given as intended: not notifiable, but its own
+    // route, the CQC's licensing breach form, tracked as a task.
+    let out = irmer(&employer_db, &["incident", "send", "NS-4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let send_breach = |args: &[&str]| {
+        let mut all = vec!["incident", "send", "NS-4", "--licence-breach"];
+        all.extend_from_slice(args);
+        irmer(&employer_db, &all)
+    };
+    // No site (an imported incident has no department), then an unknown
+    // kind: each refused naming the field, nothing sent.
+    for (args, field) in [
+        (&["not-covered"][..], "site:"),
+        (&["sometimes", "--site", "Northshire General"][..], "kind:"),
+    ] {
+        let out = send_breach(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+    let out = send_breach(&["not-covered", "--site", "Northshire General"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let breach_ref = format!("CQC-LIC-{year}-00001");
+    assert!(said.contains(&breach_ref), "{said}");
+    let listed = irmer(
+        &employer_db,
+        &["tasks", "--incident", "NS-4", "--format", "json"],
+    );
+    let tasks: Vec<Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let kind = |k: &str| {
+        tasks
+            .iter()
+            .find(|t| t["kind"] == k)
+            .unwrap_or_else(|| panic!("{k} in {tasks:?}"))
+    };
+    assert_eq!(kind("report-licence-breach")["status"], "done");
+    assert_eq!(
+        kind("report-licence-breach")["reference"],
+        breach_ref.as_str()
+    );
+    assert_eq!(kind("report-arsac")["status"], "open");
+    let out = send_breach(&["not-covered", "--site", "Northshire General"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // The authority acknowledged the two it received.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while sink.received().is_empty() && Instant::now() < deadline {
+    while sink.received().len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let got = sink.received();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].to, ["rpa@northshire.example.org"]);
-    assert!(got[0].text().contains(&format!("CQC-IRMER-{year}-00001")));
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().all(|m| m.to == ["rpa@northshire.example.org"]));
+    for theirs in [format!("CQC-IRMER-{year}-00001"), breach_ref.clone()] {
+        assert!(
+            got.iter().any(|m| m.text().contains(&theirs)),
+            "{theirs} acknowledged"
+        );
+    }
 
     // The authority gone: kept, queued for the server to retry.
     drop(running);
@@ -621,4 +680,100 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
         "{}",
         kept[0].body
     );
+}
+
+/// A licensing breach posted to `POST /api/v1/licence-breaches` with the
+/// organisation's token: its own series, once per Idempotency-Key,
+/// acknowledged once; each bad field refused by name, nothing numbered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_licensing_breach_is_posted_on_its_own_route() {
+    let sink = Sink::start().await.expect("sink");
+    let dir = std::env::temp_dir().join(format!("irmer-breach-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("cqc.db").to_string_lossy().into_owned();
+    let out = irmer(
+        &db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+            "--code",
+            "RXX",
+        ],
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("text")
+        .trim()
+        .to_owned();
+    let (_running, addr) = serve_authority(&db, &sink, "irmer@cqc.example.org");
+    let bearer = format!("Bearer {token}");
+    // The breach, with the value at a JSON pointer changed, if given.
+    let breach = |change: Option<(&str, Value)>| {
+        let mut b = json!({
+            "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
+            "contact": {"email": "rpa@northshire.example.org"},
+            "breach": {"discovered": "2026-11-23", "holder": "employer", "kind": "not-covered",
+                "site": "Northshire General", "substance": "I-131", "patients": 1, "arsac_told": true},
+            "summary": "I-131 therapy given at a site the licence does not cover."
+        });
+        if let Some((at, value)) = change {
+            *b.pointer_mut(at).expect("a field of the breach") = value;
+        }
+        b.to_string()
+    };
+    let good = || breach(None);
+    let post = |body: &str, key: Option<&str>, auth: Option<&str>| {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = auth {
+            headers.push(("Authorization", a));
+        }
+        if let Some(k) = key {
+            headers.push(("Idempotency-Key", k));
+        }
+        request(addr, "POST", "/api/v1/licence-breaches", &headers, body).expect("answered")
+    };
+    let year = time::OffsetDateTime::now_utc().year();
+    let first = format!("CQC-LIC-{year}-00001");
+
+    // Refused, each naming its field; nothing numbered.
+    let refusals = [
+        ("/breach/patients", json!(0), "breach.patients"),
+        ("/breach/kind", json!("sometimes"), "breach.kind"),
+        ("/organisation/code", json!("RYY"), "organisation.code"),
+        ("/summary", json!("Mrs Patel was given I-131."), "summary"),
+    ];
+    for (at, value, field) in refusals {
+        let r = post(&breach(Some((at, value))), None, Some(&bearer));
+        assert_eq!(r.status, 422, "{field}: {}", r.body);
+        assert!(
+            r.body.contains(&format!("\"field\":\"{field}\"")),
+            "{}",
+            r.body
+        );
+        assert!(!r.body.contains("Patel"), "not echoed: {}", r.body);
+    }
+    let not_json = post("{", None, Some(&bearer));
+    assert_eq!(not_json.status, 400, "{}", not_json.body);
+    let no_token = post(&good(), None, None);
+    assert_eq!(no_token.status, 401);
+
+    // Received, then sent again with its key: the same reference.
+    let r = post(&good(), Some("NS-4-licence-breach"), Some(&bearer));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.contains(&first), "{}", r.body);
+    let again = post(&good(), Some("NS-4-licence-breach"), Some(&bearer));
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.contains(&first), "{}", again.body);
+
+    // One acknowledgement, with the reference.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.received().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].text().contains(&first), "{}", got[0].text());
 }

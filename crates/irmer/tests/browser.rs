@@ -664,15 +664,40 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
     // And one clinically significant, with tasks to do.
     let mut significant = irmer_store::testsuite::ct("AXE-3", "2026-11-25");
     significant["clinically_significant"] = json!(true);
+    // And a licensing breach, given as intended: its own panel.
+    let breach = json!({"reference": "AXE-4", "nation": "england", "discovered": "2026-11-26",
+        "modality": "nuclear-medicine-therapy", "exposure": "intended", "licence": {"employer": false},
+        "radiopharmaceutical": {"intended": "I-131", "administered": "I-131"}});
     std::fs::write(
         &file,
         format!(
-            "{}\n{coded}\n{significant}\n",
+            "{}\n{coded}\n{significant}\n{breach}\n",
             irmer_store::testsuite::ct("AXE-1", "2026-11-20")
         ),
     )
     .expect("write");
     cli(&db, &["import", &file.to_string_lossy()]);
+    // Connected to a CQC where nothing listens: the send forms are shown.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let nowhere = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    cli(
+        &db,
+        &[
+            "authority",
+            "connect",
+            "--authority",
+            "cqc",
+            "--url",
+            &nowhere,
+            "--token",
+            "irmer_org_0",
+            "--contact-email",
+            "rpa@trust.example.org",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+        ],
+    );
 
     let browser = Driver::start();
     let mut seen = Vec::new();
@@ -790,6 +815,22 @@ fn main_pages_pass_the_accessibility_check_at_desktop_and_phone_widths() {
         "incident page with tasks",
         &mut seen,
     );
+    at(
+        "incidents/AXE-4",
+        "Licensing breach",
+        "incident page, a licensing breach",
+        &mut seen,
+    );
+    browser.click("form[action$='/send-licence-breach'] button[type=submit]");
+    browser.wait_for("There is a problem");
+    check(
+        &browser,
+        &engine,
+        "incident page, a licensing breach not sent",
+        &mut seen,
+    );
+    browser.go(&format!("{base}incidents/AXE-3"));
+    browser.wait_for("What this decision obliges");
     browser.click("section[aria-labelledby^=task-] button[name=action][value=not-needed]");
     browser.wait_for("There is a problem");
     check(

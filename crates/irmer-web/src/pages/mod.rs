@@ -83,6 +83,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/incidents/{reference}/theme",
     "/incidents/{reference}/send",
     "/incidents/{reference}/send-report",
+    "/incidents/{reference}/send-licence-breach",
     "/incidents/{reference}/report",
     "/incidents/{reference}/tasks/{id}",
     "/incidents/{reference}/steps",
@@ -192,6 +193,10 @@ pub fn routes<S: Store + AccountStore>() -> Router<App<S>> {
         .route(
             "/incidents/{reference}/send-report",
             post(sending::send_report::<S>),
+        )
+        .route(
+            "/incidents/{reference}/send-licence-breach",
+            post(sending::send_licence_breach::<S>),
         )
         .route(
             "/incidents/{reference}/theme",

@@ -1,7 +1,9 @@
 //! "Send to CQC" (or HIW, HIS, RQIA) on a notifiable incident's page: the
 //! state of its notification to the authority's irmer, and the form that
 //! queues it (investigators); the worker posts it at once and retries it.
-//! The dashboard lists what could not be sent, with the reason.
+//! A licensing breach (notifiable or not) has its own panel, for the
+//! authority's licensing breach form. The dashboard lists what could not
+//! be sent, with the reason.
 
 use axum::extract::{Path, State};
 use irmer_core::Outcome;
@@ -22,8 +24,15 @@ use crate::send::{self, SendError};
 pub(super) struct SendState {
     pub authority: EnforcingAuthority,
     pub connected: bool,
+    /// Whether the incident is to be notified (or voluntarily).
+    pub notifiable: bool,
+    /// Whether it is a licensing breach (its own form).
+    pub licensing: bool,
     pub notification: Option<Sending>,
     pub report: Option<Sending>,
+    pub breach: Option<Sending>,
+    /// The site of the incident's department, to start the breach's from.
+    pub site: Option<String>,
     /// Whether a final version of the investigation report is saved.
     pub final_report: bool,
 }
@@ -35,12 +44,13 @@ pub(super) async fn state<S: Store + AccountStore>(
     p: &PageUser,
     rec: &IncidentRecord,
 ) -> Result<Option<SendState>, PageError> {
-    let Some(authority) = rec.assessment.authority else {
-        return Ok(None);
-    };
-    if !p.user.may(Action::Investigate)
-        || !matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary)
-    {
+    let authority = rec
+        .assessment
+        .authority
+        .unwrap_or(EnforcingAuthority::for_nation(rec.incident.nation));
+    let notifiable = matches!(rec.outcome, Outcome::Notifiable | Outcome::Voluntary);
+    let licensing = send::licensing_breach(rec);
+    if !p.user.may(Action::Investigate) || !(notifiable || licensing) {
         return Ok(None);
     }
     let store = app.register.store();
@@ -60,8 +70,16 @@ pub(super) async fn state<S: Store + AccountStore>(
     Ok(Some(SendState {
         authority,
         connected,
+        notifiable,
+        licensing,
         notification: of(SendKind::Notification),
         report: of(SendKind::Report),
+        breach: of(SendKind::LicenceBreach),
+        site: if licensing {
+            send::site_of(&app.register, rec).await.for_page(p)?
+        } else {
+            None
+        },
         final_report,
     }))
 }
@@ -77,6 +95,62 @@ pub(super) fn panel(p: &PageUser, rec: &IncidentRecord, s: Option<&SendState>) -
         return html! {};
     };
     let who = &short(s.authority);
+    html! {
+        @if s.notifiable { (notification_panel(p, rec, s, who)) }
+        @if s.licensing { (breach_panel(p, rec, s, who)) }
+    }
+}
+
+/// The licensing breach form's panel: sent, refused, queued, or the form
+/// that sends it (with what was wrong).
+fn breach_panel(p: &PageUser, rec: &IncidentRecord, s: &SendState, who: &str) -> Markup {
+    html! {
+        section class="panel" id=(field_id("licence-breach")) tabindex="-1" aria-labelledby="licence-breach-heading" {
+            h2 id="licence-breach-heading" { "Licensing breach" }
+            p { "A radioactive substance administered without the appropriate ARSAC licence is a breach of regulation 5: notify the ARSAC Support Unit (its task is below)"
+                @if s.authority == EnforcingAuthority::Cqc { ", and tell the CQC on its licensing breach form" } @else { ", and a copy to " (who) " is encouraged" }
+                ". With a significant accidental or unintended exposure, the statutory notification is made as well." }
+            @match &s.breach {
+                Some(b) if b.status == MailStatus::Sent => {
+                    p { "Sent to " (who) "'s licensing breach form by irmer on " (crate::dates::moment(b.sent_at.unwrap_or(b.created_at))) ". " (who) "'s reference: " strong { (b.authority_reference.as_deref().unwrap_or_default()) } "." }
+                }
+                Some(b) if b.status == MailStatus::Failed => {
+                    div class="notice warning" { p { (who) " refused it: " (b.last_error.as_deref().unwrap_or_default()) } }
+                }
+                Some(b) => {
+                    p { "Queued on " (crate::dates::moment(b.created_at)) "; irmer is sending it." }
+                    @if let Some(e) = &b.last_error { div class="notice warning" { p { "Not sent yet: " (e) ". irmer tries again." } } }
+                }
+                None if !s.connected => {
+                    p { "irmer is not connected to " (who) "'s irmer: use " (who) "'s own licensing breach form, and record its reference on the task." }
+                }
+                None => {
+                    form method="post" action={ "/incidents/" (enc(&rec.reference)) "/send-licence-breach" } novalidate {
+                        (csrf_field(&p.csrf))
+                        fieldset {
+                            legend { "What was wrong" }
+                            @for (n, (value, label)) in irmer_core::licences::BREACH_KINDS.iter().enumerate() {
+                                div class="radio" {
+                                    input type="radio" id={ (field_id("breach-kind")) "-" (n) } name="kind" value=(value) required[n == 0];
+                                    label for={ (field_id("breach-kind")) "-" (n) } { (label) }
+                                }
+                            }
+                        }
+                        div class="field" {
+                            label for=(field_id("site")) { "Site (the installation)" }
+                            input type="text" id=(field_id("site")) name="site" maxlength="200" value=(s.site.as_deref().unwrap_or_default());
+                        }
+                        p { "irmer sends whose licence was missing, the site, the substance administered, the discovery date, whether the ARSAC Support Unit was told (its task done) and the summary, after checking each for anything that identifies a person." }
+                        button type="submit" { "Send to " (who) "'s licensing breach form" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The notification's panel (and the report's, once notified).
+fn notification_panel(p: &PageUser, rec: &IncidentRecord, s: &SendState, who: &str) -> Markup {
     html! {
         section class="panel" id=(field_id("send")) tabindex="-1" aria-labelledby="send-heading" {
             h2 id="send-heading" { "Notification to " (who) }
@@ -143,7 +217,7 @@ pub(super) async fn send_incident<S: Store + AccountStore>(
     Path(reference): Path<String>,
     SignedForm(p, _a): SignedForm,
 ) -> PageResult {
-    queue_and_send(app, p, reference, false).await
+    queue_and_send(app, p, reference, What::Notification).await
 }
 
 pub(super) async fn send_report<S: Store + AccountStore>(
@@ -151,20 +225,49 @@ pub(super) async fn send_report<S: Store + AccountStore>(
     Path(reference): Path<String>,
     SignedForm(p, _a): SignedForm,
 ) -> PageResult {
-    queue_and_send(app, p, reference, true).await
+    queue_and_send(app, p, reference, What::Report).await
+}
+
+pub(super) async fn send_licence_breach<S: Store + AccountStore>(
+    State(app): State<App<S>>,
+    Path(reference): Path<String>,
+    SignedForm(p, a): SignedForm,
+) -> PageResult {
+    let what = a.get("kind").unwrap_or_default().to_owned();
+    let site = a.get("site").map(str::to_owned);
+    queue_and_send(app, p, reference, What::LicenceBreach(what, site)).await
+}
+
+/// Which send a form queues.
+enum What {
+    Notification,
+    Report,
+    /// With what was wrong and the site as typed.
+    LicenceBreach(String, Option<String>),
 }
 
 async fn queue_and_send<S: Store + AccountStore>(
     app: App<S>,
     p: PageUser,
     reference: String,
-    report: bool,
+    what: What,
 ) -> PageResult {
     let rec = incident_for(&app, &p, &reference, Action::Investigate).await?;
-    let queued = if report {
-        send::queue_report(&app.register, &rec.reference, &p.user.username).await
-    } else {
-        send::queue_notification(&app.register, &rec.reference, &p.user.username).await
+    let actor = &p.user.username;
+    let (queued, field) = match &what {
+        What::Report => (
+            send::queue_report(&app.register, &rec.reference, actor).await,
+            "send",
+        ),
+        What::Notification => (
+            send::queue_notification(&app.register, &rec.reference, actor).await,
+            "send",
+        ),
+        What::LicenceBreach(kind, site) => (
+            send::queue_licence_breach(&app.register, &rec.reference, kind, site.as_deref(), actor)
+                .await,
+            "licence-breach",
+        ),
     };
     match queued {
         Ok(_) => {
@@ -189,7 +292,7 @@ async fn queue_and_send<S: Store + AccountStore>(
                 &p,
                 &rec,
                 &Default::default(),
-                &[("send".into(), message)],
+                &[(field.into(), message)],
             )
             .await
         }
