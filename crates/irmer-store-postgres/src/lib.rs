@@ -187,7 +187,7 @@ async fn insert_incident(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
              notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes,
              created_at, updated_at, department_id, reported_by)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
+         VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
@@ -197,15 +197,130 @@ async fn insert_incident(
     .bind(new.event.at)
     .bind(new.owner.department)
     .bind(new.owner.reported_by)
+    .bind(new.version())
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
     let id: Option<i64> = row.map(|r| r.try_get("id")).transpose().map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
-        insert_event(conn, id, &new.event, &s.assessment).await?;
+        for e in new.events() {
+            insert_event(conn, id, e, &s.assessment).await?;
+        }
+        if let Some((e, rows)) = &new.tasks {
+            tasks::upsert(conn, id, rows, e.at).await?;
+        }
     }
     Ok(id)
+}
+
+/// Incidents a multi-row statement inserts (21 parameters a row;
+/// PostgreSQL allows 65,535 in a statement).
+const CHUNK: usize = 1000;
+
+/// Inserts the incidents of `chunk` whose reference is free, with their
+/// documents, events and tasks, a multi-row statement a table (a round
+/// trip each, rather than one an incident and table). Returns, for each
+/// position of the chunk, whether that incident was created: a reference
+/// taken before, or earlier in the same chunk, is left as it is.
+async fn insert_chunk<'a>(
+    conn: &mut PgConnection,
+    chunk: &'a [NewIncident],
+) -> Result<Vec<bool>, StoreError> {
+    let mut q = QueryBuilder::<'a, Postgres>::new(
+        "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
+             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes,
+             created_at, updated_at, department_id, reported_by) ",
+    );
+    q.push_values(chunk, |mut row, new| {
+        let i = &new.state.index;
+        row.push_bind(new.reference.as_str())
+            .push_bind(new.version())
+            .push_bind(new.state.status.as_str())
+            .push_bind(i.modality.as_str())
+            .push_bind(i.nation.as_str())
+            .push_bind(i.discovered.date())
+            .push_bind(i.guidance.as_str())
+            .push_bind(i.outcome.as_str())
+            .push_bind(i.codes.as_str())
+            .push_bind(date(i.notify_by))
+            .push_bind(date(i.report_by))
+            .push_bind(date(i.notified_on))
+            .push_bind(date(i.report_sent_on))
+            .push_bind(date(i.closed_on))
+            .push_bind(date(i.next_due))
+            .push_bind(i.exposure.as_str())
+            .push_bind(i.causes.as_str())
+            .push_bind(new.event.at)
+            .push_bind(new.event.at)
+            .push_bind(new.owner.department)
+            .push_bind(new.owner.reported_by);
+    });
+    q.push(" ON CONFLICT (reference) DO NOTHING RETURNING id, reference");
+    let rows: Vec<(i64, String)> = q
+        .build_query_as()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let ids: std::collections::HashMap<String, i64> =
+        rows.into_iter().map(|(id, r)| (r, id)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let flags: Vec<bool> = chunk
+        .iter()
+        .map(|new| ids.contains_key(&new.reference) && seen.insert(new.reference.as_str()))
+        .collect();
+    let created: Vec<(&NewIncident, i64)> = chunk
+        .iter()
+        .zip(&flags)
+        .filter(|(_, created)| **created)
+        .filter_map(|(new, _)| ids.get(&new.reference).map(|id| (new, *id)))
+        .collect();
+    if created.is_empty() {
+        return Ok(flags);
+    }
+    let mut docs = QueryBuilder::<'a, Postgres>::new(
+        "INSERT INTO incident_documents (incident_id, facts, milestones, original) ",
+    );
+    docs.push_values(&created, |mut row, (new, id)| {
+        row.push_bind(*id)
+            .push_bind(new.state.facts.as_str())
+            .push_bind(new.state.milestones.as_str())
+            .push_bind(new.original.as_str());
+    });
+    docs.build().execute(&mut *conn).await.map_err(backend)?;
+    let all: Vec<(i64, &'a Event, &'a str)> = created
+        .iter()
+        .flat_map(|(new, id)| {
+            new.events()
+                .map(move |e| (*id, e, new.state.assessment.as_str()))
+        })
+        .collect();
+    let mut events = QueryBuilder::<'a, Postgres>::new(
+        "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment) ",
+    );
+    events.push_values(all, |mut row, (id, e, assessment)| {
+        row.push_bind(id)
+            .push_bind(e.seq)
+            .push_bind(e.at)
+            .push_bind(e.actor.as_str())
+            .push_bind(e.kind.as_str())
+            .push_bind(e.reason.as_deref())
+            .push_bind(e.data.as_str())
+            .push_bind(e.changes.as_str())
+            .push_bind(e.facts.as_deref())
+            .push_bind(assessment);
+    });
+    events.build().execute(&mut *conn).await.map_err(backend)?;
+    let rows: Vec<(i64, &'a irmer_store::tasks::TaskRow, OffsetDateTime)> = created
+        .iter()
+        .flat_map(|(new, id)| {
+            new.tasks
+                .iter()
+                .flat_map(move |(e, rows)| rows.iter().map(move |r| (*id, r, e.at)))
+        })
+        .collect();
+    tasks::insert_new(conn, &rows).await?;
+    Ok(flags)
 }
 
 async fn write_documents(
@@ -364,10 +479,12 @@ impl Store for PgStore {
     async fn create_many(&self, batch: &[NewIncident]) -> Result<Vec<Option<String>>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        for new in batch {
-            match insert_incident(&mut tx, new).await? {
-                Some(_) => outcomes.push(None),
-                None => {
+        for chunk in batch.chunks(CHUNK) {
+            let created = insert_chunk(&mut tx, chunk).await?;
+            for (new, created) in chunk.iter().zip(created) {
+                if created {
+                    outcomes.push(None);
+                } else {
                     let facts: String = sqlx::query_scalar(&format!(
                         "SELECT incident_documents.facts FROM {WHOLE} WHERE reference = $1"
                     ))

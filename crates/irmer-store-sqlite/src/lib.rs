@@ -231,7 +231,7 @@ async fn insert_chunk<'a>(
         let i = &new.state.index;
         let at = timestamp(new.event.at);
         row.push_bind(new.reference.as_str())
-            .push_bind(1i64)
+            .push_bind(new.version())
             .push_bind(new.state.status.as_str())
             .push_bind(i.modality.as_str())
             .push_bind(i.nation.as_str())
@@ -283,12 +283,19 @@ async fn insert_chunk<'a>(
                 .push_bind(new.original.as_str());
         });
         docs.build().execute(&mut *conn).await.map_err(backend)?;
+        // Each incident's first event, and its task event if it has one.
+        let all: Vec<(i64, &'a Event, &'a str)> = created
+            .iter()
+            .flat_map(|(new, id)| {
+                new.events()
+                    .map(move |e| (*id, e, new.state.assessment.as_str()))
+            })
+            .collect();
         let mut events = QueryBuilder::<'a, Sqlite>::new(
             "INSERT INTO incident_events (incident_id, seq, at, actor, kind, reason, data, changes, facts, assessment) ",
         );
-        events.push_values(&created, |mut row, (new, id)| {
-            let e = &new.event;
-            row.push_bind(*id)
+        events.push_values(all, |mut row, (id, e, assessment)| {
+            row.push_bind(id)
                 .push_bind(e.seq)
                 .push_bind(timestamp(e.at))
                 .push_bind(e.actor.as_str())
@@ -297,9 +304,18 @@ async fn insert_chunk<'a>(
                 .push_bind(e.data.as_str())
                 .push_bind(e.changes.as_str())
                 .push_bind(e.facts.as_deref())
-                .push_bind(new.state.assessment.as_str());
+                .push_bind(assessment);
         });
         events.build().execute(&mut *conn).await.map_err(backend)?;
+        let rows: Vec<(i64, &'a irmer_store::tasks::TaskRow, OffsetDateTime)> = created
+            .iter()
+            .flat_map(|(new, id)| {
+                new.tasks
+                    .iter()
+                    .flat_map(move |(e, rows)| rows.iter().map(move |r| (*id, r, e.at)))
+            })
+            .collect();
+        tasks::insert_new(conn, &rows).await?;
     }
     Ok(flags)
 }
@@ -316,7 +332,7 @@ async fn insert_incident(
         "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
              notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes,
              created_at, updated_at, department_id, reported_by)
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
+         VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
@@ -326,13 +342,19 @@ async fn insert_incident(
     .bind(&at)
     .bind(new.owner.department)
     .bind(new.owner.reported_by)
+    .bind(new.version())
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
     let id: Option<i64> = row.map(|r| r.try_get("id")).transpose().map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
-        insert_event(conn, id, &new.event, &s.assessment).await?;
+        for e in new.events() {
+            insert_event(conn, id, e, &s.assessment).await?;
+        }
+        if let Some((e, rows)) = &new.tasks {
+            tasks::upsert(conn, id, rows, e.at).await?;
+        }
     }
     Ok(id)
 }

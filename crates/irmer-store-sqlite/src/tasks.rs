@@ -14,7 +14,7 @@ use crate::{Columns, SqliteStore, backend, timestamp};
 /// Writes each row as its kind's task of the incident (added, or replacing
 /// the one there).
 pub(crate) async fn upsert(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::SqliteConnection,
     incident_id: i64,
     rows: &[TaskRow],
     at: OffsetDateTime,
@@ -40,9 +40,42 @@ pub(crate) async fn upsert(
         .bind(&row.note)
         .bind(&row.reason)
         .bind(timestamp(at))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Task rows a chunk of 2,000 a statement (11 parameters a row; SQLite
+/// allows 32,766 in a statement).
+const ROWS: usize = 2000;
+
+/// Writes the tasks of new incidents (none of which has a task yet), a
+/// multi-row statement a chunk: (incident id, row, when).
+pub(crate) async fn insert_new(
+    conn: &mut sqlx::SqliteConnection,
+    rows: &[(i64, &TaskRow, OffsetDateTime)],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS) {
+        let mut q = QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO incident_tasks (incident_id, kind, status, owner_role, owner_user_id, due, done_on,
+                reference, note, reason, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, (id, row, at)| {
+            b.push_bind(*id)
+                .push_bind(row.kind.id())
+                .push_bind(row.status.as_str())
+                .push_bind(row.owner_role.map(|r| r.as_str()))
+                .push_bind(row.owner_user)
+                .push_bind(row.due.to_string())
+                .push_bind(row.done_on.map(|d| d.to_string()))
+                .push_bind(row.reference.clone())
+                .push_bind(row.note.clone())
+                .push_bind(row.reason.clone())
+                .push_bind(timestamp(*at));
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
     }
     Ok(())
 }

@@ -219,6 +219,22 @@ pub struct NewIncident {
     pub original: String,
     pub state: State,
     pub event: Event,
+    /// The tasks its assessment names, written in the same transaction as
+    /// a second event (a `task` event, seq 2) and its rows: an incident
+    /// is never recorded without the duties it obliges.
+    pub tasks: Option<(Event, Vec<tasks::TaskRow>)>,
+}
+
+impl NewIncident {
+    /// Its version once written: 1, or 2 with its task event.
+    pub fn version(&self) -> i64 {
+        self.tasks.as_ref().map_or(self.event.seq, |(e, _)| e.seq)
+    }
+
+    /// Its events, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        std::iter::once(&self.event).chain(self.tasks.iter().map(|(e, _)| e))
+    }
 }
 
 /// A change to append: the version the writer saw, the event and the state

@@ -347,8 +347,6 @@ pub struct ImportReport {
     pub unchanged: u64,
     /// Refused lines: (line number, message). Nothing was written for them.
     pub refused: Vec<(u64, String)>,
-    /// The incidents created whose assessment names tasks (made after).
-    tasked: Vec<String>,
 }
 
 /// The source of "now" (UTC); a test fixes it.
@@ -517,11 +515,10 @@ impl<S: Store> Register<S> {
         if incident.reference.is_none() {
             incident.reference = Some(new_reference(incident.discovered));
         }
-        let (mut new, _) = self.new_incident(&incident, submitted, actor)?;
+        let mut new = self.new_incident(&incident, submitted, actor)?;
         new.owner = owner;
         self.store.create(&new).await?;
-        let rec = self.get(&new.reference).await?;
-        self.follow_if_named(rec, None, actor).await
+        self.get(&new.reference).await
     }
 
     /// What [`Register::report_as`] would refuse in a report, found
@@ -547,13 +544,13 @@ impl<S: Store> Register<S> {
         Ok(incident)
     }
 
-    /// The incident to create, and whether its assessment names tasks.
+    /// The incident to create, with the tasks its assessment names.
     fn new_incident(
         &self,
         incident: &Incident,
         submitted: &str,
         actor: &str,
-    ) -> Result<(NewIncident, bool), RegisterError> {
+    ) -> Result<NewIncident, RegisterError> {
         check_dates(incident, self.today())?;
         check_free_texts(incident, None)?;
         self.check_causes(incident, None)?;
@@ -567,27 +564,40 @@ impl<S: Store> Register<S> {
         let status = IncidentStatus::Reported;
         let state = state(incident, &assessment, status, &milestones)?;
         let at = self.now();
-        let tasked = !irmer_core::tasks::kinds_for(&assessment, incident.nation).is_empty();
-        Ok((
-            NewIncident {
-                reference,
-                owner: Owner::default(),
-                original: submitted.trim().to_owned(),
-                event: Event {
-                    seq: 1,
-                    at,
-                    actor: actor.to_owned(),
-                    kind: EventKind::Reported,
-                    reason: None,
-                    data: "{}".into(),
-                    changes: "[]".into(),
-                    facts: Some(state.facts.clone()),
-                    assessment: None,
-                },
-                state,
+        let tasks = crate::tasks::first_tasks(
+            &assessment,
+            incident,
+            &self.task_days(),
+            Event {
+                seq: 2,
+                at,
+                actor: actor.to_owned(),
+                kind: EventKind::Task,
+                reason: None,
+                data: String::new(),
+                changes: "[]".into(),
+                facts: None,
+                assessment: None,
             },
-            tasked,
-        ))
+        );
+        Ok(NewIncident {
+            reference,
+            owner: Owner::default(),
+            original: submitted.trim().to_owned(),
+            event: Event {
+                seq: 1,
+                at,
+                actor: actor.to_owned(),
+                kind: EventKind::Reported,
+                reason: None,
+                data: "{}".into(),
+                changes: "[]".into(),
+                facts: Some(state.facts.clone()),
+                assessment: None,
+            },
+            state,
+            tasks,
+        })
     }
 
     /// Changes facts with a JSON merge patch. `reason` is required. A patch
@@ -1169,10 +1179,9 @@ impl<S: Store> Register<S> {
                 self.new_incident(&incident, &text, actor)
             });
             match prepared {
-                Ok((new, tasked)) => {
+                Ok(new) => {
                     batch.lines.push(line);
                     batch.news.push(new);
-                    batch.tasked.push(tasked);
                 }
                 Err(RegisterError::Invalid(e)) => report.refused.push((line, located(&e))),
                 Err(e) => report.refused.push((line, e.to_string())),
@@ -1195,12 +1204,6 @@ impl<S: Store> Register<S> {
         if !batch.news.is_empty() {
             let outcomes = self.store.create_many(&batch.news).await?;
             tally(&batch, outcomes, &mut report);
-        }
-        // The tasks of the incidents created whose assessment names some
-        // (each in a transaction of its own, after the import's).
-        for reference in std::mem::take(&mut report.tasked) {
-            self.follow_tasks(&reference, &self.task_days(), actor)
-                .await?;
         }
         if report.created > 0 {
             self.store.refresh_statistics().await?;
@@ -1226,20 +1229,9 @@ async fn settle(
 
 /// Counts a written batch into the report.
 fn tally(batch: &Batch, outcomes: Vec<Option<String>>, report: &mut ImportReport) {
-    for (((line, new), tasked), existing) in batch
-        .lines
-        .iter()
-        .zip(&batch.news)
-        .zip(&batch.tasked)
-        .zip(outcomes)
-    {
+    for ((line, new), existing) in batch.lines.iter().zip(&batch.news).zip(outcomes) {
         match existing {
-            None => {
-                report.created += 1;
-                if *tasked {
-                    report.tasked.push(new.reference.clone());
-                }
-            }
+            None => report.created += 1,
             Some(facts) if same_facts(&facts, &new.state.facts) => report.unchanged += 1,
             Some(_) => report.refused.push((
                 *line,
@@ -1257,8 +1249,6 @@ fn tally(batch: &Batch, outcomes: Vec<Option<String>>, report: &mut ImportReport
 struct Batch {
     lines: Vec<u64>,
     news: Vec<NewIncident>,
-    /// Whether each one's assessment names tasks.
-    tasked: Vec<bool>,
 }
 
 /// An input error with its column, when the JSON itself is malformed.

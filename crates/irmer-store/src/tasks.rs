@@ -38,6 +38,23 @@ pub struct TaskRow {
     pub reason: Option<String>,
 }
 
+impl TaskRow {
+    /// A new task: open, owned by [`DEFAULT_OWNER`], due on `due`.
+    pub fn open(kind: TaskKind, due: CivilDate) -> TaskRow {
+        TaskRow {
+            kind,
+            status: TaskStatus::Open,
+            owner_role: Some(DEFAULT_OWNER),
+            owner_user: None,
+            due,
+            done_on: None,
+            reference: None,
+            note: None,
+            reason: None,
+        }
+    }
+}
+
 /// A task with its id and incident.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TaskRecord {
@@ -111,6 +128,34 @@ pub const DEFAULT_OWNER: Role = Role::Investigator;
 /// due date ([`TaskDays::to_setting`]).
 pub const TASK_DAYS_SETTING: &str = "task_days";
 
+/// The tasks a new incident's assessment names, as the task event (`event`
+/// with its data filled in: the same as [`Register::follow_tasks`] writes)
+/// and its rows, each open, owned by [`DEFAULT_OWNER`], due from the
+/// discovery by `days`; `None` when it names none.
+///
+/// [`Register::follow_tasks`]: crate::register::Register::follow_tasks
+pub fn first_tasks(
+    assessment: &irmer_core::assessment::Assessment,
+    incident: &irmer_core::incident::Incident,
+    days: &TaskDays,
+    mut event: crate::Event,
+) -> Option<(crate::Event, Vec<TaskRow>)> {
+    let rows: Vec<TaskRow> = irmer_core::tasks::kinds_for(assessment, incident.nation)
+        .into_iter()
+        .map(|kind| TaskRow::open(kind, days.due(kind, incident.discovered)))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    event.data = serde_json::json!({
+        "why": "assessment",
+        "version": event.seq - 1,
+        "tasks": rows,
+    })
+    .to_string();
+    Some((event, rows))
+}
+
 impl<S: crate::Store> crate::register::Register<S> {
     /// Brings the incident's tasks in line with its assessment
     /// ([`irmer_core::tasks::follow`]): the kinds named and missing added
@@ -137,17 +182,10 @@ impl<S: crate::Store> crate::register::Register<S> {
             let existing = |kind: TaskKind| tasks.iter().find(|t| t.row.kind == kind);
             let mut rows = Vec::new();
             for kind in &plan.add {
-                rows.push(TaskRow {
-                    kind: *kind,
-                    status: TaskStatus::Open,
-                    owner_role: Some(DEFAULT_OWNER),
-                    owner_user: None,
-                    due: days.due(*kind, rec.incident.discovered),
-                    done_on: None,
-                    reference: None,
-                    note: None,
-                    reason: None,
-                });
+                rows.push(TaskRow::open(
+                    *kind,
+                    days.due(*kind, rec.incident.discovered),
+                ));
             }
             for kind in &plan.reopen {
                 if let Some(t) = existing(*kind) {

@@ -35,7 +35,9 @@ pub use mail::mail_is_queued_retried_and_kept;
 pub use reminders::{reminders_are_sent_once_to_owners, tasks_are_assigned_to_a_user_who_may_act};
 pub use sends::sends_are_once_per_incident_and_retried;
 pub use statistics::statistics_agree_with_an_independent_count;
-pub use tasks::tasks_follow_the_assessment_and_are_done;
+pub use tasks::{
+    an_import_writes_each_incidents_tasks_with_it, tasks_follow_the_assessment_and_are_done,
+};
 pub use themes::themes_are_suggested_confirmed_and_dismissed;
 
 /// A register on `store` whose clock starts at 2026-03-01 12:00 UTC and
@@ -2244,6 +2246,7 @@ macro_rules! backend_tests {
             cases_keep_their_history_and_chase_once,
             sends_are_once_per_incident_and_retried,
             tasks_follow_the_assessment_and_are_done,
+            an_import_writes_each_incidents_tasks_with_it,
             reminders_are_sent_once_to_owners,
             tasks_are_assigned_to_a_user_who_may_act);
     };

@@ -189,3 +189,77 @@ pub async fn tasks_follow_the_assessment_and_are_done<S: Store>(store: S) {
     kept.sort_by_key(|r| r.kind);
     assert_eq!(folded, kept);
 }
+
+/// An import writes each incident's tasks in the same transaction as the
+/// incident (its second event, as a report does): none is left without
+/// the duties it obliges, a repeated reference makes none twice, and
+/// importing the file again writes nothing.
+pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
+    let register = super::register(store.clone());
+    let mut significant = super::ct("TI-1", "2026-02-20");
+    significant["clinically_significant"] = json!(true);
+    let mut equipment = super::ct("TI-3", "2026-02-21");
+    equipment["errors"] = json!(["equipment"]);
+    let lines: Vec<(u64, String)> = [
+        significant.clone(),
+        super::ct("TI-2", "2026-02-20"),
+        significant,
+        equipment,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, v)| (i as u64 + 1, v.to_string()))
+    .collect();
+    let report = register
+        .import(lines.clone(), "alice")
+        .await
+        .expect("import");
+    assert_eq!((report.created, report.unchanged), (3, 1), "{report:?}");
+    let kinds = |reference: &str| {
+        let store = store.clone();
+        let reference = reference.to_owned();
+        async move {
+            store
+                .tasks(&TaskFilter {
+                    incident: Some(reference),
+                    ..TaskFilter::default()
+                })
+                .await
+                .expect("tasks")
+                .into_iter()
+                .map(|t| t.row.kind)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds("TI-1").await.len(), 4);
+    assert!(kinds("TI-2").await.is_empty());
+    assert_eq!(kinds("TI-3").await, [TaskKind::ReportMhra]);
+    for (reference, version) in [("TI-1", 2), ("TI-2", 1), ("TI-3", 2)] {
+        let rec = register.get(reference).await.expect("incident");
+        assert_eq!(rec.version, version, "{reference}");
+        let history = register.history(reference).await.expect("history");
+        assert_eq!(history.len() as i64, version, "{reference}");
+        // The table is the fold of the task events.
+        let events: Vec<serde_json::Value> = history
+            .iter()
+            .filter(|h| h.kind == EventKind::Task)
+            .map(|h| h.data.clone())
+            .collect();
+        let mut table: Vec<_> = store
+            .tasks(&TaskFilter {
+                incident: Some(reference.to_owned()),
+                ..TaskFilter::default()
+            })
+            .await
+            .expect("tasks")
+            .into_iter()
+            .map(|t| t.row)
+            .collect();
+        table.sort_by_key(|r| r.kind);
+        assert_eq!(fold(&events).expect("fold"), table, "{reference}");
+    }
+    let again = register.import(lines, "alice").await.expect("import");
+    assert_eq!((again.created, again.unchanged), (0, 4));
+    assert_eq!(kinds("TI-1").await.len(), 4);
+    assert_eq!(register.get("TI-1").await.expect("incident").version, 2);
+}
