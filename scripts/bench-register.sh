@@ -7,17 +7,38 @@
 #
 #   scripts/bench-register.sh [POSTGRES_URL]
 # Without a URL, scripts/start-postgres.sh starts PostgreSQL (root needed).
+# IRMER_BENCH_BIN=DIR uses the binaries built there instead of building.
+# Each load also prints the server's CPU time a request (user and system,
+# from /proc), which the latency at a fixed rate hides until it saturates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p irmer -p irmer-bench
+bin=${IRMER_BENCH_BIN:-target/release}
+[ -n "${IRMER_BENCH_BIN:-}" ] || cargo build --release --locked -p irmer -p irmer-bench
 N=100000
 RATE=1000
 SECONDS_=10
 mkdir -p bench-data
 data=bench-data/register-$N.jsonl
-[ -f "$data" ] || target/release/irmer-bench generate $N 7 > "$data"
+# A second mix: another generator's incidents (dated over 44 months, most
+# with causes coded), imported too.
+other=bench-data/register-other-$N.jsonl
+[ -f "$data" ] || "$bin/irmer-bench" generate $N 7 > "$data"
+[ -f "$other" ] || "$bin/irmer-bench" generate-register $N 7 > "$other"
 pg=${1:-$(scripts/start-postgres.sh)}
-irmer=target/release/irmer
+irmer=$bin/irmer
+
+# The CPU seconds (user + system) process $1 has used, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load PID ARGS...: irmer-bench load, then the server's CPU a request.
+load() {
+  local pid=$1 before after
+  shift
+  before=$(ticks "$pid")
+  "$bin/irmer-bench" load "$@"
+  after=$(ticks "$pid")
+  echo "server CPU: $(( (after - before) * 1000000 / $(getconf CLK_TCK) / (RATE * SECONDS_) )) µs a request"
+}
 
 measure() { # $1 database
   local db=$1 log port pid token auth
@@ -32,15 +53,18 @@ measure() { # $1 database
   token=$($irmer --database "$db" token create admin | tail -n 1)
   auth=(-H "Authorization: Bearer $token")
   echo "-- GET /api/v1/incidents/{reference}, $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents/BENCH-{n}'
+  load "$pid" "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents/BENCH-{n}'
   echo "-- GET /api/v1/deadlines (first page of 50), $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/deadlines'
+  load "$pid" "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/deadlines'
   echo "-- GET /api/v1/incidents?overdue=true&modality=ct (filtered page), $RATE/s for $SECONDS_ s"
-  target/release/irmer-bench load "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents?overdue=true&modality=ct'
+  load "$pid" "${auth[@]}" "$port" $RATE $SECONDS_ '/api/v1/incidents?overdue=true&modality=ct'
   kill "$pid"; wait "$pid" || true
   rm -f "$log"
 }
 
+echo "-- import of the other mix ($N incidents) into SQLite"
+rm -rf bench-data/register-other
+/usr/bin/time -f "%e s elapsed, %M KB peak RSS" $irmer --database bench-data/register-other/irmer.db import "$other"
 rm -rf bench-data/register-sqlite
 measure bench-data/register-sqlite/irmer.db
 echo "-- import again (idempotent: nothing new)"
