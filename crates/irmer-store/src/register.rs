@@ -352,8 +352,11 @@ pub struct ImportReport {
 /// The source of "now" (UTC); a test fixes it.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// The most incidents written in one import transaction.
-pub const IMPORT_BATCH: usize = 2000;
+/// The most incidents written in one import transaction: fewer commits
+/// write each hot index page to the WAL fewer times (2,000 a transaction:
+/// 15,400-16,100 incidents/s into SQLite; 10,000: 17,600-19,200/s, for
+/// 75 MB more memory at the peak; BENCHMARKS.md).
+pub const IMPORT_BATCH: usize = 10000;
 
 #[derive(Clone)]
 pub struct Register<S> {
