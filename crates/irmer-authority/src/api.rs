@@ -220,17 +220,25 @@ async fn report<S: AuthorityStore + MailStore>(
                 irmer_store::StoreError::NotFound(_) => not_found(),
                 other => internal(other),
             })?;
-    let answer = json!({"reference": reference, "version": version});
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
+    Ok(answered(
+        created,
+        &json!({"reference": reference, "version": version}),
+    ))
+}
+
+/// 201 with the answer when something was made, 200 when a retry found it.
+fn answered(created: bool, answer: &serde_json::Value) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
         [(header::CONTENT_TYPE, "application/json")],
         answer.to_string(),
     )
-        .into_response())
+        .into_response()
 }
 
 async fn notify<S: AuthorityStore + MailStore>(
@@ -258,22 +266,12 @@ async fn notify<S: AuthorityStore + MailStore>(
         })
         .await
         .map_err(internal)?;
-    let status = if received.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     let answer = json!({
         "reference": received.reference,
         "report_due": new.report_due.to_string(),
         "codes": new.codes.split_whitespace().collect::<Vec<_>>(),
     });
-    Ok((
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        answer.to_string(),
-    )
-        .into_response())
+    Ok(answered(received.created, &answer))
 }
 
 /// The token's organisation code against the one a body gives: another
@@ -325,15 +323,8 @@ async fn breach<S: AuthorityStore + MailStore>(
         })
         .await
         .map_err(internal)?;
-    let answer = json!({"reference": received.reference});
-    Ok((
-        if received.created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        [(header::CONTENT_TYPE, "application/json")],
-        answer.to_string(),
-    )
-        .into_response())
+    Ok(answered(
+        received.created,
+        &json!({"reference": received.reference}),
+    ))
 }
