@@ -204,6 +204,8 @@ async fn insert_incident(
     let id: Option<i64> = row.map(|r| r.try_get("id")).transpose().map_err(backend)?;
     if let Some(id) = id {
         write_documents(conn, id, Some(&new.original), s).await?;
+        let codes: Vec<(&str, i64)> = i.codes.split_whitespace().map(|c| (c, id)).collect();
+        insert_codes(conn, &codes).await?;
         for e in new.events() {
             insert_event(conn, id, e, &s.assessment).await?;
         }
@@ -212,6 +214,22 @@ async fn insert_incident(
         }
     }
     Ok(id)
+}
+
+/// A new incident's codes (code, incident id) into `incident_codes`, which
+/// the code filter reads; 10,000 a statement (2 parameters a row). A
+/// change of codes is kept there by the `incident_codes_update` trigger.
+async fn insert_codes(conn: &mut PgConnection, codes: &[(&str, i64)]) -> Result<(), StoreError> {
+    for chunk in codes.chunks(10_000) {
+        let mut q =
+            QueryBuilder::<Postgres>::new("INSERT INTO incident_codes (code, incident_id) ");
+        q.push_values(chunk, |mut row, (code, id)| {
+            row.push_bind(*code).push_bind(*id);
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Incidents a multi-row statement inserts (21 parameters a row;
@@ -288,6 +306,17 @@ async fn insert_chunk<'a>(
             .push_bind(new.original.as_str());
     });
     docs.build().execute(&mut *conn).await.map_err(backend)?;
+    let codes: Vec<(&'a str, i64)> = created
+        .iter()
+        .flat_map(|(new, id)| {
+            new.state
+                .index
+                .codes
+                .split_whitespace()
+                .map(move |c| (c, *id))
+        })
+        .collect();
+    insert_codes(conn, &codes).await?;
     let all: Vec<(i64, &'a Event, &'a str)> = created
         .iter()
         .flat_map(|(new, id)| {

@@ -193,7 +193,8 @@ pub async fn tasks_follow_the_assessment_and_are_done<S: Store>(store: S) {
 /// An import writes each incident's tasks in the same transaction as the
 /// incident (its second event, as a report does): none is left without
 /// the duties it obliges, a repeated reference makes none twice, and
-/// importing the file again writes nothing.
+/// importing the file again writes nothing. Its codes are written with it
+/// too (the code filter finds it).
 pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
     let register = super::register(store.clone());
     let mut significant = super::ct("TI-1", "2026-02-20");
@@ -258,6 +259,30 @@ pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
         table.sort_by_key(|r| r.kind);
         assert_eq!(fold(&events).expect("fold"), table, "{reference}");
     }
+    // Its codes are found by the code filter (written with it).
+    let one = register.get("TI-1").await.expect("incident");
+    let code = one
+        .assessment
+        .codes
+        .first()
+        .expect("a notifiable incident has codes");
+    let found = register
+        .summaries(
+            &crate::Filter {
+                code: Some(code.to_string()),
+                ..crate::Filter::default()
+            },
+            crate::Sort::Reference,
+            50,
+            0,
+        )
+        .await
+        .expect("summaries");
+    assert!(
+        found.items.iter().any(|s| s.reference == "TI-1"),
+        "{code}: {:?}",
+        found.items
+    );
     let again = register.import(lines, "alice").await.expect("import");
     assert_eq!((again.created, again.unchanged), (0, 4));
     assert_eq!(kinds("TI-1").await.len(), 4);
