@@ -353,9 +353,9 @@ pub struct ImportReport {
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// The most incidents written in one import transaction: fewer commits
-/// write each hot index page to the WAL fewer times (2,000 a transaction:
-/// 15,400-16,100 incidents/s into SQLite; 10,000: 17,600-19,200/s, for
-/// 75 MB more memory at the peak; BENCHMARKS.md).
+/// write each hot index page to the WAL fewer times (10,000 rather than
+/// 2,000: about 15% faster into SQLite, for 75 MB more memory at the
+/// peak; BENCHMARKS.md, issue 16).
 pub const IMPORT_BATCH: usize = 10000;
 
 #[derive(Clone)]
