@@ -52,6 +52,32 @@ fn serve_authority(db: &str, sink: &Sink, from: &str) -> (Running, std::net::Soc
     (Running(child), addr)
 }
 
+/// An organisation's token for Northshire (RXX), made with the command
+/// line on the authority's register `db`.
+fn organisation_token(db: &str) -> String {
+    let out = irmer(
+        db,
+        &[
+            "authority",
+            "token",
+            "create",
+            "--organisation",
+            "Northshire Hospitals NHS Trust",
+            "--code",
+            "RXX",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("text")
+        .trim()
+        .to_owned()
+}
+
 fn body(summary: &str, email: &str) -> String {
     json!({
         "organisation": {"name": "Northshire Hospitals NHS Trust", "code": "RXX"},
@@ -425,22 +451,7 @@ async fn the_employers_irmer_sends_and_records_the_authoritys_reference() {
     let _ = std::fs::remove_dir_all(&dir);
     let authority_db = dir.join("cqc.db").to_string_lossy().into_owned();
     let employer_db = dir.join("trust.db").to_string_lossy().into_owned();
-    let out = irmer(
-        &authority_db,
-        &[
-            "authority",
-            "token",
-            "create",
-            "--organisation",
-            "Northshire Hospitals NHS Trust",
-            "--code",
-            "RXX",
-        ],
-    );
-    let token = String::from_utf8(out.stdout)
-        .expect("text")
-        .trim()
-        .to_owned();
+    let token = organisation_token(&authority_db);
     let (running, addr) = serve_authority(&authority_db, &sink, "irmer@cqc.example.org");
 
     // The employer's register: a notifiable CT incident and a near miss.
@@ -691,22 +702,7 @@ async fn a_licensing_breach_is_posted_on_its_own_route() {
     let dir = std::env::temp_dir().join(format!("irmer-breach-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = dir.join("cqc.db").to_string_lossy().into_owned();
-    let out = irmer(
-        &db,
-        &[
-            "authority",
-            "token",
-            "create",
-            "--organisation",
-            "Northshire Hospitals NHS Trust",
-            "--code",
-            "RXX",
-        ],
-    );
-    let token = String::from_utf8(out.stdout)
-        .expect("text")
-        .trim()
-        .to_owned();
+    let token = organisation_token(&db);
     let (_running, addr) = serve_authority(&db, &sink, "irmer@cqc.example.org");
     let bearer = format!("Bearer {token}");
     // The breach, with the value at a JSON pointer changed, if given.
