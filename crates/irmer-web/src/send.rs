@@ -173,6 +173,32 @@ async fn gate_texts<S: Store + AccountStore>(
     Ok(())
 }
 
+/// Refused, naming `authority`, unless it is connected.
+async fn connected<S: AccountStore>(
+    store: &S,
+    authority: EnforcingAuthority,
+) -> Result<(), SendError> {
+    match connection(store, authority).await? {
+        Some(_) => Ok(()),
+        None => Err(refused(
+            "authority",
+            format!(
+                "{} is not connected: set its address and the organisation's token first",
+                authority.name()
+            ),
+        )),
+    }
+}
+
+/// Queues a send: its id, or `AlreadySent` when one of its kind was
+/// queued for the incident before.
+async fn queue<S: SendStore>(store: &S, new: &NewSend) -> Result<i64, SendError> {
+    match store.queue_send(new).await {
+        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
+        other => Ok(other?),
+    }
+}
+
 /// The notification's body, every text checked with the incident's
 /// scanner.
 async fn body<S: Store + AccountStore>(
@@ -234,15 +260,7 @@ pub async fn queue_notification<S: Store + AccountStore + SendStore>(
             "the incident's nation gives no enforcing authority",
         )
     })?;
-    if connection(register.store(), authority).await?.is_none() {
-        return Err(refused(
-            "authority",
-            format!(
-                "{} is not connected: set its address and the organisation's token first",
-                authority.name()
-            ),
-        ));
-    }
+    connected(register.store(), authority).await?;
     let body = body(register, &rec).await?;
     let new = NewSend {
         reference: rec.reference.clone(),
@@ -253,10 +271,7 @@ pub async fn queue_notification<S: Store + AccountStore + SendStore>(
         actor: actor.to_owned(),
         at: register.now(),
     };
-    match register.store().queue_send(&new).await {
-        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
-        other => Ok(other?),
-    }
+    queue(register.store(), &new).await
 }
 
 /// Whether the assessment names a missing ARSAC licence (a breach of
@@ -328,15 +343,7 @@ pub async fn queue_licence_breach<S: Store + AccountStore + SendStore>(
         ));
     }
     let authority = EnforcingAuthority::for_nation(rec.incident.nation);
-    if connection(register.store(), authority).await?.is_none() {
-        return Err(refused(
-            "authority",
-            format!(
-                "{} is not connected: set its address and the organisation's token first",
-                authority.name()
-            ),
-        ));
-    }
+    connected(register.store(), authority).await?;
     let store = register.store();
     let given = site.map(str::trim).filter(|s| !s.is_empty());
     if given.is_some_and(|s| s.chars().count() > 200) {
@@ -406,10 +413,7 @@ pub async fn queue_licence_breach<S: Store + AccountStore + SendStore>(
         actor: actor.to_owned(),
         at: register.now(),
     };
-    match store.queue_send(&new).await {
-        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
-        other => Ok(other?),
-    }
+    queue(store, &new).await
 }
 
 /// Queues the incident's final investigation report for the authority it
@@ -434,12 +438,7 @@ pub async fn queue_report<S: Store + AccountStore + SendStore>(
             "the incident's nation gives no enforcing authority",
         )
     })?;
-    if connection(register.store(), authority).await?.is_none() {
-        return Err(refused(
-            "authority",
-            format!("{} is not connected", authority.name()),
-        ));
-    }
+    connected(register.store(), authority).await?;
     let version = register
         .reports(reference)
         .await?
@@ -498,10 +497,7 @@ pub async fn queue_report<S: Store + AccountStore + SendStore>(
         actor: actor.to_owned(),
         at: register.now(),
     };
-    match register.store().queue_send(&new).await {
-        Err(StoreError::Duplicate(_)) => Err(SendError::AlreadySent),
-        other => Ok(other?),
-    }
+    queue(register.store(), &new).await
 }
 
 /// What one pass did.
@@ -677,7 +673,7 @@ async fn record_reference<S: Store>(
         date: register.today(),
         authority_reference: authority_reference.to_owned(),
     };
-    match register
+    let recorded = register
         .transition(
             reference,
             rec.version,
@@ -685,15 +681,27 @@ async fn record_reference<S: Store>(
             Some("Sent to the authority by irmer"),
             actor,
         )
-        .await
-    {
+        .await;
+    sent_anyway(
+        recorded,
+        reference,
+        &format!("the authority's reference {authority_reference} was not recorded as a step"),
+    )
+}
+
+/// What was sent still counts when the register refuses to record it by
+/// the incident's or task's state (recorded by hand meanwhile, or
+/// closed): the send keeps the authority's reference; the refusal is
+/// logged. Any other error is one.
+fn sent_anyway<T>(
+    recorded: Result<T, RegisterError>,
+    reference: &str,
+    what: &str,
+) -> Result<(), RegisterError> {
+    match recorded {
         Ok(_) => Ok(()),
-        // Recorded by hand meanwhile, or closed: the send still counts;
-        // the authority's reference is kept with it.
         Err(RegisterError::Transition(e)) => {
-            eprintln!(
-                "irmer: {reference}: the authority's reference {authority_reference} was not recorded as a step: {e}"
-            );
+            eprintln!("irmer: {reference}: {what}: {e}");
             Ok(())
         }
         Err(e) => Err(e),
@@ -713,7 +721,7 @@ async fn record_report_sent<S: Store>(
     let step = Transition::RecordReportSent {
         date: register.today(),
     };
-    match register
+    let recorded = register
         .transition(
             reference,
             rec.version,
@@ -721,15 +729,12 @@ async fn record_report_sent<S: Store>(
             Some("Sent to the authority by irmer"),
             actor,
         )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(RegisterError::Transition(e)) => {
-            eprintln!("irmer: {reference}: the report was sent but not recorded as a step: {e}");
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
+        .await;
+    sent_anyway(
+        recorded,
+        reference,
+        "the report was sent but not recorded as a step",
+    )
 }
 
 /// The incident's task for the licensing breach form, done with the
@@ -741,7 +746,7 @@ async fn record_breach_sent<S: Store>(
     authority_reference: &str,
     actor: &str,
 ) -> Result<(), RegisterError> {
-    use irmer_core::tasks::{TaskKind, TaskStatus, TaskStep};
+    use irmer_core::tasks::{TaskKind, TaskStep};
     let tasks = register
         .store()
         .tasks(&irmer_store::tasks::TaskFilter {
@@ -752,7 +757,7 @@ async fn record_breach_sent<S: Store>(
         .await?;
     let Some(task) = tasks
         .iter()
-        .find(|t| t.row.kind == TaskKind::ReportLicenceBreach && t.row.status == TaskStatus::Open)
+        .find(|t| t.row.kind == TaskKind::ReportLicenceBreach)
     else {
         return Ok(());
     };
@@ -761,16 +766,13 @@ async fn record_breach_sent<S: Store>(
         reference: Some(authority_reference.to_owned()),
         note: Some("Sent to the authority's licensing breach form by irmer".into()),
     };
-    match register.task_step(task.id, &step, actor).await {
-        Ok(_) => Ok(()),
-        Err(RegisterError::Transition(e)) => {
-            eprintln!(
-                "irmer: {reference}: the licensing breach was sent ({authority_reference}) but its task was not marked done: {e}"
-            );
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
+    sent_anyway(
+        register.task_step(task.id, &step, actor).await,
+        reference,
+        &format!(
+            "the licensing breach was sent ({authority_reference}) but its task was not marked done"
+        ),
+    )
 }
 
 /// The HTTP client the worker and the command line use.

@@ -98,27 +98,7 @@ async fn an_employers_notification_is_numbered_and_acknowledged_by_email() {
     let dir = std::env::temp_dir().join(format!("irmer-authority-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = dir.join("cqc.db").to_string_lossy().into_owned();
-    let out = irmer(
-        &db,
-        &[
-            "authority",
-            "token",
-            "create",
-            "--organisation",
-            "Northshire Hospitals NHS Trust",
-            "--code",
-            "RXX",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout)
-        .expect("text")
-        .trim()
-        .to_owned();
+    let token = organisation_token(&db);
     assert!(
         token.starts_with("irmer_org_") && token.len() == 74,
         "{token}"
