@@ -59,7 +59,7 @@ impl AccountStore for SqliteStore {
             "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
         ))
         .bind(username)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.as_ref().map(read_user).transpose()
@@ -68,7 +68,7 @@ impl AccountStore for SqliteStore {
     async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         row.as_ref().map(read_user).transpose()
@@ -78,7 +78,7 @@ impl AccountStore for SqliteStore {
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY username"
         ))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(read_user).collect()
@@ -127,7 +127,7 @@ impl AccountStore for SqliteStore {
             *USER_COLUMNS_OF_U
         ))
         .bind(id_digest)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         let Some(row) = row else {
@@ -185,7 +185,7 @@ impl AccountStore for SqliteStore {
             *USER_COLUMNS_OF_U
         ))
         .bind(digest)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.as_ref().map(read_user).transpose()
@@ -197,7 +197,7 @@ impl AccountStore for SqliteStore {
              WHERE $1 IS NULL OR user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.into_iter()
@@ -226,7 +226,7 @@ impl AccountStore for SqliteStore {
 
     async fn sites(&self) -> Result<Vec<Site>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM sites ORDER BY name")
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         Ok(rows
@@ -250,7 +250,7 @@ impl AccountStore for SqliteStore {
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let rows: Vec<(i64, i64, String)> =
             sqlx::query_as("SELECT id, site_id, name FROM departments ORDER BY site_id, name")
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader.get().await?)
                 .await
                 .map_err(backend)?;
         Ok(rows
@@ -312,7 +312,7 @@ impl AccountStore for SqliteStore {
             "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.into_iter()
@@ -429,7 +429,7 @@ impl AccountStore for SqliteStore {
             "SELECT username, address, locked_until FROM sign_in_attempts
              WHERE locked_until IS NOT NULL ORDER BY username, address",
         )
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         let mut locks = Vec::new();

@@ -116,7 +116,7 @@ impl AuthorityStore for SqliteStore {
             "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE reference = $1"
         ))
         .bind(reference)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.map(|r| columns::notification(&Columns(&r))).transpose()
@@ -142,7 +142,10 @@ impl AuthorityStore for SqliteStore {
         if let Some(i) = inspector {
             query = query.bind(i);
         }
-        let rows = query.fetch_all(&self.reader).await.map_err(backend)?;
+        let rows = query
+            .fetch_all(&mut *self.reader.get().await?)
+            .await
+            .map_err(backend)?;
         rows.iter()
             .map(|r| columns::notification(&Columns(r)))
             .collect()
@@ -153,7 +156,7 @@ impl AuthorityStore for SqliteStore {
             "SELECT token_id, organisation_name FROM notifications WHERE reference = $1",
         )
         .bind(reference)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         Ok(row.map(|(token_id, organisation_name)| Sender {
@@ -232,7 +235,7 @@ impl AuthorityStore for SqliteStore {
              WHERE reference = $1 ORDER BY version",
         )
         .bind(reference)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter()
@@ -306,7 +309,7 @@ impl AuthorityStore for SqliteStore {
             "SELECT {CASE_EVENT_COLUMNS} FROM notification_events WHERE reference = $1 ORDER BY id"
         ))
         .bind(reference)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter()
@@ -338,7 +341,7 @@ impl AuthorityStore for SqliteStore {
         let rows = sqlx::query(&format!(
             "SELECT {ORGANISATION_TOKEN_COLUMNS} FROM organisation_tokens ORDER BY id DESC"
         ))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter()
@@ -370,7 +373,7 @@ impl AuthorityStore for SqliteStore {
             "SELECT {ORGANISATION_TOKEN_COLUMNS} FROM organisation_tokens WHERE digest = $1 AND revoked_at IS NULL"
         ))
         .bind(digest)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.map(|r| columns::organisation_token(&Columns(&r)))

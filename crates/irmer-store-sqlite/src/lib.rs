@@ -8,6 +8,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use irmer_core::incident::CivilDate;
@@ -19,10 +20,12 @@ use irmer_store::{
     Change, Event, Filter, Index, NewIncident, Page, Sort, State, Store, StoreError, Stored,
     Summary, SummaryPage,
 };
+use readers::Readers;
 
 mod accounts;
 mod authority;
 mod mail;
+mod readers;
 mod sends;
 mod tasks;
 use sqlx::sqlite::{
@@ -39,11 +42,19 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
-    reader: SqlitePool,
+    reader: Arc<Readers>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
+}
+
+/// The writer's pool, which hands out its connection without pinging it
+/// first: a SQLite connection is a file this process holds open, so the
+/// ping (sqlx's default, to find a server that hung up) only costs a round
+/// trip to the connection's thread (see [`readers`]).
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().test_before_acquire(false)
 }
 
 impl SqliteStore {
@@ -61,7 +72,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A connection's thread hands rows over through a channel of
+            // this many; sqlx's default of 50 made the thread wait, and
+            // then be woken, in the middle of every list page of 50 (read
+            // as 51, to know whether more follow).
+            .row_buffer_size(irmer_store::MAX_PAGE as usize + 1);
         Self::with_options(options, 4).await
     }
 
@@ -70,7 +86,7 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(backend)?;
         // One connection for both: an in-memory database lives in its
         // connection.
-        let pool = SqlitePoolOptions::new()
+        let pool = pool_options()
             .max_connections(1)
             .connect_with(options)
             .await
@@ -78,25 +94,27 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await.map_err(backend)?;
         Ok(SqliteStore {
             writer: pool.clone(),
-            reader: pool,
+            reader: Arc::new(Readers::Shared(pool)),
         })
     }
 
-    async fn with_options(options: SqliteConnectOptions, readers: u32) -> Result<Self, StoreError> {
+    async fn with_options(
+        options: SqliteConnectOptions,
+        readers: usize,
+    ) -> Result<Self, StoreError> {
         // The writer keeps a 64 MiB page cache: imports update seven indexes.
-        let writer = SqlitePoolOptions::new()
+        let writer = pool_options()
             .max_connections(1)
             .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await
             .map_err(backend)?;
         MIGRATOR.run(&writer).await.map_err(backend)?;
         optimize(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(readers)
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(backend)?;
-        Ok(SqliteStore { writer, reader })
+        let reader = Readers::open(&options.read_only(true), readers).await?;
+        Ok(SqliteStore {
+            writer,
+            reader: Arc::new(reader),
+        })
     }
 }
 
@@ -112,7 +130,7 @@ impl SqliteStore {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<SqliteRow>, bool), StoreError> {
-        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        let mut conn = self.reader.get().await?;
         let order = match sort {
             Sort::DiscoveredNewest => " ORDER BY discovered DESC, id DESC",
             Sort::DiscoveredOldest => " ORDER BY discovered, id",
@@ -656,7 +674,7 @@ impl Store for SqliteStore {
             "SELECT {COLUMNS} FROM {WHOLE} WHERE reference = $1"
         ))
         .bind(reference)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.as_ref().map(read_stored).transpose()
@@ -668,7 +686,7 @@ impl Store for SqliteStore {
              WHERE i.reference = $1",
         )
         .bind(reference)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         match row {
@@ -680,7 +698,7 @@ impl Store for SqliteStore {
     async fn reports(&self, reference: &str) -> Result<Vec<ReportRow>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
             .bind(reference)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         let id = id.ok_or_else(|| StoreError::NotFound(reference.to_owned()))?;
@@ -689,7 +707,7 @@ impl Store for SqliteStore {
              WHERE incident_id = $1 ORDER BY version",
         )
         .bind(id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.into_iter()
@@ -749,7 +767,7 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, reference: &str) -> Result<Option<Vec<Event>>, StoreError> {
-        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        let mut conn = self.reader.get().await?;
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE reference = $1")
             .bind(reference)
             .fetch_optional(&mut *conn)
@@ -813,7 +831,8 @@ impl Store for SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new(select);
         push_filter(&mut q, filter);
         q.push(group_by);
-        let mut rows = q.build().fetch(&self.reader);
+        let mut conn = self.reader.get().await?;
+        let mut rows = q.build().fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(backend)? {
             columns::tally_row(&Columns(&row), needs, tally)?;
         }
@@ -825,7 +844,7 @@ impl Store for SqliteStore {
         push_filter(&mut count, filter);
         let total: i64 = count
             .build_query_scalar()
-            .fetch_one(&self.reader)
+            .fetch_one(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         Ok(u64::try_from(total).unwrap_or(0))
@@ -840,7 +859,7 @@ impl Store for SqliteStore {
         q.push(" GROUP BY status");
         let rows: Vec<(String, i64)> = q
             .build_query_as()
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         rows.into_iter()
@@ -869,7 +888,7 @@ impl Store for SqliteStore {
         // VACUUM INTO writes a consistent snapshot while others keep working.
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.reader)
+            .execute(&mut *self.reader.get().await?)
             .await
             .map_err(backend)?;
         Ok(())

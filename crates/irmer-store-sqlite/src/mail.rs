@@ -80,7 +80,7 @@ impl MailStore for SqliteStore {
         ))
         .bind(timestamp(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(|r| columns::queued(&Columns(r))).collect()
@@ -119,7 +119,7 @@ impl MailStore for SqliteStore {
         ))
         .bind(i64::from(limit))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(|r| columns::queued(&Columns(r))).collect()

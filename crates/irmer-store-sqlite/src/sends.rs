@@ -39,7 +39,7 @@ impl SendStore for SqliteStore {
         ))
         .bind(timestamp(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(|r| columns::send(&Columns(r))).collect()
@@ -82,7 +82,7 @@ impl SendStore for SqliteStore {
             "SELECT {SEND_COLUMNS} FROM authority_sends WHERE reference = $1 ORDER BY id"
         ))
         .bind(reference)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(|r| columns::send(&Columns(r))).collect()
@@ -95,7 +95,7 @@ impl SendStore for SqliteStore {
              ORDER BY id DESC LIMIT $1"
         ))
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         rows.iter().map(|r| columns::send(&Columns(r))).collect()

@@ -107,7 +107,11 @@ impl TaskStore for SqliteStore {
                 q.push(" AND i.reported_by = ").push_bind(user);
             }
         }
-        let rows = q.build().fetch_all(&self.reader).await.map_err(backend)?;
+        let rows = q
+            .build()
+            .fetch_all(&mut *self.reader.get().await?)
+            .await
+            .map_err(backend)?;
         let mut tasks = rows
             .iter()
             .map(|r| columns::task(&Columns(r)))
@@ -121,7 +125,7 @@ impl TaskStore for SqliteStore {
             "SELECT {TASK_COLUMNS} FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id WHERE t.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.get().await?)
         .await
         .map_err(backend)?;
         row.map(|r| columns::task(&Columns(&r))).transpose()
