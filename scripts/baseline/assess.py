@@ -464,13 +464,10 @@ class Judge:
                              "(persistent or repeated)")
         intended, additional = v.get("intended_images"), v.get("additional_images")
         if intended is None or additional is None:
-            missing = []
-            if intended is None:
-                missing.append("verification.intended_images")
-            if additional is None:
-                missing.append("verification.additional_images")
             return self.undetermined(code, "the intended and additional image counts over the "
-                                     "course are needed", missing)
+                                     "course are needed",
+                                     absent(("verification.intended_images", intended),
+                                            ("verification.additional_images", additional)))
         counts = f"{additional} additional images against {intended} intended over the course"
         if not (additional >= 1 and additional * 2 >= intended):
             return self.push(code, "not-met", f"{counts}: under 50% more")
@@ -596,10 +593,7 @@ class Judge:
                 return self.push("9.2", "not-met",
                                  f"a partial miss of {miss} mm does not exceed {limit}")
         else:
-            if miss is None:
-                size_missing.append("therapy.miss_mm")
-            if margin is None:
-                size_missing.append("therapy.margin_mm")
+            size_missing = absent(("therapy.miss_mm", miss), ("therapy.margin_mm", margin))
         factor_ok, factor_why = None, None
         deliveries = self.deliveries()
         if deliveries is None:
@@ -641,13 +635,9 @@ class Judge:
         activity = self.i.get("activity") or {}
         prescribed, delivered = activity.get("prescribed_mbq"), activity.get("delivered_mbq")
         if prescribed is None or delivered is None:
-            missing = []
-            if prescribed is None:
-                missing.append("activity.prescribed_mbq")
-            if delivered is None:
-                missing.append("activity.delivered_mbq")
             return self.undetermined(code, "the prescribed and delivered activities (MBq) are "
-                                     "needed", missing)
+                                     "needed", absent(("activity.prescribed_mbq", prescribed),
+                                                      ("activity.delivered_mbq", delivered)))
         lead = f"delivered {delivered} MBq against {prescribed} MBq prescribed"
         if delivered * low[1] < prescribed * low[0]:
             self.push(code, "met", f"{lead}: {ratio_text(delivered, *low, prescribed)}, "
@@ -848,6 +838,11 @@ class Judge:
             "missing": self.missing,
             "notes": self.notes,
         }
+
+
+def absent(*pairs):
+    """The paths of the (path, value) pairs whose value was not given."""
+    return [path for path, value in pairs if value is None]
 
 
 def over_factor(d):
