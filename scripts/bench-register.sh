@@ -32,12 +32,24 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # load PID ARGS...: irmer-bench load, then the server's CPU a request.
 load() {
-  local pid=$1 before after
+  local pid=$1 before after counter="" counts
   shift
+  counts=$(mktemp)
+  # The server's context switches, where perf is installed: on this
+  # project's virtual machines they cost more CPU than the queries.
+  if command -v perf > /dev/null; then
+    perf stat -e context-switches -p "$pid" -o "$counts" 2> /dev/null &
+    counter=$!
+  fi
   before=$(ticks "$pid")
   "$bin/irmer-bench" load "$@"
   after=$(ticks "$pid")
   echo "server CPU: $(( (after - before) * 1000000 / $(getconf CLK_TCK) / (RATE * SECONDS_) )) µs a request"
+  if [ -n "$counter" ]; then
+    kill -INT "$counter"; wait "$counter" || true
+    awk -v n=$((RATE * SECONDS_)) '/context-switches/ { gsub(",", "", $1); printf "server context switches: %.1f a request\n", $1 / n }' "$counts"
+  fi
+  rm -f "$counts"
 }
 
 measure() { # $1 database

@@ -121,7 +121,14 @@ pub async fn serve(
     router: Router,
     limits: server::Limits,
 ) -> std::io::Result<()> {
-    server::serve(listener, router, limits, shutdown()).await
+    // The accept loop runs as one of the runtime's tasks, not on the
+    // thread that waits for it (the main thread, outside the workers):
+    // there, every accepted connection and every closed one woke that
+    // thread and then a worker, about 2.4 context switches a request
+    // (BENCHMARKS.md, issue 16).
+    tokio::spawn(server::serve(listener, router, limits, shutdown()))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
 async fn shutdown() {
