@@ -8,10 +8,11 @@
 //! file this process holds open; it cannot hang up, so here a connection
 //! goes back to the set as it is.
 //!
-//! A query abandoned halfway (its request dropped) leaves its command to
-//! finish on the connection's thread, which takes the next command only
-//! after it; the connections are read-only, so no transaction can be left
-//! open on one.
+//! A query abandoned halfway (its request dropped) is ended on the
+//! connection's thread: it stops at the first row nobody takes, resets the
+//! statement (so no read snapshot stays open), and only then takes the next
+//! command (tested below). Nothing begins a transaction on these
+//! connections, which are opened read-only.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, PoisonError};

@@ -422,7 +422,7 @@ async fn summary_page<S: Store>(
 }
 
 /// A page of summaries, written straight from the rows: building a JSON
-/// tree first (`json!`) and then writing it cost a tenth of a list's CPU
+/// tree first (`json!`) and then writing it was about 7% of a list's CPU
 /// (BENCHMARKS.md, issue 16). The keys come in the order that tree gave
 /// them (alphabetical).
 struct SummaryPage {
