@@ -177,45 +177,6 @@ async fn insert_event(
     Ok(())
 }
 
-async fn insert_incident(
-    conn: &mut PgConnection,
-    new: &NewIncident,
-) -> Result<Option<i64>, StoreError> {
-    let s = &new.state;
-    let i = &s.index;
-    let row = sqlx::query(
-        "INSERT INTO incidents (reference, version, status, modality, nation, discovered, guidance, outcome, codes,
-             notify_by, report_by, notified_on, report_sent_on, closed_on, next_due, exposure, causes,
-             created_at, updated_at, department_id, reported_by)
-         VALUES ($1, $20, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)
-         ON CONFLICT (reference) DO NOTHING
-         RETURNING id",
-    )
-    .bind(&new.reference)
-    .bind(s.status.as_str())
-    .bind_index(i)
-    .bind(new.event.at)
-    .bind(new.owner.department)
-    .bind(new.owner.reported_by)
-    .bind(new.version())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let id: Option<i64> = row.map(|r| r.try_get("id")).transpose().map_err(backend)?;
-    if let Some(id) = id {
-        write_documents(conn, id, Some(&new.original), s).await?;
-        let codes: Vec<(&str, i64)> = i.codes.split_whitespace().map(|c| (c, id)).collect();
-        insert_codes(conn, &codes).await?;
-        for e in new.events() {
-            insert_event(conn, id, e, &s.assessment).await?;
-        }
-        if let Some((e, rows)) = &new.tasks {
-            tasks::upsert(conn, id, rows, e.at).await?;
-        }
-    }
-    Ok(id)
-}
-
 /// A new incident's codes (code, incident id) into `incident_codes`, which
 /// the code filter reads; 10,000 a statement (2 parameters a row). A
 /// change of codes is kept there by the `incident_codes_update` trigger.
@@ -352,26 +313,14 @@ async fn insert_chunk<'a>(
     Ok(flags)
 }
 
-async fn write_documents(
-    conn: &mut PgConnection,
-    id: i64,
-    original: Option<&str>,
-    s: &State,
-) -> Result<(), StoreError> {
-    let query = match original {
-        Some(_) => {
-            "INSERT INTO incident_documents (incident_id, facts, milestones, original) VALUES ($1, $2, $3, $4)"
-        }
-        None => "UPDATE incident_documents SET facts = $2, milestones = $3 WHERE incident_id = $1",
-    };
-    let mut q = sqlx::query(query)
+async fn update_documents(conn: &mut PgConnection, id: i64, s: &State) -> Result<(), StoreError> {
+    sqlx::query("UPDATE incident_documents SET facts = $2, milestones = $3 WHERE incident_id = $1")
         .bind(id)
         .bind(&s.facts)
-        .bind(&s.milestones);
-    if let Some(original) = original {
-        q = q.bind(original);
-    }
-    q.execute(&mut *conn).await.map_err(backend)?;
+        .bind(&s.milestones)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -499,9 +448,11 @@ fn push_filter(q: &mut QueryBuilder<'_, Postgres>, filter: &Filter) {
 impl Store for PgStore {
     async fn create(&self, new: &NewIncident) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        match insert_incident(&mut tx, new).await? {
-            Some(_) => tx.commit().await.map_err(backend),
-            None => Err(StoreError::Duplicate(new.reference.clone())),
+        // A report is written as an import of one incident: the same
+        // statements, so the two cannot drift apart.
+        match insert_chunk(&mut tx, std::slice::from_ref(new)).await?[..] {
+            [true] => tx.commit().await.map_err(backend),
+            _ => Err(StoreError::Duplicate(new.reference.clone())),
         }
     }
 
@@ -562,7 +513,7 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        write_documents(&mut tx, id, None, s).await?;
+        update_documents(&mut tx, id, s).await?;
         if let Some(identity) = &change.identity {
             sqlx::query(
                 "INSERT INTO incident_identity (incident_id, document) VALUES ($1, $2)

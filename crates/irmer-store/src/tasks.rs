@@ -147,13 +147,19 @@ pub fn first_tasks(
     if rows.is_empty() {
         return None;
     }
-    event.data = serde_json::json!({
+    event.data = followed_assessment(event.seq - 1, &rows);
+    Some((event, rows))
+}
+
+/// A task event's data when the tasks follow the assessment of `version`
+/// (what [`fold`] reads back).
+fn followed_assessment(version: i64, rows: &[TaskRow]) -> String {
+    serde_json::json!({
         "why": "assessment",
-        "version": event.seq - 1,
+        "version": version,
         "tasks": rows,
     })
-    .to_string();
-    Some((event, rows))
+    .to_string()
 }
 
 impl<S: crate::Store> crate::register::Register<S> {
@@ -205,12 +211,7 @@ impl<S: crate::Store> crate::register::Register<S> {
                     });
                 }
             }
-            let data = serde_json::json!({
-                "why": "assessment",
-                "version": rec.version,
-                "tasks": rows,
-            });
-            Ok(Some((data.to_string(), rows)))
+            Ok(Some((followed_assessment(rec.version, &rows), rows)))
         })
         .await?;
         Ok(())

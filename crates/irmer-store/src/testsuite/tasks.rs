@@ -216,11 +216,12 @@ pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
         .await
         .expect("import");
     assert_eq!((report.created, report.unchanged), (3, 1), "{report:?}");
-    let kinds = |reference: &str| {
+    // The incident's task rows, in kind order.
+    let rows = |reference: &str| {
         let store = store.clone();
         let reference = reference.to_owned();
         async move {
-            store
+            let mut rows: Vec<_> = store
                 .tasks(&TaskFilter {
                     incident: Some(reference),
                     ..TaskFilter::default()
@@ -228,9 +229,15 @@ pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
                 .await
                 .expect("tasks")
                 .into_iter()
-                .map(|t| t.row.kind)
-                .collect::<Vec<_>>()
+                .map(|t| t.row)
+                .collect();
+            rows.sort_by_key(|r| r.kind);
+            rows
         }
+    };
+    let kinds = |reference: &str| {
+        let rows = rows(reference);
+        async move { rows.await.into_iter().map(|r| r.kind).collect::<Vec<_>>() }
     };
     assert_eq!(kinds("TI-1").await.len(), 4);
     assert!(kinds("TI-2").await.is_empty());
@@ -246,18 +253,11 @@ pub async fn an_import_writes_each_incidents_tasks_with_it<S: Store>(store: S) {
             .filter(|h| h.kind == EventKind::Task)
             .map(|h| h.data.clone())
             .collect();
-        let mut table: Vec<_> = store
-            .tasks(&TaskFilter {
-                incident: Some(reference.to_owned()),
-                ..TaskFilter::default()
-            })
-            .await
-            .expect("tasks")
-            .into_iter()
-            .map(|t| t.row)
-            .collect();
-        table.sort_by_key(|r| r.kind);
-        assert_eq!(fold(&events).expect("fold"), table, "{reference}");
+        assert_eq!(
+            fold(&events).expect("fold"),
+            rows(reference).await,
+            "{reference}"
+        );
     }
     // Its codes are found by the code filter (written with it).
     let one = register.get("TI-1").await.expect("incident");
